@@ -1,0 +1,164 @@
+/**
+ * The shapes that cross the browser <-> companion boundary, written once.
+ *
+ * Declarations only: both `src/` and `lib-server/` import these with
+ * `import type`, so nothing here is emitted or bundled.
+ *
+ * REST, relative to `{base_url}dask-clusters/` (the companion sees the path
+ * without that prefix):
+ *   GET    api/types[?memoryReserve=2GiB]  -> IClusterType[]
+ *   GET    api/environments                -> IEnvironment[]
+ *   GET    api/clusters                    -> IClusterModel[]
+ *   POST   api/clusters     ICreateRequest -> 201 IClusterModel | 4xx IApiError
+ *   GET    api/clusters/:id                -> IClusterModel
+ *   POST   api/clusters/:id/scale  IScaling -> IClusterModel | 4xx IApiError
+ *   DELETE api/clusters/:id               -> 202 IClusterModel (stopping), or
+ *                                            204 when it had already ended
+ *                                            (removes it from the registry)
+ *   GET    api/clusters/:id/snippet        -> ISnippet
+ *   GET    api/clusters/:id/plots          -> IPlot[]
+ *   GET    api/clusters/:id/log            -> ILog
+ *   WS     api/events                      -> IServerEvent messages (JSON)
+ *   *      dashboard/:id/...               -> proxied to that cluster's dashboard
+ */
+
+import type { JSONSchema7 } from 'json-schema';
+
+/** Lifecycle of every cluster, whatever its type. */
+export type ClusterState =
+  | 'starting'
+  | 'running'
+  | 'stopping'
+  | 'stopped'
+  | 'failed'
+  | 'lost';
+
+/** A fixed number of workers, or adaptive bounds. */
+export type IScaling =
+  | { mode: 'fixed'; workers: number }
+  | { mode: 'adaptive'; minimum: number; maximum: number };
+
+/** What the browser asks for: a type and that type's options. */
+export interface ICreateRequest {
+  type: string;
+  /** Shown in the sidebar; the companion picks one when absent. */
+  name?: string;
+  /** Validated against the type's JSON Schema (`IClusterType.schema`). */
+  options: Record<string, unknown>;
+}
+
+/** A batch job behind a cluster (SLURM); empty for other types. */
+export interface IJob {
+  id: string;
+  state: string;
+  reason?: string;
+  node?: string;
+}
+
+/** One cluster as the sidebar shows it. */
+export interface IClusterModel {
+  id: string;
+  name: string;
+  type: string;
+  state: ClusterState;
+  /** ISO 8601. */
+  createdAt: string;
+  /** The validated request, defaults filled in. */
+  spec: ICreateRequest;
+  scaling: IScaling;
+  /** Live counts from the scheduler. */
+  workers: number;
+  cores: number;
+  /** Bytes, summed over workers. */
+  memory: number;
+  /** Interpreter the runner uses, and a label for it. */
+  environment: { python: string; label: string };
+  schedulerAddress?: string;
+  /** Whether a dashboard is reachable through `dashboard/:id/`. */
+  hasDashboard: boolean;
+  /** A shell command that forwards the dashboard to a laptop. */
+  tunnelCommand?: string;
+  /** Why it failed or was lost, and the last lines of its runner log. */
+  error?: string;
+  logTail?: string[];
+  jobs: IJob[];
+}
+
+/** A field-level problem, `path` as a JSON pointer into the options. */
+export interface IFieldError {
+  path: string;
+  message: string;
+}
+
+/** Body of every 4xx/5xx answer. */
+export interface IApiError {
+  error: string;
+  message: string;
+  fields?: IFieldError[];
+}
+
+/** A computed default and where it came from, shown in the dialog. */
+export interface IDefaultSource {
+  field: string;
+  value: unknown;
+  source: string;
+}
+
+/** A type as the [+NEW] dialog renders it; any type, no form code per type. */
+export interface IClusterType {
+  id: string;
+  title: string;
+  description: string;
+  available: boolean;
+  /** Why it cannot be used here, when `available` is false. */
+  reason?: string;
+  schema: JSONSchema7;
+  /** react-jsonschema-form hints (`ui:widget`, `ui:enumDisabled`, order...). */
+  uiSchema: Record<string, unknown>;
+  /** Values the form starts from (before the user's last-used values). */
+  defaults: Record<string, unknown>;
+  /** Where each computed default came from. */
+  sources: IDefaultSource[];
+  /**
+   * When `field` takes a value, set these other fields, e.g. the workload
+   * profile sets workers, threads and memory per worker.
+   */
+  linked?: { field: string; values: Record<string, Record<string, unknown>> }[];
+}
+
+/** A Python environment a runner can use, found through kernelspecs. */
+export interface IEnvironment {
+  /** Absolute path of the interpreter: the id of the environment. */
+  python: string;
+  label: string;
+  kernelspecs: string[];
+  pythonVersion?: string;
+  distributed?: string;
+  dask?: string;
+  usable: boolean;
+  /** Why it cannot be chosen, when `usable` is false. */
+  reason?: string;
+}
+
+/** Code that connects a kernel to a cluster. */
+export interface ISnippet {
+  code: string;
+}
+
+/** One of the scheduler's individual dashboard plots. */
+export interface IPlot {
+  title: string;
+  /** Path below `dashboard/:id/`, e.g. `individual-task-stream`. */
+  path: string;
+}
+
+/** The tail of a runner's log. */
+export interface ILog {
+  lines: string[];
+}
+
+/** Messages on the live event stream. */
+export type IServerEvent =
+  | { kind: 'snapshot'; clusters: IClusterModel[] }
+  | { kind: 'cluster'; cluster: IClusterModel }
+  | { kind: 'removed'; id: string };
