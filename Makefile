@@ -1,0 +1,84 @@
+# Two commands for contributors:
+#   make lab    set everything up, build, and start JupyterLab with the extension
+#   make test   set everything up, build, and run every test suite
+# Every step below is a file target, so a second run only redoes what changed.
+
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+
+TS_SOURCES := $(shell find src protocol -name '*.ts' -o -name '*.tsx' 2>/dev/null)
+COMPANION_SOURCES := $(shell find lib-server/src -name '*.ts' 2>/dev/null)
+LABEXT := jupyterlab_dask_clusters/labextension/package.json
+COMPANION := jupyterlab_dask_clusters/companion/main.mjs
+
+.PHONY: lab test setup build test-js test-companion test-python test-ui system-deps bench clean
+
+lab: setup
+	jupyter lab
+
+setup: $(VENV)/.installed
+
+test: setup system-deps
+	$(MAKE) test-js test-companion test-python test-ui
+
+# --- environment -----------------------------------------------------------
+
+$(VENV)/.deps: requirements-dev.txt
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+lib-server/node_modules/.stamp: lib-server/package.json lib-server/package-lock.json
+	npm --prefix lib-server ci --no-audit --no-fund
+	touch $@
+
+ui-tests/node_modules/.stamp: ui-tests/package.json ui-tests/package-lock.json
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm --prefix ui-tests ci --no-audit --no-fund
+	touch $@
+
+system-deps:
+	bash scripts/system-deps.sh
+
+# --- build -----------------------------------------------------------------
+
+build: $(LABEXT) $(COMPANION)
+
+$(COMPANION): lib-server/node_modules/.stamp $(COMPANION_SOURCES) protocol/index.d.ts
+	npm --prefix lib-server run build
+
+$(LABEXT): $(VENV)/.deps node_modules/.stamp $(TS_SOURCES) $(wildcard style/*) schema/plugin.json
+	npx tsc --sourceMap
+	jupyter-builder build --development True .
+
+# The editable install links the Python package; develop links the labextension.
+$(VENV)/.installed: $(VENV)/.deps pyproject.toml $(LABEXT) $(COMPANION)
+	$(BIN)/pip install --quiet --no-build-isolation -e .
+	jupyter-builder develop --overwrite .
+	touch $@
+
+# --- tests -----------------------------------------------------------------
+
+test-js: node_modules/.stamp
+	npx jest
+
+test-companion: lib-server/node_modules/.stamp $(COMPANION)
+	npm --prefix lib-server test
+
+test-python: setup
+	$(BIN)/python -m pytest -q jupyterlab_dask_clusters/tests
+
+test-ui: setup ui-tests/node_modules/.stamp system-deps
+	cd ui-tests && npx playwright test
+
+bench: setup ui-tests/node_modules/.stamp
+	$(BIN)/python bench/local_start.py
+
+clean:
+	rm -rf lib tsconfig.tsbuildinfo jupyterlab_dask_clusters/labextension jupyterlab_dask_clusters/companion
