@@ -42,6 +42,14 @@ def create_running_cluster(server) -> dict:
     pytest.fail(f"cluster not running with 2 workers after 180 s: {model}\n{server.log_tail()}")
 
 
+def is_cluster_runner(cmdline) -> bool:
+    """`python runner.py run ...`; its other subcommands (probe, kernelspecs) come and go."""
+    for i, arg in enumerate(cmdline):
+        if arg.endswith("runner.py"):
+            return "run" in cmdline[i + 1 :]
+    return False
+
+
 def cluster_processes(server, model):
     """The companion under jupyter and every process below it (one runner, its workers)."""
     below_jupyter = proctree.descendants(server.proc.pid)
@@ -50,7 +58,7 @@ def cluster_processes(server, model):
     (companion,) = companions
 
     below_companion = proctree.descendants(companion.pid)
-    runners = [p for p in below_companion if any(a.endswith("runner.py") for a in p.cmdline)]
+    runners = [p for p in below_companion if is_cluster_runner(p.cmdline)]
     assert len(runners) == 1, [p.describe() for p in below_companion]
     (runner,) = runners
 
