@@ -1,0 +1,468 @@
+"""Runner of jupyterlab-dask-clusters: one Dask cluster behind a line protocol.
+
+This file is standalone. The companion server runs it with the interpreter of
+the environment the user picked, so it imports nothing of ours and needs only
+the standard library (plus `distributed` for `run`, `jupyter_client` for
+`kernelspecs`).
+
+Subcommands
+-----------
+
+``python runner.py kernelspecs``
+    Prints ``KernelSpecManager().get_all_specs()`` as one JSON object.
+
+``python runner.py probe``
+    Prints one JSON object describing this interpreter::
+
+        {"python": sys.executable, "python_version": "3.11.7",
+         "packages": {"distributed": "2026.8.0" | null, "dask": ...,
+                      "dask_jobqueue": ..., "dask_gateway": ...},
+         "config": {"distributed.worker.memory.target": 0.6, ...},
+         "site_paths": [...]}
+
+    ``config`` holds only values the user's dask configuration sets (YAML
+    files and ``DASK_*`` variables), not dask's built-in defaults. ``probe``
+    never fails because a package is missing.
+
+``python runner.py run``
+    Newline-delimited JSON: commands on stdin, events on stdout. Nothing else
+    is ever written to stdout (file descriptor 1 is pointed at stderr, and the
+    protocol uses a private duplicate of the original stdout). Logs go to
+    stderr.
+
+    The first stdin line starts the cluster::
+
+        {"op": "start", "cluster_id": "c1a2b3c4", "kind": "local",
+         "kwargs": {...keyword arguments of the cluster manager...},
+         "config": {"distributed.worker.memory.target": 0.75, ...},
+         "scaling": {"mode": "fixed", "workers": 2}
+                  | {"mode": "adaptive", "minimum": 0, "maximum": 4}}
+
+    For ``kind == "local"`` the kwargs go to ``distributed.LocalCluster``
+    (``memory_limit`` in bytes, ``local_directory``, ``dashboard_address``,
+    ``host``...). ``config`` is applied with ``dask.config.set`` before the
+    cluster starts, so worker processes inherit it.
+
+    Later stdin lines::
+
+        {"op": "scale", "workers": 3}       fixed size (stops adaptive scaling)
+        {"op": "adapt", "minimum": 1, "maximum": 4}
+        {"op": "close"}                      close the cluster and exit
+
+    Events on stdout::
+
+        {"event": "started", "scheduler_address": "tcp://127.0.0.1:PORT",
+         "dashboard_address": "http://127.0.0.1:PORT" | null}
+        {"event": "workers", "workers": n, "cores": c, "memory": bytes}
+            sent after "started" and on every change
+        {"event": "error", "message": "...", "traceback": "..."}
+            a failed command; a failed start is followed by exit code 1
+        {"event": "closed"}
+            the cluster was closed; sent right before exiting with code 0
+
+    End of stdin (the companion went away), SIGTERM, SIGINT and SIGHUP all
+    act like ``close``. Closing is bounded (25 s); past that the runner kills
+    its own process group, so no worker outlives it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import signal
+import sys
+import threading
+import traceback
+
+CLOSE_TIMEOUT = 25.0
+WORKERS_POLL_INTERVAL = 1.0
+MEMORY_KEYS = ("target", "spill", "pause", "terminate")
+
+
+def _print_json(value):
+    json.dump(value, sys.stdout, default=str)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+# --------------------------------------------------------------- kernelspecs
+
+
+def cmd_kernelspecs():
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    _print_json(KernelSpecManager().get_all_specs())
+    return 0
+
+
+# --------------------------------------------------------------------- probe
+
+
+def _version(distribution):
+    from importlib import metadata
+
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _user_memory_config():
+    """Memory thresholds that the user's dask configuration sets, if any."""
+    try:
+        import dask.config
+    except Exception:  # dask missing or broken: nothing to report
+        return {}
+    # collect() reads the YAML files and DASK_* variables only; the built-in
+    # defaults are added separately by dask, so they are not in here.
+    collected = dask.config.collect()
+    found = {}
+    for key in MEMORY_KEYS:
+        name = "distributed.worker.memory." + key
+        value = dask.config.get(name, default=None, config=collected)
+        if value is not None:
+            found[name] = value
+    return found
+
+
+def _site_paths():
+    import sysconfig
+
+    paths = []
+    for key in ("purelib", "platlib"):
+        path = sysconfig.get_paths().get(key)
+        if path and path not in paths:
+            paths.append(path)
+    return paths
+
+
+def cmd_probe():
+    result = {
+        "python": sys.executable,
+        "python_version": platform.python_version(),
+        "packages": {
+            "distributed": _version("distributed"),
+            "dask": _version("dask"),
+            "dask_jobqueue": _version("dask-jobqueue"),
+            "dask_gateway": _version("dask-gateway"),
+        },
+        "config": {},
+        "site_paths": _site_paths(),
+    }
+    try:
+        result["config"] = _user_memory_config()
+    except Exception as exc:  # a broken config file must not break the probe
+        result["config_error"] = f"{type(exc).__name__}: {exc}"
+    _print_json(result)
+    return 0
+
+
+# ----------------------------------------------------------------------- run
+
+
+class Protocol:
+    """Writes events on a private copy of stdout; fd 1 then points at stderr."""
+
+    def __init__(self):
+        sys.stdout.flush()
+        # os.dup returns a non-inheritable descriptor, so worker processes
+        # started later never hold the protocol pipe.
+        fd = os.dup(1)
+        os.dup2(2, 1)
+        self._out = os.fdopen(fd, "w", encoding="utf-8", buffering=1)
+        self._lock = threading.Lock()
+        self.broken = False
+
+    def emit(self, event):
+        line = json.dumps(event, default=str) + "\n"
+        with self._lock:
+            if self.broken:
+                return
+            try:
+                self._out.write(line)
+                self._out.flush()
+            except OSError:
+                # The companion is gone; end of stdin will close the cluster.
+                self.broken = True
+
+    def error(self, message, exc=None):
+        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) if exc else ""
+        if tb:
+            sys.stderr.write(tb)
+            sys.stderr.flush()
+        self.emit({"event": "error", "message": message, "traceback": tb})
+
+
+def _read_stdin(loop, inbox):
+    """Thread body: parse stdin lines into the inbox; report end of input."""
+    for raw in sys.stdin.buffer:
+        raw = raw.strip()
+        if not raw:
+            continue
+        try:
+            message = json.loads(raw)
+            if not isinstance(message, dict):
+                raise ValueError("a command must be a JSON object")
+        except ValueError as exc:
+            message = {"op": "invalid", "error": str(exc)}
+        loop.call_soon_threadsafe(inbox.put_nowait, message)
+    loop.call_soon_threadsafe(inbox.put_nowait, {"op": "eof"})
+
+
+def _fixed_or_minimum(scaling):
+    if scaling.get("mode") == "adaptive":
+        return int(scaling.get("minimum", 0))
+    return int(scaling.get("workers", 0))
+
+
+async def start_local(message):
+    from distributed import LocalCluster
+
+    kwargs = dict(message.get("kwargs") or {})
+    kwargs.setdefault("n_workers", _fixed_or_minimum(message.get("scaling") or {}))
+    # Keep distributed's own log levels: the log file is where users look.
+    kwargs.setdefault("silence_logs", False)
+    return LocalCluster(asynchronous=True, **kwargs)
+
+
+# The cluster kinds this runner knows. A starter returns an un-awaited
+# cluster manager; awaiting it starts the cluster.
+STARTERS = {"local": start_local}
+
+
+class WorkersWatch:
+    """Reports worker count, cores and memory whenever they change."""
+
+    def __init__(self, cluster, protocol):
+        self.cluster = cluster
+        self.protocol = protocol
+        self.last = None
+        self.task = None
+
+    def counts(self):
+        scheduler = getattr(self.cluster, "scheduler", None)
+        if scheduler is not None and hasattr(scheduler, "workers"):
+            workers = list(scheduler.workers.values())
+            cores = sum(ws.nthreads or 0 for ws in workers)
+            memory = sum(ws.memory_limit or 0 for ws in workers)
+            return len(workers), cores, memory
+        infos = (self.cluster.scheduler_info or {}).get("workers", {}).values()
+        infos = list(infos)
+        cores = sum(info.get("nthreads", 0) or 0 for info in infos)
+        memory = sum(info.get("memory_limit", 0) or 0 for info in infos)
+        return len(infos), cores, memory
+
+    def report(self):
+        counts = self.counts()
+        if counts != self.last:
+            self.last = counts
+            workers, cores, memory = counts
+            self.protocol.emit(
+                {"event": "workers", "workers": workers, "cores": cores, "memory": memory}
+            )
+
+    def start(self):
+        scheduler = getattr(self.cluster, "scheduler", None)
+        if scheduler is not None and hasattr(scheduler, "add_plugin"):
+            scheduler.add_plugin(self._plugin())
+        else:
+            self.task = asyncio.ensure_future(self._poll())
+        self.report()
+
+    def stop(self):
+        if self.task is not None:
+            self.task.cancel()
+
+    def _plugin(self):
+        from distributed.diagnostics.plugin import SchedulerPlugin
+
+        loop = asyncio.get_running_loop()
+        report = self.report
+
+        class Plugin(SchedulerPlugin):
+            name = "jupyterlab-dask-clusters-workers"
+
+            # The scheduler calls these around its own bookkeeping; report
+            # on the next loop turn, when the worker table is up to date.
+            def add_worker(self, scheduler=None, worker=None):
+                loop.call_soon(report)
+
+            def remove_worker(self, scheduler=None, worker=None, **kwargs):
+                loop.call_soon(report)
+
+        return Plugin()
+
+    async def _poll(self):
+        # Remote schedulers: the cluster manager keeps scheduler_info fresh,
+        # so reading it is an in-process check, not a network call.
+        while True:
+            await asyncio.sleep(WORKERS_POLL_INTERVAL)
+            self.report()
+
+
+def _dashboard_address(cluster):
+    info = cluster.scheduler_info or {}
+    port = (info.get("services") or {}).get("dashboard")
+    if not port:
+        return None
+    address = cluster.scheduler_address
+    host = address.split("://", 1)[-1].rsplit(":", 1)[0]
+    return f"http://{host}:{port}"
+
+
+def _stop_adaptive(cluster):
+    adaptive = getattr(cluster, "_adaptive", None)
+    if adaptive is not None:
+        adaptive.stop()
+        cluster._adaptive = None
+
+
+def _apply(cluster, message):
+    op = message.get("op")
+    if op == "scale":
+        _stop_adaptive(cluster)
+        cluster.scale(int(message["workers"]))
+    elif op == "adapt":
+        cluster.adapt(minimum=int(message["minimum"]), maximum=int(message["maximum"]))
+    else:
+        raise ValueError(f"unknown op {op!r}")
+
+
+ENDING_OPS = ("close", "eof", "signal")
+
+
+class Runner:
+    def __init__(self, protocol):
+        self.protocol = protocol
+        self.cluster = None
+
+    async def main(self):
+        loop = asyncio.get_running_loop()
+        inbox = asyncio.Queue()
+        threading.Thread(target=_read_stdin, args=(loop, inbox), daemon=True).start()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.add_signal_handler(sig, inbox.put_nowait, {"op": "signal", "signal": sig.name})
+
+        first = await inbox.get()
+        if first.get("op") in ENDING_OPS:
+            return 0
+        if first.get("op") != "start":
+            self.protocol.error(f"expected a start command first, got {first!r}")
+            return 2
+
+        start = asyncio.ensure_future(self._start(first))
+        pending = []
+        while not start.done():
+            getter = asyncio.ensure_future(inbox.get())
+            await asyncio.wait({start, getter}, return_when=asyncio.FIRST_COMPLETED)
+            if not getter.done():
+                getter.cancel()
+                continue
+            message = getter.result()
+            if message.get("op") in ENDING_OPS:
+                # Asked to stop while still starting: abandon the start.
+                start.cancel()
+                await asyncio.gather(start, return_exceptions=True)
+                await self._close()
+                return 0
+            pending.append(message)
+
+        try:
+            start.result()
+        except Exception as exc:
+            self.protocol.error(f"The cluster did not start: {type(exc).__name__}: {exc}", exc)
+            await self._close(quiet=True)
+            return 1
+
+        watch = WorkersWatch(self.cluster, self.protocol)
+        self.protocol.emit(
+            {
+                "event": "started",
+                "scheduler_address": self.cluster.scheduler_address,
+                "dashboard_address": _dashboard_address(self.cluster),
+            }
+        )
+        watch.start()
+
+        while True:
+            message = pending.pop(0) if pending else await inbox.get()
+            if message.get("op") in ENDING_OPS:
+                break
+            if message.get("op") == "invalid":
+                self.protocol.error(f"unreadable command: {message.get('error')}")
+                continue
+            try:
+                _apply(self.cluster, message)
+            except Exception as exc:
+                self.protocol.error(f"{message.get('op')} failed: {type(exc).__name__}: {exc}", exc)
+        watch.stop()
+        await self._close()
+        return 0
+
+    async def _start(self, message):
+        import dask.config
+
+        config = message.get("config") or {}
+        if config:
+            dask.config.set(config)
+        kind = message.get("kind")
+        starter = STARTERS.get(kind)
+        if starter is None:
+            raise ValueError(f"unknown cluster kind {kind!r}; known: {sorted(STARTERS)}")
+        self.cluster = await starter(message)
+        await self.cluster
+        scaling = message.get("scaling") or {}
+        if scaling.get("mode") == "adaptive":
+            self.cluster.adapt(minimum=int(scaling["minimum"]), maximum=int(scaling["maximum"]))
+
+    async def _close(self, quiet=False):
+        cluster, self.cluster = self.cluster, None
+        if cluster is None:
+            return
+        try:
+            _stop_adaptive(cluster)
+            await asyncio.wait_for(cluster.close(), timeout=CLOSE_TIMEOUT)
+        except Exception as exc:
+            if not quiet:
+                self.protocol.error(f"closing the cluster failed: {type(exc).__name__}: {exc}", exc)
+            _kill_own_group()
+
+
+def _kill_own_group():
+    """Last resort when closing fails: take the worker processes down with us."""
+    if os.getpgid(0) != os.getpid():
+        return  # not our own group (run by hand): never kill a shell's group
+    sys.stderr.flush()
+    os.killpg(0, signal.SIGKILL)
+
+
+def cmd_run():
+    protocol = Protocol()
+    code = 1
+    try:
+        code = asyncio.run(Runner(protocol).main())
+    except BaseException as exc:  # noqa: BLE001 - report anything, then exit
+        protocol.error(f"runner crashed: {type(exc).__name__}: {exc}", exc)
+        code = 1
+    if code == 0:
+        protocol.emit({"event": "closed"})
+    sys.stderr.flush()
+    # Skip interpreter shutdown: leftover executor threads must not keep a
+    # closed runner alive.
+    os._exit(code)
+
+
+COMMANDS = {"kernelspecs": cmd_kernelspecs, "probe": cmd_probe, "run": cmd_run}
+
+
+def main(argv):
+    if len(argv) != 2 or argv[1] not in COMMANDS:
+        sys.stderr.write(f"usage: {argv[0]} {{{'|'.join(COMMANDS)}}}\n")
+        return 2
+    return COMMANDS[argv[1]]()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
