@@ -1,0 +1,46 @@
+/** api/clusters: list, create, inspect, scale, stop/forget, snippet, plots, log. */
+
+import type { ILog, ISnippet } from '../../../protocol/index.js';
+import { ApiError } from '../http/errors.js';
+import type { Router } from '../http/router.js';
+import { fetchPlots } from '../proxy/dashboard.js';
+import type { IApiContext } from './context.js';
+
+/** Register the routes of clusters. */
+export function clusterRoutes(router: Router, context: IApiContext): void {
+  const { manager } = context;
+
+  router.add('GET', '/api/clusters', () => ({ status: 200, body: manager.list() }));
+
+  router.add('POST', '/api/clusters', async ({ json }) => ({ status: 201, body: await manager.create(await json()) }));
+
+  router.add('GET', '/api/clusters/:id', ({ params }) => ({ status: 200, body: manager.record(params.id).model }));
+
+  router.add('POST', '/api/clusters/:id/scale', async ({ params, json }) => {
+    manager.record(params.id); // 404 before reading the body
+    return { status: 200, body: manager.scale(params.id, await json()) };
+  });
+
+  router.add('DELETE', '/api/clusters/:id', ({ params }) => {
+    const result = manager.remove(params.id);
+    return result.status === 202 ? { status: 202, body: result.model } : { status: 204 };
+  });
+
+  router.add('GET', '/api/clusters/:id/snippet', ({ params }) => {
+    const body: ISnippet = { code: manager.snippet(params.id) };
+    return { status: 200, body };
+  });
+
+  router.add('GET', '/api/clusters/:id/plots', async ({ params }) => {
+    const record = manager.record(params.id);
+    if (record.dashboardUrl === undefined || record.model.state !== 'running') {
+      throw new ApiError(409, 'no_dashboard', `Cluster "${record.model.name}" has no dashboard now (it is ${record.model.state}).`);
+    }
+    return { status: 200, body: await fetchPlots(record.dashboardUrl) };
+  });
+
+  router.add('GET', '/api/clusters/:id/log', ({ params }) => {
+    const body: ILog = { lines: manager.logTail(params.id) };
+    return { status: 200, body };
+  });
+}

@@ -1,0 +1,154 @@
+/** Assembles the companion: registry, backends, API, event stream, proxy, on one Unix socket. */
+
+import { chmodSync, existsSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { clusterRoutes } from './api/clusters.js';
+import type { IApiContext } from './api/context.js';
+import { environmentRoutes } from './api/environments.js';
+import { EventStream } from './api/events.js';
+import { typeRoutes } from './api/types.js';
+import { createBackends } from './backends/index.js';
+import { detectHostResources } from './backends/local/resources.js';
+import { scratchBase } from './backends/local/scratch.js';
+import { ClusterManager } from './clusters/lifecycle.js';
+import { procInspector } from './clusters/reconcile.js';
+import { Registry } from './clusters/registry.js';
+import type { ICompanionConfig } from './config.js';
+import { EnvironmentDiscovery, which } from './envs/discovery.js';
+import { Router } from './http/router.js';
+import { DashboardProxy } from './proxy/dashboard.js';
+import { runJson } from './util/exec.js';
+
+/** A running companion. */
+export interface ICompanion {
+  server: Server;
+  manager: ClusterManager;
+  /** Stop every cluster (bounded), then stop serving. */
+  close(): Promise<void>;
+}
+
+function readFileOrUndefined(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Remove a socket file left by a previous run; refuse to remove anything else. */
+function removeStaleSocket(socket: string): void {
+  let info;
+  try {
+    info = lstatSync(socket);
+  } catch {
+    return;
+  }
+  if (!info.isSocket()) {
+    throw new Error(`${socket} exists and is not a socket; refusing to replace it`);
+  }
+  unlinkSync(socket);
+}
+
+function refuseUpgrade(socket: Duplex): void {
+  socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+}
+
+/** Build the companion and listen on `config.socket`. */
+export async function startCompanion(config: ICompanionConfig): Promise<ICompanion> {
+  const serverPython = path.isAbsolute(config.serverPython)
+    ? config.serverPython
+    : (which(config.serverPython) ?? config.serverPython);
+  const registry = Registry.open(config.stateDir);
+  const discovery = new EnvironmentDiscovery({ serverPython, runnerPath: config.runnerPath, run: runJson });
+  const backends = createBackends({
+    environments: () => discovery.list(),
+    serverPython,
+    host: () =>
+      detectHostResources({
+        env: process.env,
+        readFile: readFileOrUndefined,
+        cpus: os.availableParallelism(),
+        totalmem: os.totalmem()
+      }),
+    memoryReserve: config.memoryReserve,
+    scratchBase: () => scratchBase(process.env, os.tmpdir()).dir,
+    uid: process.getuid?.() ?? 0,
+    exists: existsSync,
+    user: os.userInfo().username,
+    hostname: os.hostname()
+  });
+  const manager = new ClusterManager({ registry, backends, runnerPath: config.runnerPath, stateDir: config.stateDir });
+  manager.reconcile(procInspector);
+
+  const proxy = new DashboardProxy(id => {
+    const record = registry.get(id);
+    return record?.model.state === 'running' ? record.dashboardUrl : undefined;
+  });
+  const events = new EventStream(registry);
+  const context: IApiContext = { registry, manager, backends, discovery, proxy };
+  const router = new Router();
+  // jupyter-server-proxy polls this until the companion answers.
+  router.add('GET', '/', () => ({ status: 200, body: { name: 'jupyterlab-dask-clusters companion', ok: true } }));
+  typeRoutes(router, context);
+  environmentRoutes(router, context);
+  clusterRoutes(router, context);
+  // Relative URLs in dashboard pages need the trailing slash.
+  router.add('GET', '/dashboard/:id', ({ params, res }) => {
+    res.writeHead(301, { Location: `${encodeURIComponent(params.id)}/` });
+    res.end();
+    return undefined;
+  });
+  router.add('*', '/dashboard/:id/*', ({ req, res }) => {
+    proxy.web(req, res);
+    return undefined;
+  });
+
+  const server = createServer((req, res) => void router.handle(req, res));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const pathname = new URL(req.url ?? '/', 'http://companion').pathname;
+    if (pathname === '/api/events') {
+      events.handleUpgrade(req, socket, head);
+    } else if (!proxy.ws(req, socket, head)) {
+      refuseUpgrade(socket);
+    }
+  });
+
+  removeStaleSocket(config.socket);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // Owner-only from the first moment: listen() binds the socket file
+    // synchronously, under this umask.
+    const umask = process.umask(0o077);
+    try {
+      server.listen(config.socket, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    } finally {
+      process.umask(umask);
+    }
+  });
+  chmodSync(config.socket, 0o600);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      server.close();
+      await manager.shutdown();
+      events.close();
+      proxy.close();
+      server.closeAllConnections();
+      try {
+        unlinkSync(config.socket);
+      } catch {
+        // already gone
+      }
+    })();
+    return closing;
+  };
+  return { server, manager, close };
+}

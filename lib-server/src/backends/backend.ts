@@ -1,0 +1,44 @@
+/**
+ * The one interface every cluster type implements. A new type (SLURM,
+ * Gateway) is a module that implements it, plus one line in the backend
+ * list (backends/index.ts); nothing else changes.
+ */
+
+import type { IClusterModel, IClusterType, ICreateRequest, IFieldError, IScaling } from '../../../protocol/index.js';
+import type { IStartCommand } from '../runner/protocol.js';
+
+/** Query of `GET api/types`. */
+export interface IDescribeQuery {
+  /** Memory kept for the system, e.g. "2GiB" or "10%". */
+  memoryReserve?: string;
+}
+
+/** Everything needed to launch a validated request. */
+export interface ILaunchPlan {
+  /** The request with every default filled in. */
+  spec: ICreateRequest;
+  environment: { python: string; label: string };
+  scaling: IScaling;
+  /** First line for runner.py. */
+  start: IStartCommand;
+  /** Directories to create (0700) before the start and remove when the cluster ends. */
+  workDirs: string[];
+}
+
+/** Either a plan, or every problem with the request (answered as 422). */
+export type PlanResult = { plan: ILaunchPlan } | { fields: IFieldError[] };
+
+/** A cluster type. */
+export interface IBackend {
+  readonly id: string;
+  /** The type as the [+NEW] dialog renders it. */
+  describe(query: IDescribeQuery): Promise<IClusterType>;
+  /** Validate `request` and resolve it into a launch; nothing starts here. */
+  plan(request: ICreateRequest, clusterId: string): Promise<PlanResult>;
+  /** Problems with rescaling a cluster of this type that was started from `spec`. */
+  checkScaling(spec: ICreateRequest, scaling: IScaling): IFieldError[];
+  /** Python code that connects a kernel to a running cluster. */
+  snippet(model: IClusterModel): string;
+  /** A shell command that forwards the dashboard at `dashboardUrl` to a laptop. */
+  tunnelCommand(dashboardUrl: string): string | undefined;
+}

@@ -1,0 +1,16 @@
+/**
+ * The backend list: every cluster type the companion offers. A new type is
+ * a module under backends/ plus one entry here.
+ */
+
+import type { IBackend } from './backend.js';
+import { createLocalBackend, type ILocalBackendOptions } from './local/index.js';
+
+/** What the backends are built from. */
+export type IBackendDependencies = ILocalBackendOptions;
+
+/** Every backend, by type id. */
+export function createBackends(dependencies: IBackendDependencies): Map<string, IBackend> {
+  const backends: IBackend[] = [createLocalBackend(dependencies)];
+  return new Map(backends.map(backend => [backend.id, backend]));
+}

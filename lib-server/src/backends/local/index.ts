@@ -1,0 +1,143 @@
+/** The `local` cluster type: distributed.LocalCluster on the Jupyter host. */
+
+import type { IClusterModel, ICreateRequest, IFieldError, IScaling } from '../../../../protocol/index.js';
+import type { IEnvironmentInfo } from '../../envs/probe.js';
+import { formatMemory, parseMemory } from '../../util/memory.js';
+import type { IBackend, IDescribeQuery, PlanResult } from '../backend.js';
+import { memoryReserve, type IHostResources, type ISourced } from './resources.js';
+import { buildLocalType, MEMORY_FRACTIONS, workerBudget, type MemoryFractionField } from './schema.js';
+import { clusterScratchDir } from './scratch.js';
+import { resolveLocalOptions } from './validate.js';
+
+/** What the local backend needs from its surroundings. */
+export interface ILocalBackendOptions {
+  environments: () => Promise<IEnvironmentInfo[]>;
+  serverPython: string;
+  host: () => IHostResources;
+  /** JUPYTERLAB_DASK_CLUSTERS_MEMORY_RESERVE, used when the query gives none. */
+  memoryReserve?: string;
+  /** Base directory for worker scratch space. */
+  scratchBase: () => string;
+  uid: number;
+  exists: (path: string) => boolean;
+  /** For the tunnel command. */
+  user: string;
+  hostname: string;
+}
+
+/** A local scheduler's Python snippet. */
+export function localSnippet(schedulerAddress: string): string {
+  return `from dask.distributed import Client\nclient = Client(${JSON.stringify(schedulerAddress)})\nclient`;
+}
+
+/** `ssh -N -L 8787:127.0.0.1:<port> user@host` for a dashboard at `dashboardUrl`. */
+export function localTunnelCommand(dashboardUrl: string, user: string, hostname: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(dashboardUrl);
+  } catch {
+    return undefined;
+  }
+  if (url.port === '') {
+    return undefined;
+  }
+  return `ssh -N -L 8787:127.0.0.1:${url.port} ${user}@${hostname}`;
+}
+
+function reserveFor(host: IHostResources, spec: string | undefined): ISourced {
+  const reserve = memoryReserve(host.memory.value, spec);
+  if ('error' in reserve) {
+    throw new Error(reserve.error);
+  }
+  return reserve;
+}
+
+/** The local backend. */
+export function createLocalBackend(options: ILocalBackendOptions): IBackend {
+  const typeFor = async (reserveSpec: string | undefined) => {
+    const environments = await options.environments();
+    const host = options.host();
+    const reserve = reserveFor(host, reserveSpec);
+    const type = buildLocalType({ environments, serverPython: options.serverPython, host, reserve });
+    return { type, environments, host, budget: workerBudget(host, reserve) };
+  };
+
+  return {
+    id: 'local',
+
+    async describe(query: IDescribeQuery) {
+      return (await typeFor(query.memoryReserve ?? options.memoryReserve)).type;
+    },
+
+    async plan(request: ICreateRequest, clusterId: string): Promise<PlanResult> {
+      const context = await typeFor(options.memoryReserve);
+      const resolved = resolveLocalOptions(request.options ?? {}, { ...context, exists: options.exists });
+      if ('fields' in resolved) {
+        return { fields: resolved.fields };
+      }
+      const o = resolved.options;
+      const environment = context.environments.find(env => env.python === o.environment);
+      const scaling: IScaling = o.adaptive
+        ? { mode: 'adaptive', minimum: o.adaptive_minimum, maximum: o.adaptive_maximum }
+        : { mode: 'fixed', workers: o.workers };
+      const localDirectory = clusterScratchDir(options.scratchBase(), options.uid, clusterId);
+      const config: Record<string, unknown> = {};
+      for (const field of Object.keys(MEMORY_FRACTIONS) as MemoryFractionField[]) {
+        config[`distributed.worker.memory.${MEMORY_FRACTIONS[field].key}`] = o[field];
+      }
+      return {
+        plan: {
+          spec: { type: 'local', ...(request.name ? { name: request.name } : {}), options: { ...o } },
+          environment: { python: o.environment, label: environment?.label ?? o.environment },
+          scaling,
+          workDirs: [localDirectory],
+          start: {
+            op: 'start',
+            cluster_id: clusterId,
+            kind: 'local',
+            kwargs: {
+              n_workers: o.adaptive ? o.adaptive_minimum : o.workers,
+              threads_per_worker: o.threads_per_worker,
+              processes: o.processes,
+              // Validated: parses.
+              memory_limit: parseMemory(o.memory_per_worker),
+              local_directory: localDirectory,
+              dashboard_address: ':0',
+              host: '127.0.0.1',
+              scheduler_port: 0
+            },
+            config,
+            scaling
+          }
+        }
+      };
+    },
+
+    checkScaling(spec: ICreateRequest, scaling: IScaling): IFieldError[] {
+      const count = scaling.mode === 'fixed' ? scaling.workers : scaling.maximum;
+      const path = scaling.mode === 'fixed' ? '/workers' : '/maximum';
+      const perWorker = parseMemory(String(spec.options.memory_per_worker ?? ''));
+      const host = options.host();
+      if (perWorker !== undefined && perWorker * count > host.memory.value) {
+        const fits = Math.max(0, Math.floor(host.memory.value / perWorker));
+        return [
+          {
+            path,
+            message:
+              `${count} workers x ${formatMemory(perWorker)} = ${formatMemory(perWorker * count)} is more than the ` +
+              `${formatMemory(host.memory.value)} this host has (${host.memory.source}); use at most ${fits} workers.`
+          }
+        ];
+      }
+      return [];
+    },
+
+    snippet(model: IClusterModel) {
+      return localSnippet(model.schedulerAddress ?? '');
+    },
+
+    tunnelCommand(dashboardUrl: string) {
+      return localTunnelCommand(dashboardUrl, options.user, options.hostname);
+    }
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * Validation of local cluster options: defaults filled in, then the JSON
+ * Schema (Ajv, all errors), then checks a schema cannot express. Every
+ * message says what to change.
+ */
+
+import type { IClusterType, IFieldError } from '../../../../protocol/index.js';
+import type { IEnvironmentInfo } from '../../envs/probe.js';
+import { formatMemory, parseMemory } from '../../util/memory.js';
+import { schemaErrors } from '../../util/schema-errors.js';
+import { memoryPerWorker, PROFILES, type Profile } from './profiles.js';
+import type { IHostResources } from './resources.js';
+import { MEMORY_FRACTIONS, memoryFractionDefault, type ILocalOptions, type MemoryFractionField } from './schema.js';
+
+/** What validation checks against. */
+export interface ILocalValidationContext {
+  /** The type from buildLocalType, for its schema, defaults and profiles. */
+  type: IClusterType;
+  environments: IEnvironmentInfo[];
+  host: IHostResources;
+  /** Bytes that workers may share (host memory minus the reserve). */
+  budget: number;
+  exists: (path: string) => boolean;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isProfile(value: unknown): value is Profile {
+  return typeof value === 'string' && (PROFILES as readonly string[]).includes(value);
+}
+
+function isPositiveInt(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1;
+}
+
+/**
+ * The options with defaults filled in: the type's defaults, then what the
+ * chosen profile sets, then the request. Memory per worker and the memory
+ * thresholds follow the request's workers and environment when not given.
+ */
+export function fillLocalDefaults(raw: Record<string, unknown>, context: ILocalValidationContext): Record<string, unknown> {
+  const { type } = context;
+  const profile = isProfile(raw.profile) ? raw.profile : type.defaults.profile;
+  const linked = type.linked?.find(link => link.field === 'profile')?.values[String(profile)] ?? {};
+  const merged: Record<string, unknown> = { ...type.defaults, ...linked, ...raw };
+  if (raw.memory_per_worker === undefined) {
+    const count = merged.adaptive === true ? merged.adaptive_maximum : merged.workers;
+    if (isPositiveInt(count)) {
+      merged.memory_per_worker = memoryPerWorker(context.budget, count);
+    }
+  }
+  const environment = context.environments.find(env => env.python === merged.environment);
+  for (const field of Object.keys(MEMORY_FRACTIONS) as MemoryFractionField[]) {
+    if (raw[field] === undefined) {
+      merged[field] = memoryFractionDefault(field, environment).value;
+    }
+  }
+  return merged;
+}
+
+function checkEnvironment(python: string, context: ILocalValidationContext): string | undefined {
+  const known = context.environments.find(env => env.python === python);
+  if (known === undefined) {
+    if (!context.exists(python)) {
+      return `Interpreter ${python} does not exist; choose one of the listed environments.`;
+    }
+    return `${python} is not the interpreter of any Python kernelspec here; choose one of the listed environments (or register it as a kernel: python -m ipykernel install --user).`;
+  }
+  if (!context.exists(python)) {
+    return `Interpreter ${python} (${known.label}) no longer exists; choose another environment.`;
+  }
+  if (!known.usable) {
+    return `${known.label}: ${known.reason ?? 'this environment cannot run dask'}; choose another environment.`;
+  }
+  return undefined;
+}
+
+function checkMemory(options: Record<string, unknown>, context: ILocalValidationContext): IFieldError[] {
+  const text = options.memory_per_worker;
+  if (typeof text !== 'string') {
+    return [];
+  }
+  const bytes = parseMemory(text);
+  if (bytes === undefined) {
+    return [
+      {
+        path: '/memory_per_worker',
+        message: `Memory per worker "${text}" is not a memory size; write a number and a unit, e.g. 4 GiB, 3.5GB or 512MiB.`
+      }
+    ];
+  }
+  if (bytes < 2 ** 20) {
+    return [{ path: '/memory_per_worker', message: `Memory per worker "${text}" is too small; give each worker at least 1 MiB (e.g. 512 MiB).` }];
+  }
+  const adaptive = options.adaptive === true;
+  const count = adaptive ? options.adaptive_maximum : options.workers;
+  if (!isPositiveInt(count)) {
+    return [];
+  }
+  const { memory } = context.host;
+  if (bytes * count > memory.value) {
+    const what = adaptive ? `Maximum workers (${count})` : `${count} workers`;
+    const fit = formatMemory(Math.floor(context.budget / count));
+    return [
+      {
+        path: '/memory_per_worker',
+        message:
+          `${what} x ${formatMemory(bytes)} = ${formatMemory(bytes * count)} is more than the ` +
+          `${formatMemory(memory.value)} this host has (${memory.source}); lower Memory per worker ` +
+          `(${fit} fits) or the number of workers.`
+      }
+    ];
+  }
+  return [];
+}
+
+/** Validate raw local options; returns them complete, or every problem. */
+export function resolveLocalOptions(
+  raw: unknown,
+  context: ILocalValidationContext
+): { options: ILocalOptions } | { fields: IFieldError[] } {
+  if (!isObject(raw)) {
+    return { fields: [{ path: '', message: 'The options must be a JSON object, e.g. {"workers": 2}.' }] };
+  }
+  const options = fillLocalDefaults(raw, context);
+  const fields = schemaErrors(context.type.schema, options, {
+    // Said better by checkEnvironment and checkMemory below.
+    skip: error =>
+      (error.instancePath === '/environment' && error.keyword === 'enum') ||
+      (error.instancePath === '/memory_per_worker' && error.keyword === 'pattern')
+  });
+  if (typeof options.environment === 'string') {
+    const problem = checkEnvironment(options.environment, context);
+    if (problem) {
+      fields.push({ path: '/environment', message: problem });
+    }
+  }
+  fields.push(...checkMemory(options, context));
+  if (
+    options.adaptive === true &&
+    typeof options.adaptive_minimum === 'number' &&
+    typeof options.adaptive_maximum === 'number' &&
+    options.adaptive_minimum > options.adaptive_maximum
+  ) {
+    fields.push({
+      path: '/adaptive_minimum',
+      message: `Minimum workers (${options.adaptive_minimum}) is more than Maximum workers (${options.adaptive_maximum}); lower the minimum or raise the maximum.`
+    });
+  }
+  if (fields.length > 0) {
+    return { fields };
+  }
+  return { options: options as unknown as ILocalOptions };
+}

@@ -1,0 +1,367 @@
+/**
+ * Cluster lifecycle: create (validate, then start a runner), follow the
+ * runner's events, scale, stop, forget; and account at startup for clusters
+ * a previous companion left. States: starting -> running -> stopping ->
+ * stopped, or failed (runner died), or lost (companion restarted).
+ */
+
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { IClusterModel, ICreateRequest } from '../../../protocol/index.js';
+import type { IBackend } from '../backends/backend.js';
+import { ApiError, invalidOptions, unknownCluster } from '../http/errors.js';
+import { scalingCommand, type RunnerEvent } from '../runner/protocol.js';
+import { killGroup, RunnerProcess, type IRunnerExit } from '../runner/supervisor.js';
+import { ensurePrivateDir, readTail, removeDir } from '../util/files.js';
+import { planReconciliation, type IProcessInspector } from './reconcile.js';
+import { ACTIVE_STATES, type IClusterRecord, type Registry } from './registry.js';
+import { parseScaling } from './scaling.js';
+
+/** Lines of runner log kept in `logTail`. */
+export const LOG_TAIL_LINES = 50;
+
+/** Options of ClusterManager. */
+export interface IClusterManagerOptions {
+  registry: Registry;
+  backends: ReadonlyMap<string, IBackend>;
+  runnerPath: string;
+  stateDir: string;
+  /** Grace periods of a stop: after `close`, then after SIGTERM. */
+  closeGraceMs?: number;
+  termGraceMs?: number;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Create `dir` 0700, refusing a parent that another user owns or can write. */
+function makeWorkDir(dir: string): void {
+  const parent = path.dirname(dir);
+  ensurePrivateDir(parent);
+  const info = statSync(parent);
+  const uid = process.getuid?.();
+  if ((uid !== undefined && info.uid !== uid) || (info.mode & 0o022) !== 0) {
+    throw new ApiError(500, 'unsafe_directory', `${parent} is owned or writable by another user; remove it and try again.`);
+  }
+  mkdirSync(dir, { mode: 0o700 });
+}
+
+/** Every cluster and its runner. */
+export class ClusterManager {
+  private readonly runners = new Map<string, RunnerProcess>();
+  private readonly lastErrors = new Map<string, string>();
+
+  constructor(private readonly options: IClusterManagerOptions) {}
+
+  /** Every cluster, oldest first. */
+  list(): IClusterModel[] {
+    return this.options.registry.list().map(record => record.model);
+  }
+
+  /** The record of `id`; ApiError 404 when unknown. */
+  record(id: string): IClusterRecord {
+    const record = this.options.registry.get(id);
+    if (record === undefined) {
+      throw unknownCluster(id);
+    }
+    return record;
+  }
+
+  /** The backend of a type; ApiError 400 when unknown. */
+  backend(type: string): IBackend {
+    const backend = this.options.backends.get(type);
+    if (backend === undefined) {
+      const known = [...this.options.backends.keys()].join(', ');
+      throw new ApiError(400, 'unknown_type', `Unknown cluster type "${type}"; known types: ${known}.`);
+    }
+    return backend;
+  }
+
+  /** Validate `body` (an ICreateRequest) and start its cluster; nothing starts when it is invalid. */
+  async create(body: unknown): Promise<IClusterModel> {
+    if (!isObject(body) || typeof body.type !== 'string') {
+      throw new ApiError(400, 'bad_request', 'Send {"type": "<cluster type>", "options": {...}}.');
+    }
+    if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 200)) {
+      throw new ApiError(422, 'invalid_name', 'The name must be a string of at most 200 characters.');
+    }
+    const backend = this.backend(body.type);
+    const request: ICreateRequest = {
+      type: body.type,
+      ...(typeof body.name === 'string' && body.name.trim() !== '' ? { name: body.name.trim() } : {}),
+      options: (body.options ?? {}) as Record<string, unknown>
+    };
+    const id = this.newId();
+    const result = await backend.plan(request, id);
+    if ('fields' in result) {
+      throw invalidOptions(result.fields);
+    }
+    const { plan } = result;
+    for (const dir of plan.workDirs) {
+      makeWorkDir(dir);
+    }
+    const logDir = path.join(this.options.stateDir, 'logs');
+    ensurePrivateDir(logDir);
+    const record: IClusterRecord = {
+      model: {
+        id,
+        name: request.name ?? this.newName(request.type),
+        type: request.type,
+        state: 'starting',
+        createdAt: new Date().toISOString(),
+        spec: plan.spec,
+        scaling: plan.scaling,
+        workers: 0,
+        cores: 0,
+        memory: 0,
+        environment: plan.environment,
+        hasDashboard: false,
+        jobs: []
+      },
+      workDirs: plan.workDirs,
+      logFile: path.join(logDir, `${id}.log`)
+    };
+    const runner = new RunnerProcess({
+      python: plan.environment.python,
+      runnerPath: this.options.runnerPath,
+      logFile: record.logFile,
+      closeGraceMs: this.options.closeGraceMs,
+      termGraceMs: this.options.termGraceMs
+    });
+    record.runnerPid = runner.pid;
+    this.runners.set(id, runner);
+    this.options.registry.put(record);
+    runner.events.connect(event => this.onEvent(id, event));
+    void runner.exited.then(exit => this.onExit(id, exit));
+    runner.send(plan.start);
+    return record.model;
+  }
+
+  /** Rescale a running cluster. */
+  scale(id: string, body: unknown): IClusterModel {
+    const record = this.record(id);
+    const runner = this.runners.get(id);
+    if (record.model.state !== 'running' || runner === undefined) {
+      throw new ApiError(409, 'not_running', `Cluster "${record.model.name}" is ${record.model.state}; only a running cluster can be scaled.`);
+    }
+    const parsed = parseScaling(body);
+    if ('fields' in parsed) {
+      throw invalidOptions(parsed.fields);
+    }
+    const problems = this.backend(record.model.type).checkScaling(record.model.spec, parsed.scaling);
+    if (problems.length > 0) {
+      throw invalidOptions(problems);
+    }
+    if (!runner.send(scalingCommand(parsed.scaling))) {
+      throw new ApiError(409, 'runner_gone', `The runner of "${record.model.name}" no longer reads commands.`);
+    }
+    return this.update(id, r => {
+      r.model.scaling = parsed.scaling;
+    }).model;
+  }
+
+  /**
+   * Stop a cluster (202 with the model, state stopping), or forget one that
+   * has already ended (204).
+   */
+  remove(id: string): { status: 202; model: IClusterModel } | { status: 204 } {
+    const record = this.record(id);
+    const runner = this.runners.get(id);
+    if (ACTIVE_STATES.has(record.model.state) && runner !== undefined) {
+      if (record.model.state !== 'stopping') {
+        this.update(id, r => {
+          r.model.state = 'stopping';
+        });
+        void runner.stop();
+      }
+      return { status: 202, model: record.model };
+    }
+    this.cleanup(record);
+    rmSync(record.logFile, { force: true });
+    this.options.registry.remove(id);
+    return { status: 204 };
+  }
+
+  /** The last lines of a cluster's runner log. */
+  logTail(id: string): string[] {
+    return readTail(this.record(id).logFile, LOG_TAIL_LINES);
+  }
+
+  /** Code that connects to a running cluster. */
+  snippet(id: string): string {
+    const record = this.record(id);
+    if (record.model.state !== 'running' || record.model.schedulerAddress === undefined) {
+      throw new ApiError(409, 'not_running', `Cluster "${record.model.name}" is ${record.model.state}; there is nothing to connect to.`);
+    }
+    return this.backend(record.model.type).snippet(record.model);
+  }
+
+  /**
+   * Stop every cluster: runners close their clusters; whatever has not exited
+   * after `timeoutMs` is killed with its process group.
+   */
+  async shutdown(timeoutMs = 20_000): Promise<void> {
+    const running = [...this.runners.entries()];
+    for (const [id, runner] of running) {
+      if (this.options.registry.get(id)?.model.state !== 'stopping') {
+        this.update(id, r => {
+          r.model.state = 'stopping';
+        });
+      }
+      void runner.stop();
+    }
+    const all = Promise.all(running.map(([, runner]) => runner.exited));
+    const timer = new Promise<'timeout'>(resolve => setTimeout(() => resolve('timeout'), timeoutMs).unref());
+    if ((await Promise.race([all, timer])) === 'timeout') {
+      for (const [, runner] of running) {
+        runner.kill();
+      }
+      await Promise.race([all, new Promise(resolve => setTimeout(resolve, 2_000).unref())]);
+    }
+  }
+
+  /**
+   * Account for clusters a previous companion left: they become `lost`, and
+   * a runner of ours that is still alive is stopped with its process group.
+   */
+  reconcile(inspector: IProcessInspector): void {
+    const { registry, runnerPath } = this.options;
+    for (const action of planReconciliation(registry.list(), inspector, runnerPath)) {
+      const record = this.update(action.id, r => {
+        r.model.state = 'lost';
+        r.model.error = action.error;
+        this.clearLive(r);
+      });
+      const pgid = action.killGroup;
+      if (pgid === undefined) {
+        this.finishLost(record);
+        continue;
+      }
+      // SIGTERM lets the runner close its cluster; SIGKILL whatever remains.
+      killGroup(pgid, 'SIGTERM');
+      setTimeout(() => {
+        killGroup(pgid, 'SIGKILL');
+        this.finishLost(record);
+      }, 5_000).unref();
+    }
+  }
+
+  private finishLost(record: IClusterRecord): void {
+    this.cleanup(record);
+    if (this.options.registry.get(record.model.id) !== undefined) {
+      this.update(record.model.id, r => {
+        r.model.logTail = readTail(r.logFile, LOG_TAIL_LINES);
+      });
+    }
+  }
+
+  private onEvent(id: string, event: RunnerEvent): void {
+    switch (event.event) {
+      case 'started':
+        this.update(id, record => {
+          const { model } = record;
+          if (model.state === 'starting') {
+            model.state = 'running';
+          }
+          model.schedulerAddress = event.scheduler_address;
+          record.dashboardUrl = event.dashboard_address ?? undefined;
+          model.hasDashboard = event.dashboard_address !== null;
+          const tunnel =
+            event.dashboard_address === null
+              ? undefined
+              : this.backend(model.type).tunnelCommand(event.dashboard_address);
+          if (tunnel !== undefined) {
+            model.tunnelCommand = tunnel;
+          }
+        });
+        break;
+      case 'workers':
+        this.update(id, ({ model }) => {
+          model.workers = event.workers;
+          model.cores = event.cores;
+          model.memory = event.memory;
+        });
+        break;
+      case 'error':
+        this.lastErrors.set(id, event.message);
+        break;
+      case 'closed':
+        break;
+    }
+  }
+
+  private onExit(id: string, exit: IRunnerExit): void {
+    this.runners.delete(id);
+    const lastError = this.lastErrors.get(id);
+    this.lastErrors.delete(id);
+    const record = this.options.registry.get(id);
+    if (record === undefined) {
+      return;
+    }
+    const stopped = record.model.state === 'stopping' || exit.closed;
+    this.update(id, r => {
+      const { model } = r;
+      this.clearLive(r);
+      if (stopped) {
+        model.state = 'stopped';
+        delete model.error;
+        delete model.logTail;
+      } else {
+        model.state = 'failed';
+        model.error =
+          lastError ??
+          (exit.spawnError !== undefined
+            ? `The runner could not be started: ${exit.spawnError}`
+            : `The runner exited unexpectedly (${exit.signal !== null ? `killed by ${exit.signal}` : `exit code ${exit.code}`}).`);
+        model.logTail = readTail(r.logFile, LOG_TAIL_LINES);
+      }
+    });
+    this.cleanup(record);
+  }
+
+  /** Forget what only a live cluster has. */
+  private clearLive(record: IClusterRecord): void {
+    const { model } = record;
+    model.workers = 0;
+    model.cores = 0;
+    model.memory = 0;
+    model.hasDashboard = false;
+    delete model.schedulerAddress;
+    delete model.tunnelCommand;
+    delete record.dashboardUrl;
+    delete record.runnerPid;
+  }
+
+  private cleanup(record: IClusterRecord): void {
+    for (const dir of record.workDirs) {
+      removeDir(dir);
+    }
+  }
+
+  private update(id: string, change: (record: IClusterRecord) => void): IClusterRecord {
+    const record = this.options.registry.update(id, change);
+    if (record === undefined) {
+      throw unknownCluster(id);
+    }
+    return record;
+  }
+
+  private newId(): string {
+    let id: string;
+    do {
+      id = randomBytes(4).toString('hex');
+    } while (this.options.registry.get(id) !== undefined);
+    return id;
+  }
+
+  private newName(type: string): string {
+    const taken = new Set(this.list().map(model => model.name));
+    let n = 1;
+    while (taken.has(`${type} ${n}`)) {
+      n += 1;
+    }
+    return `${type} ${n}`;
+  }
+}

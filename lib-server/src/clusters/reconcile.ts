@@ -1,0 +1,89 @@
+/**
+ * Startup reconciliation: clusters whose runner belonged to a previous
+ * companion cannot be re-adopted (a runner exits when its stdin closes), so
+ * they become `lost`, and a runner that is somehow still alive is stopped.
+ */
+
+import { readFileSync } from 'node:fs';
+import { ACTIVE_STATES, type IClusterRecord } from './registry.js';
+
+/** How reconciliation looks at processes; real ones below, fakes in tests. */
+export interface IProcessInspector {
+  isAlive(pid: number): boolean;
+  /** The process's argv, or undefined when it cannot be read. */
+  cmdline(pid: number): string[] | undefined;
+}
+
+/** What to do with one record. */
+export interface IReconcileAction {
+  id: string;
+  error: string;
+  /** A live runner of ours whose process group must be stopped. */
+  killGroup?: number;
+}
+
+/** Whether `argv` is `<python> <runner.py> run` for our runner file. */
+export function isOurRunner(argv: string[], runnerPath: string): boolean {
+  const index = argv.findIndex(arg => arg === runnerPath || arg.endsWith('/runner.py'));
+  return index >= 0 && argv[index + 1] === 'run';
+}
+
+/** Decide, without side effects, what becomes of each record that had a runner. */
+export function planReconciliation(
+  records: IClusterRecord[],
+  inspector: IProcessInspector,
+  runnerPath: string
+): IReconcileAction[] {
+  const actions: IReconcileAction[] = [];
+  for (const record of records) {
+    if (!ACTIVE_STATES.has(record.model.state)) {
+      continue;
+    }
+    const pid = record.runnerPid;
+    if (pid === undefined || !inspector.isAlive(pid)) {
+      actions.push({
+        id: record.model.id,
+        error: `The companion restarted while this cluster was ${record.model.state}, and its runner${
+          pid === undefined ? '' : ` (pid ${pid})`
+        } is gone.`
+      });
+      continue;
+    }
+    const argv = inspector.cmdline(pid);
+    if (argv !== undefined && isOurRunner(argv, runnerPath)) {
+      actions.push({
+        id: record.model.id,
+        error: `The companion restarted while this cluster was ${record.model.state}; its runner (pid ${pid}) cannot be re-adopted and was stopped.`,
+        killGroup: pid
+      });
+    } else {
+      // The pid now belongs to some other process: leave it alone.
+      actions.push({
+        id: record.model.id,
+        error: `The companion restarted while this cluster was ${record.model.state}, and its runner (pid ${pid}) is gone.`
+      });
+    }
+  }
+  return actions;
+}
+
+/** The real inspector, from signal 0 and /proc. */
+export const procInspector: IProcessInspector = {
+  isAlive(pid) {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      // EPERM: alive, but someone else's (pid reused): still alive.
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  },
+  cmdline(pid) {
+    try {
+      const text = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      return text.split('\0').filter(arg => arg !== '');
+    } catch {
+      return undefined;
+    }
+  }
+};

@@ -1,0 +1,35 @@
+/** Errors that become IApiError answers. */
+
+import type { IApiError, IFieldError } from '../../../protocol/index.js';
+
+/** Thrown by handlers; the router turns it into a JSON IApiError answer. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields?: IFieldError[]
+  ) {
+    super(message);
+  }
+
+  /** The answer body. */
+  toJSON(): IApiError {
+    const body: IApiError = { error: this.code, message: this.message };
+    if (this.fields && this.fields.length > 0) {
+      body.fields = this.fields;
+    }
+    return body;
+  }
+}
+
+/** 404 for a cluster id the registry does not hold. */
+export function unknownCluster(id: string): ApiError {
+  return new ApiError(404, 'not_found', `No cluster with id "${id}".`);
+}
+
+/** 422 listing what is wrong with the request, field by field. */
+export function invalidOptions(fields: IFieldError[]): ApiError {
+  const summary = fields.map(field => `${field.path || '/'}: ${field.message}`).join('; ');
+  return new ApiError(422, 'invalid_options', `The request has ${fields.length} problem(s): ${summary}`, fields);
+}

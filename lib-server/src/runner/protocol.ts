@@ -1,0 +1,90 @@
+/**
+ * The line protocol between the companion and runner.py (documented at the
+ * top of runner.py): one JSON object per line, commands on the runner's
+ * stdin, events on its stdout.
+ */
+
+import type { IScaling } from '../../../protocol/index.js';
+
+/** First line on stdin: which cluster manager to start, and how. */
+export interface IStartCommand {
+  op: 'start';
+  cluster_id: string;
+  /** Cluster manager in runner.py (`local`; SLURM and Gateway later). */
+  kind: string;
+  /** Keyword arguments of the cluster manager. */
+  kwargs: Record<string, unknown>;
+  /** dask config overrides, dotted keys. */
+  config: Record<string, unknown>;
+  scaling: IScaling;
+}
+
+/** Any line the companion writes to a runner. */
+export type RunnerCommand =
+  | IStartCommand
+  | { op: 'scale'; workers: number }
+  | { op: 'adapt'; minimum: number; maximum: number }
+  | { op: 'close' };
+
+/** Any line a runner writes on stdout. */
+export type RunnerEvent =
+  | { event: 'started'; scheduler_address: string; dashboard_address: string | null }
+  | { event: 'workers'; workers: number; cores: number; memory: number }
+  | { event: 'error'; message: string; traceback: string }
+  | { event: 'closed' };
+
+/** The runner command that applies `scaling` to a running cluster. */
+export function scalingCommand(scaling: IScaling): RunnerCommand {
+  return scaling.mode === 'fixed'
+    ? { op: 'scale', workers: scaling.workers }
+    : { op: 'adapt', minimum: scaling.minimum, maximum: scaling.maximum };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+/** A runner's stdout line as an event, or a description of what is wrong with it. */
+export function parseRunnerEvent(line: string): RunnerEvent | { invalid: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { invalid: `not JSON: ${line.slice(0, 200)}` };
+  }
+  if (!isRecord(value)) {
+    return { invalid: `not an object: ${line.slice(0, 200)}` };
+  }
+  switch (value.event) {
+    case 'started':
+      if (
+        typeof value.scheduler_address === 'string' &&
+        (value.dashboard_address === null || typeof value.dashboard_address === 'string')
+      ) {
+        return {
+          event: 'started',
+          scheduler_address: value.scheduler_address,
+          dashboard_address: value.dashboard_address
+        };
+      }
+      break;
+    case 'workers':
+      if (isCount(value.workers) && isCount(value.cores) && isCount(value.memory)) {
+        return { event: 'workers', workers: value.workers, cores: value.cores, memory: value.memory };
+      }
+      break;
+    case 'error':
+      return {
+        event: 'error',
+        message: typeof value.message === 'string' ? value.message : 'unknown error',
+        traceback: typeof value.traceback === 'string' ? value.traceback : ''
+      };
+    case 'closed':
+      return { event: 'closed' };
+  }
+  return { invalid: `unknown or incomplete event: ${line.slice(0, 200)}` };
+}
