@@ -29,7 +29,13 @@ export async function bundle(outfile = defaultOutfile) {
   return outfile;
 }
 
+// No top-level await: jest's globalSetup require()s this module.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const outfile = await bundle(process.argv[2] ?? defaultOutfile);
-  console.log(`built ${path.relative(process.cwd(), outfile)}`);
+  bundle(process.argv[2] ?? defaultOutfile).then(
+    outfile => console.log(`built ${path.relative(process.cwd(), outfile)}`),
+    error => {
+      console.error(error);
+      process.exitCode = 1;
+    }
+  );
 }

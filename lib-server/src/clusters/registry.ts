@@ -105,7 +105,8 @@ export class Registry {
   put(record: IClusterRecord): void {
     this.records.set(record.model.id, record);
     this.save();
-    this.changed.emit({ kind: 'cluster', cluster: record.model });
+    // A copy: listeners may keep it, and the record changes on.
+    this.changed.emit({ kind: 'cluster', cluster: structuredClone(record.model) });
   }
 
   /** Apply `change` to the record of `id`; returns the updated record. */

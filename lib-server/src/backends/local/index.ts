@@ -2,6 +2,7 @@
 
 import type { IClusterModel, ICreateRequest, IFieldError, IScaling } from '../../../../protocol/index.js';
 import type { IEnvironmentInfo } from '../../envs/probe.js';
+import { ApiError } from '../../http/errors.js';
 import { formatMemory, parseMemory } from '../../util/memory.js';
 import type { IBackend, IDescribeQuery, PlanResult } from '../backend.js';
 import { memoryReserve, type IHostResources, type ISourced } from './resources.js';
@@ -47,7 +48,7 @@ export function localTunnelCommand(dashboardUrl: string, user: string, hostname:
 function reserveFor(host: IHostResources, spec: string | undefined): ISourced {
   const reserve = memoryReserve(host.memory.value, spec);
   if ('error' in reserve) {
-    throw new Error(reserve.error);
+    throw new ApiError(400, 'invalid_memory_reserve', `${reserve.error}.`);
   }
   return reserve;
 }

@@ -224,13 +224,13 @@ export function memoryReserve(memory: number, spec: string | undefined): ISource
   if (percent) {
     const share = Number(percent[1]);
     if (share >= 100) {
-      return { error: `a memory reserve of ${spec} leaves nothing for workers; use less than 100%` };
+      return { error: `A memory reserve of ${spec} leaves nothing for workers; use less than 100%` };
     }
     return { value: Math.floor((memory * share) / 100), source: `${share}% of memory kept for the system` };
   }
   const bytes = parseMemory(spec);
   if (bytes === undefined) {
-    return { error: `memory reserve "${spec}" is not a memory size or a percentage (e.g. 2GiB or 10%)` };
+    return { error: `Memory reserve "${spec}" is not a memory size or a percentage (e.g. 2GiB or 10%)` };
   }
   return { value: bytes, source: `${spec.trim()} kept for the system` };
 }

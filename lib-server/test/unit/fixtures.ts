@@ -1,0 +1,49 @@
+/** Shared fakes for the local backend tests. */
+
+import type { IHostResources } from '../../src/backends/local/resources.js';
+import type { IEnvironmentInfo } from '../../src/envs/probe.js';
+import { NO_DISTRIBUTED } from '../../src/envs/probe.js';
+
+export const GiB = 2 ** 30;
+
+export const SERVER_PYTHON = '/opt/jupyter/bin/python';
+
+export const USABLE: IEnvironmentInfo = {
+  python: SERVER_PYTHON,
+  label: 'Python 3 (ipykernel)',
+  kernelspecs: ['python3'],
+  pythonVersion: '3.11.7',
+  distributed: '2026.8.0',
+  dask: '2026.8.0',
+  usable: true,
+  probe: { pythonVersion: '3.11.7', packages: { distributed: '2026.8.0', dask: '2026.8.0' }, config: {}, sitePaths: [] }
+};
+
+export const TUNED: IEnvironmentInfo = {
+  ...USABLE,
+  python: '/envs/tuned/bin/python',
+  label: 'tuned',
+  kernelspecs: ['tuned'],
+  probe: { ...USABLE.probe!, config: { 'distributed.worker.memory.target': 0.6 } }
+};
+
+export const NO_DASK: IEnvironmentInfo = {
+  python: '/envs/plain/bin/python',
+  label: 'plain',
+  kernelspecs: ['plain'],
+  pythonVersion: '3.12.1',
+  usable: false,
+  reason: NO_DISTRIBUTED,
+  probe: { pythonVersion: '3.12.1', packages: {}, config: {}, sitePaths: [] }
+};
+
+export const ENVIRONMENTS = [USABLE, TUNED, NO_DASK];
+
+/** 8 CPUs from a cgroup, 32 GiB from the machine. */
+export const HOST: IHostResources = {
+  cpus: { value: 8, source: 'CPU limit of this cgroup (/sys/fs/cgroup/cpu.max)' },
+  memory: { value: 32 * GiB, source: 'memory of this machine' }
+};
+
+/** 4 GiB kept for the system: 28 GiB for workers. */
+export const RESERVE = { value: 4 * GiB, source: '4GiB kept for the system' };

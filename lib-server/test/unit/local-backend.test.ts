@@ -1,0 +1,102 @@
+import { createLocalBackend, localSnippet, localTunnelCommand } from '../../src/backends/local/index.js';
+import { clusterScratchDir, scratchBase } from '../../src/backends/local/scratch.js';
+import type { IClusterModel } from '../../../protocol/index.js';
+import { ENVIRONMENTS, GiB, HOST, SERVER_PYTHON } from './fixtures.js';
+
+const backend = createLocalBackend({
+  environments: () => Promise.resolve(ENVIRONMENTS),
+  serverPython: SERVER_PYTHON,
+  host: () => HOST,
+  memoryReserve: '4GiB',
+  scratchBase: () => '/scratch',
+  uid: 1234,
+  exists: () => true,
+  user: 'alice',
+  hostname: 'login1'
+});
+
+describe('local backend', () => {
+  it('turns a request into a runner start command, memory in bytes', async () => {
+    const result = await backend.plan({ type: 'local', name: 'mine', options: { workers: 2, memory_per_worker: '3.5 GiB' } }, 'abcd1234');
+    if (!('plan' in result)) {
+      throw new Error(JSON.stringify(result.fields));
+    }
+    const { plan } = result;
+    expect(plan.environment).toEqual({ python: SERVER_PYTHON, label: 'Python 3 (ipykernel)' });
+    expect(plan.scaling).toEqual({ mode: 'fixed', workers: 2 });
+    expect(plan.workDirs).toEqual(['/scratch/dask-clusters-1234/abcd1234']);
+    expect(plan.spec).toMatchObject({ type: 'local', name: 'mine', options: { workers: 2, memory_per_worker: '3.5 GiB' } });
+    expect(plan.start).toEqual({
+      op: 'start',
+      cluster_id: 'abcd1234',
+      kind: 'local',
+      kwargs: {
+        n_workers: 2,
+        threads_per_worker: 2,
+        processes: true,
+        memory_limit: 3.5 * GiB,
+        local_directory: '/scratch/dask-clusters-1234/abcd1234',
+        dashboard_address: ':0',
+        host: '127.0.0.1',
+        scheduler_port: 0
+      },
+      config: {
+        'distributed.worker.memory.target': 0.75,
+        'distributed.worker.memory.spill': 0.85,
+        'distributed.worker.memory.pause': 0.92,
+        'distributed.worker.memory.terminate': 0.98
+      },
+      scaling: { mode: 'fixed', workers: 2 }
+    });
+  });
+
+  it('starts adaptive clusters at their minimum', async () => {
+    const result = await backend.plan({ type: 'local', options: { adaptive: true, adaptive_minimum: 2, adaptive_maximum: 5 } }, 'x');
+    expect('plan' in result && result.plan.start.kwargs.n_workers).toBe(2);
+    expect('plan' in result && result.plan.scaling).toEqual({ mode: 'adaptive', minimum: 2, maximum: 5 });
+  });
+
+  it('returns field errors instead of a plan', async () => {
+    const result = await backend.plan({ type: 'local', options: { workers: 0 } }, 'x');
+    expect(result).toEqual({ fields: [{ path: '/workers', message: 'Workers must be at least 1 (got 0).' }] });
+  });
+
+  it('describes itself with the memory reserve of the query', async () => {
+    const type = await backend.describe({ memoryReserve: '16GiB' });
+    expect(type.defaults.memory_per_worker).toBe('4 GiB');
+    await expect(backend.describe({ memoryReserve: 'lots' })).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('refuses to scale beyond the host memory', () => {
+    const spec = { type: 'local', options: { memory_per_worker: '8GiB' } };
+    expect(backend.checkScaling(spec, { mode: 'fixed', workers: 4 })).toEqual([]);
+    expect(backend.checkScaling(spec, { mode: 'fixed', workers: 5 })).toEqual([
+      { path: '/workers', message: expect.stringContaining('use at most 4 workers') }
+    ]);
+    expect(backend.checkScaling(spec, { mode: 'adaptive', minimum: 0, maximum: 9 })[0].path).toBe('/maximum');
+  });
+
+  it('writes a snippet that connects to the scheduler', () => {
+    expect(localSnippet('tcp://127.0.0.1:40001')).toBe(
+      'from dask.distributed import Client\nclient = Client("tcp://127.0.0.1:40001")\nclient'
+    );
+    const model = { schedulerAddress: 'tcp://127.0.0.1:1' } as IClusterModel;
+    expect(backend.snippet(model)).toContain('Client("tcp://127.0.0.1:1")');
+  });
+
+  it('writes an ssh tunnel command for the dashboard port', () => {
+    expect(localTunnelCommand('http://127.0.0.1:41234', 'alice', 'login1')).toBe('ssh -N -L 8787:127.0.0.1:41234 alice@login1');
+    expect(backend.tunnelCommand('http://127.0.0.1:8788')).toBe('ssh -N -L 8787:127.0.0.1:8788 alice@login1');
+    expect(localTunnelCommand('not a url', 'a', 'b')).toBeUndefined();
+  });
+});
+
+describe('scratch space', () => {
+  it('prefers job-local disks', () => {
+    expect(scratchBase({ PBS_JOBFS: '/jobfs/1', SLURM_TMPDIR: '/slurm', TMPDIR: '/tmpdir' }, '/tmp')).toEqual({ dir: '/jobfs/1', source: '$PBS_JOBFS' });
+    expect(scratchBase({ SLURM_TMPDIR: '/slurm', TMPDIR: '/tmpdir' }, '/tmp').dir).toBe('/slurm');
+    expect(scratchBase({ TMPDIR: '/tmpdir' }, '/tmp').dir).toBe('/tmpdir');
+    expect(scratchBase({ TMPDIR: 'relative' }, '/tmp').dir).toBe('/tmp');
+    expect(clusterScratchDir('/tmp', 1000, 'c1')).toBe('/tmp/dask-clusters-1000/c1');
+  });
+});

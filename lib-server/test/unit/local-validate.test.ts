@@ -1,0 +1,127 @@
+import type { IFieldError } from '../../../protocol/index.js';
+import { buildLocalType, workerBudget } from '../../src/backends/local/schema.js';
+import { resolveLocalOptions, type ILocalValidationContext } from '../../src/backends/local/validate.js';
+import { ENVIRONMENTS, HOST, NO_DASK, RESERVE, SERVER_PYTHON, TUNED } from './fixtures.js';
+
+const existing = new Set(ENVIRONMENTS.map(env => env.python));
+
+const context: ILocalValidationContext = {
+  type: buildLocalType({ environments: ENVIRONMENTS, serverPython: SERVER_PYTHON, host: HOST, reserve: RESERVE }),
+  environments: ENVIRONMENTS,
+  host: HOST,
+  budget: workerBudget(HOST, RESERVE),
+  exists: path => existing.has(path)
+};
+
+function problems(options: unknown): IFieldError[] {
+  const result = resolveLocalOptions(options, context);
+  if (!('fields' in result)) {
+    throw new Error(`expected problems, got ${JSON.stringify(result.options)}`);
+  }
+  return result.fields;
+}
+
+function resolved(options: unknown) {
+  const result = resolveLocalOptions(options, context);
+  if ('fields' in result) {
+    throw new Error(`expected valid options, got ${JSON.stringify(result.fields)}`);
+  }
+  return result.options;
+}
+
+describe('resolveLocalOptions', () => {
+  it('fills every default into an empty request', () => {
+    const options = resolved({});
+    expect(options).toEqual(context.type.defaults);
+    expect(Object.keys(options).sort()).toEqual(Object.keys(context.type.schema.properties!).sort());
+  });
+
+  it('takes what the profile sets, and the request over both', () => {
+    expect(resolved({ profile: 'cpu' })).toMatchObject({ workers: 8, threads_per_worker: 1, memory_per_worker: '3.5 GiB' });
+    expect(resolved({ profile: 'io', threads_per_worker: 3 })).toMatchObject({ workers: 1, threads_per_worker: 3 });
+  });
+
+  it('sizes the memory default for the workers asked for', () => {
+    expect(resolved({ workers: 7 }).memory_per_worker).toBe('4 GiB');
+    expect(resolved({ adaptive: true, adaptive_maximum: 14 }).memory_per_worker).toBe('2 GiB');
+  });
+
+  it("takes memory thresholds from the chosen environment's dask config", () => {
+    expect(resolved({ environment: TUNED.python }).memory_target).toBe(0.6);
+    expect(resolved({ environment: TUNED.python, memory_target: 0.5 }).memory_target).toBe(0.5);
+  });
+
+  it('rejects what is not an object', () => {
+    expect(problems([1, 2])).toEqual([{ path: '', message: expect.stringContaining('JSON object') }]);
+  });
+
+  it('names unknown fields', () => {
+    expect(problems({ wokers: 3 })).toEqual([
+      { path: '/wokers', message: expect.stringMatching(/^Unknown option "wokers"; remove it \(known options: environment, profile, workers/) }
+    ]);
+  });
+
+  it.each([
+    [0, 'Workers must be at least 1 (got 0).'],
+    [-2, 'Workers must be at least 1 (got -2).'],
+    [1.5, 'Workers must be an integer (got 1.5).'],
+    ['3', 'Workers must be an integer (got "3").']
+  ])('rejects %j workers', (workers, message) => {
+    expect(problems({ workers, memory_per_worker: '1GiB' })).toEqual([{ path: '/workers', message }]);
+  });
+
+  it('explains a memory size it cannot read', () => {
+    expect(problems({ memory_per_worker: '16XB' })).toEqual([
+      {
+        path: '/memory_per_worker',
+        message: 'Memory per worker "16XB" is not a memory size; write a number and a unit, e.g. 4 GiB, 3.5GB or 512MiB.'
+      }
+    ]);
+  });
+
+  it('refuses more memory than the host has, and says what fits', () => {
+    const [problem] = problems({ workers: 4, memory_per_worker: '10GiB' });
+    expect(problem.path).toBe('/memory_per_worker');
+    expect(problem.message).toBe(
+      '4 workers x 10 GiB = 40 GiB is more than the 32 GiB this host has (memory of this machine); ' +
+        'lower Memory per worker (7 GiB fits) or the number of workers.'
+    );
+  });
+
+  it('counts the adaptive maximum against the host memory', () => {
+    const [problem] = problems({ adaptive: true, adaptive_maximum: 20, memory_per_worker: '2GiB' });
+    expect(problem.message).toMatch(/^Maximum workers \(20\) x 2 GiB = 40 GiB is more than/);
+    // The same sizes are fine without adaptive scaling.
+    expect(resolved({ adaptive_maximum: 20, memory_per_worker: '2GiB' }).adaptive).toBe(false);
+  });
+
+  it('refuses a missing interpreter', () => {
+    expect(problems({ environment: '/nowhere/bin/python' })).toEqual([
+      { path: '/environment', message: 'Interpreter /nowhere/bin/python does not exist; choose one of the listed environments.' }
+    ]);
+  });
+
+  it('refuses an environment without distributed, saying how to fix it', () => {
+    expect(problems({ environment: NO_DASK.python })).toEqual([
+      {
+        path: '/environment',
+        message: 'plain: distributed is not installed in this environment (pip install distributed); choose another environment.'
+      }
+    ]);
+  });
+
+  it('refuses an adaptive minimum above the maximum', () => {
+    expect(problems({ adaptive: true, adaptive_minimum: 5, adaptive_maximum: 2 })).toEqual([
+      {
+        path: '/adaptive_minimum',
+        message: 'Minimum workers (5) is more than Maximum workers (2); lower the minimum or raise the maximum.'
+      }
+    ]);
+  });
+
+  it('reports every problem at once', () => {
+    const fields = problems({ workers: 0, threads_per_worker: 0, memory_target: 1.5, extra: true });
+    expect(fields.map(f => f.path).sort()).toEqual(['/extra', '/memory_target', '/threads_per_worker', '/workers']);
+    expect(fields.find(f => f.path === '/memory_target')?.message).toBe('Memory target must be at most 1 (got 1.5).');
+  });
+});

@@ -1,0 +1,103 @@
+import { parseScaling } from '../../src/clusters/scaling.js';
+import { resolveConfig, UsageError } from '../../src/config.js';
+import { parseDashboardPath, plotsFromIndex } from '../../src/proxy/dashboard.js';
+import { parseRunnerEvent, scalingCommand } from '../../src/runner/protocol.js';
+
+describe('parseScaling', () => {
+  it('accepts fixed and adaptive scaling', () => {
+    expect(parseScaling({ mode: 'fixed', workers: 0 })).toEqual({ scaling: { mode: 'fixed', workers: 0 } });
+    expect(parseScaling({ mode: 'adaptive', minimum: 1, maximum: 4 })).toEqual({ scaling: { mode: 'adaptive', minimum: 1, maximum: 4 } });
+  });
+
+  it('explains every problem', () => {
+    expect(parseScaling({ mode: 'fixed', workers: -1 })).toEqual({
+      fields: [{ path: '/workers', message: 'Workers must be a whole number of at least 0 (got -1).' }]
+    });
+    expect(parseScaling({ mode: 'adaptive', minimum: 3, maximum: 2 })).toEqual({
+      fields: [{ path: '/minimum', message: 'Minimum (3) is more than maximum (2); lower the minimum or raise the maximum.' }]
+    });
+    expect(parseScaling({ mode: 'elastic' })).toEqual({ fields: [{ path: '/mode', message: 'Mode must be "fixed" or "adaptive" (got "elastic").' }] });
+    const extra = parseScaling({ mode: 'fixed', workers: 2, minimum: 1 });
+    expect(extra).toEqual({ fields: [{ path: '/minimum', message: 'Unknown field "minimum"; remove it (known: mode, workers).' }] });
+    expect(parseScaling('3')).toMatchObject({ fields: [{ path: '' }] });
+  });
+});
+
+describe('runner protocol', () => {
+  it('parses the events runner.py writes', () => {
+    expect(parseRunnerEvent('{"event": "started", "scheduler_address": "tcp://127.0.0.1:1", "dashboard_address": null}')).toEqual({
+      event: 'started',
+      scheduler_address: 'tcp://127.0.0.1:1',
+      dashboard_address: null
+    });
+    expect(parseRunnerEvent('{"event":"workers","workers":2,"cores":4,"memory":1024}')).toEqual({
+      event: 'workers',
+      workers: 2,
+      cores: 4,
+      memory: 1024
+    });
+    expect(parseRunnerEvent('{"event":"error","message":"bad"}')).toEqual({ event: 'error', message: 'bad', traceback: '' });
+    expect(parseRunnerEvent('{"event":"closed"}')).toEqual({ event: 'closed' });
+  });
+
+  it('flags lines that are not events', () => {
+    expect(parseRunnerEvent('hello')).toEqual({ invalid: 'not JSON: hello' });
+    expect(parseRunnerEvent('[1]')).toEqual({ invalid: 'not an object: [1]' });
+    expect(parseRunnerEvent('{"event":"workers","workers":-1,"cores":0,"memory":0}')).toHaveProperty('invalid');
+    expect(parseRunnerEvent('{"event":"started"}')).toHaveProperty('invalid');
+  });
+
+  it('maps scaling to runner commands', () => {
+    expect(scalingCommand({ mode: 'fixed', workers: 3 })).toEqual({ op: 'scale', workers: 3 });
+    expect(scalingCommand({ mode: 'adaptive', minimum: 1, maximum: 2 })).toEqual({ op: 'adapt', minimum: 1, maximum: 2 });
+  });
+});
+
+describe('resolveConfig', () => {
+  it('reads the command line and the environment', () => {
+    expect(
+      resolveConfig(['--socket', '/run/x.sock', '--base-url', 'user/alice'], { JUPYTERLAB_DASK_CLUSTERS_PYTHON: '/env/bin/python' }, '/home/alice', '/site/pkg/companion')
+    ).toEqual({
+      socket: '/run/x.sock',
+      baseUrl: '/user/alice/',
+      serverPython: '/env/bin/python',
+      stateDir: '/home/alice/.local/state/jupyterlab-dask-clusters',
+      runnerPath: '/site/pkg/runner.py'
+    });
+    const custom = resolveConfig(
+      ['--socket', '/s'],
+      {
+        XDG_STATE_HOME: '/xdg',
+        JUPYTERLAB_DASK_CLUSTERS_RUNNER: '/r/runner.py',
+        JUPYTERLAB_DASK_CLUSTERS_MEMORY_RESERVE: '2GiB'
+      },
+      '/home/a',
+      '/b'
+    );
+    expect(custom).toMatchObject({ stateDir: '/xdg/jupyterlab-dask-clusters', runnerPath: '/r/runner.py', memoryReserve: '2GiB', baseUrl: '/' });
+    expect(resolveConfig(['--socket', '/s'], { JUPYTERLAB_DASK_CLUSTERS_STATE_DIR: '/state' }, '/h', '/b').stateDir).toBe('/state');
+  });
+
+  it('refuses a command line without a socket, or with a TCP port', () => {
+    expect(() => resolveConfig([], {}, '/h', '/b')).toThrow(UsageError);
+    expect(() => resolveConfig(['--socket', '/s', '--port', '8888'], {}, '/h', '/b')).toThrow(/Unknown option '--port'/);
+  });
+});
+
+describe('dashboard paths', () => {
+  it('splits the cluster id from the path below the dashboard', () => {
+    expect(parseDashboardPath('/dashboard/c1/individual-task-stream?x=1')).toEqual({ id: 'c1', rest: '/individual-task-stream?x=1' });
+    expect(parseDashboardPath('/dashboard/c1')).toEqual({ id: 'c1', rest: '/' });
+    expect(parseDashboardPath('/api/clusters')).toBeUndefined();
+  });
+
+  it('lists plots relative to the dashboard root', () => {
+    expect(
+      plotsFromIndex({ 'Individual Task Stream': '/individual-task-stream', 'Individual Cluster Map': '/statics/individual-cluster-map.html', bad: 3 })
+    ).toEqual([
+      { title: 'Individual Cluster Map', path: 'statics/individual-cluster-map.html' },
+      { title: 'Individual Task Stream', path: 'individual-task-stream' }
+    ]);
+    expect(plotsFromIndex(null)).toEqual([]);
+  });
+});
