@@ -1,0 +1,72 @@
+# dask-gateway-server configuration for the test gateway started by gateway.sh.
+#
+# Everything machine-specific comes from environment variables that gateway.sh sets:
+#   JDC_GATEWAY_DIR            state directory (cluster working directories live below it)
+#   JDC_GATEWAY_API_PORT       port of the private API server (127.0.0.1)
+#   JDC_GATEWAY_PROXY_PORT     port of the proxy: public HTTP API, dashboards and scheduler TLS
+#   JDC_GATEWAY_PASSWORD_FILE  file holding the shared password of the SimpleAuthenticator
+#   JDC_GATEWAY_VENV           virtualenv whose `dask` starts the schedulers and workers
+#
+# The cluster options offer one field of every type the gateway knows, so that a client can be
+# tested against each: Integer, Float, String, Bool, Select and Mapping.
+import os
+
+from dask_gateway_server.options import Bool, Float, Integer, Mapping, Options, Select, String
+
+c = get_config()  # noqa: F821 (provided by the traitlets config loader)
+
+state = os.environ["JDC_GATEWAY_DIR"]
+venv = os.environ["JDC_GATEWAY_VENV"]
+with open(os.environ["JDC_GATEWAY_PASSWORD_FILE"]) as f:
+    password = f.read().strip()
+
+c.DaskGateway.address = "127.0.0.1:%s" % os.environ["JDC_GATEWAY_API_PORT"]
+c.Proxy.address = "127.0.0.1:%s" % os.environ["JDC_GATEWAY_PROXY_PORT"]
+c.DaskGateway.log_level = os.environ.get("JDC_GATEWAY_LOG_LEVEL", "INFO")
+
+# Local processes running as the gateway's own user: for tests only.
+c.DaskGateway.backend_class = "dask_gateway_server.backends.local.UnsafeLocalBackend"
+c.LocalBackend.clusters_directory = os.path.join(state, "clusters")
+# Recent distributed ships only the `dask` command (no dask-scheduler/dask-worker scripts).
+c.ClusterConfig.scheduler_cmd = [os.path.join(venv, "bin", "dask"), "scheduler"]
+c.ClusterConfig.worker_cmd = [os.path.join(venv, "bin", "dask"), "worker"]
+# Keep a runaway test from filling the machine.
+c.ClusterConfig.cluster_max_workers = 4
+
+# Any user name, one shared password.
+c.DaskGateway.authenticator_class = "dask_gateway_server.auth.SimpleAuthenticator"
+c.SimpleAuthenticator.password = password
+
+PROFILES = {
+    # name: (idle timeout in seconds, 0 = never), shown to users as the Select's choices
+    "standard": 0,
+    "short-lived": 600,
+}
+
+
+def options_handler(options):
+    """Turn the user's choices into ClusterConfig settings."""
+    env = {str(k): str(v) for k, v in options.environment.items()}
+    env["JDC_CLUSTER_PROFILE"] = options.profile
+    if options.label:
+        env["JDC_CLUSTER_LABEL"] = options.label
+    if options.verbose:
+        env["DASK_LOGGING__DISTRIBUTED"] = "debug"
+    return {
+        "worker_cores": options.worker_cores,
+        "worker_threads": options.worker_cores,
+        "worker_memory": int(options.worker_memory * 2**30),
+        "idle_timeout": PROFILES[options.profile],
+        "environment": env,
+    }
+
+
+c.Backend.cluster_options = Options(
+    Integer("worker_cores", default=1, min=1, max=4, label="Worker cores"),
+    Float("worker_memory", default=1.0, min=0.5, max=8.0, label="Worker memory (GiB)"),
+    String("label", default="", label="Cluster label"),
+    Bool("verbose", default=False, label="Verbose worker logs"),
+    Select("profile", list(PROFILES), default="standard", label="Profile"),
+    Mapping("environment", default={}, label="Environment variables"),
+    handler=options_handler,
+)
