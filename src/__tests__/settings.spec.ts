@@ -1,0 +1,102 @@
+import type { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { SettingRegistry } from '@jupyterlab/settingregistry';
+import type { IDataConnector } from '@jupyterlab/statedb';
+import schema from '../../schema/plugin.json';
+import {
+  ClusterSettings,
+  readSettings,
+  SETTINGS_ID,
+  withoutPreset,
+  withPreset
+} from '../settings';
+
+describe('readSettings', () => {
+  it('fills defaults and drops malformed entries', () => {
+    expect(
+      readSettings({
+        defaultType: 'slurm',
+        lastOptions: { local: { workers: 2 }, broken: 3 },
+        presets: [
+          { name: 'big', type: 'slurm', options: { cores: 8 } },
+          { name: 'no options', type: 'slurm' }
+        ],
+        memoryReserve: ' 2GiB ',
+        confirmStop: false
+      })
+    ).toEqual({
+      defaultType: 'slurm',
+      lastOptions: { local: { workers: 2 } },
+      presets: [{ name: 'big', type: 'slurm', options: { cores: 8 } }],
+      memoryReserve: '2GiB',
+      confirmStop: false
+    });
+    expect(readSettings(undefined)).toEqual({
+      defaultType: 'local',
+      lastOptions: {},
+      presets: [],
+      memoryReserve: '',
+      confirmStop: true
+    });
+  });
+});
+
+describe('presets', () => {
+  it('replaces a preset of the same name and type, and deletes one', () => {
+    const a = { name: 'a', type: 'local', options: { workers: 1 } };
+    const b = { name: 'a', type: 'slurm', options: { cores: 2 } };
+    const a2 = { ...a, options: { workers: 5 } };
+    expect(withPreset([a, b], a2)).toEqual([a2, b]);
+    expect(withoutPreset([a, b], 'a', 'slurm')).toEqual([a]);
+  });
+});
+
+describe('ClusterSettings without a registry', () => {
+  it('keeps values in memory and signals changes', async () => {
+    const settings = new ClusterSettings(null);
+    let changes = 0;
+    settings.changed.connect(() => changes++);
+    await settings.setLastOptions('local', { workers: 3 });
+    await settings.savePreset({ name: 'p', type: 'local', options: { workers: 1 } });
+    expect(settings.current.lastOptions).toEqual({ local: { workers: 3 } });
+    expect(settings.current.presets).toHaveLength(1);
+    await settings.deletePreset('p', 'local');
+    expect(settings.current.presets).toHaveLength(0);
+    expect(changes).toBe(3);
+  });
+});
+
+describe('ClusterSettings with the setting registry', () => {
+  it('writes only values the schema accepts', async () => {
+    const saved: Record<string, string> = {};
+    const connector: IDataConnector<ISettingRegistry.IPlugin, string> = {
+      fetch: async id => ({
+        id,
+        schema: schema as unknown as ISettingRegistry.ISchema,
+        data: { composite: {}, user: {} },
+        raw: saved[id] ?? '{}',
+        version: 'test'
+      }),
+      list: async () => ({ ids: [], values: [] }),
+      save: async (id, raw) => {
+        saved[id] = raw;
+      },
+      remove: async () => undefined
+    };
+    const registry = new SettingRegistry({ connector });
+    const settings = new ClusterSettings(await registry.load(SETTINGS_ID));
+    expect(settings.current.confirmStop).toBe(true);
+    expect(settings.current.defaultType).toBe('local');
+
+    await settings.setLastOptions('slurm', { cores: 4, queue: 'debug', unset: undefined });
+    await settings.savePreset({ name: 'big', type: 'slurm', options: { cores: 16 } });
+    // A fresh registry (a reload of the page) reads back what was written.
+    const reloaded = new ClusterSettings(
+      await new SettingRegistry({ connector }).load(SETTINGS_ID)
+    );
+    expect(reloaded.current.lastOptions).toEqual({ slurm: { cores: 4, queue: 'debug' } });
+    expect(reloaded.current.presets).toEqual([
+      { name: 'big', type: 'slurm', options: { cores: 16 } }
+    ]);
+    expect(settings.current.presets.map(p => p.name)).toEqual(['big']);
+  });
+});

@@ -1,0 +1,205 @@
+import type { ISettingRegistry } from '@jupyterlab/settingregistry';
+import type { JSONValue } from '@lumino/coreutils';
+import type { ISignal } from '@lumino/signaling';
+import { Signal } from '@lumino/signaling';
+import type { IDaskClusterSettings } from './tokens';
+
+/**
+ * The id of the settings schema (`schema/plugin.json`).
+ */
+export const SETTINGS_ID = 'jupyterlab-dask-clusters:plugin';
+
+/**
+ * Named options for a cluster type, saved by the user.
+ */
+export interface IPreset {
+  name: string;
+  type: string;
+  options: Record<string, unknown>;
+}
+
+/**
+ * The settings, typed and normalized.
+ */
+export interface IDaskSettings {
+  defaultType: string;
+  lastOptions: Record<string, Record<string, unknown>>;
+  presets: IPreset[];
+  memoryReserve: string;
+  confirmStop: boolean;
+}
+
+/**
+ * The values used before the settings are loaded, and for malformed entries.
+ */
+export const DEFAULT_SETTINGS: IDaskSettings = {
+  defaultType: 'local',
+  lastOptions: {},
+  presets: [],
+  memoryReserve: '',
+  confirmStop: true
+};
+
+/**
+ * Whether a value is a plain object.
+ */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Read settings from a composite value, dropping entries of the wrong shape.
+ */
+export function readSettings(composite: unknown): IDaskSettings {
+  const raw = isRecord(composite) ? composite : {};
+  const lastOptions: Record<string, Record<string, unknown>> = {};
+  if (isRecord(raw.lastOptions)) {
+    for (const [type, options] of Object.entries(raw.lastOptions)) {
+      if (isRecord(options)) {
+        lastOptions[type] = options;
+      }
+    }
+  }
+  const presets: IPreset[] = [];
+  if (Array.isArray(raw.presets)) {
+    for (const p of raw.presets) {
+      if (
+        isRecord(p) &&
+        typeof p.name === 'string' &&
+        typeof p.type === 'string' &&
+        isRecord(p.options)
+      ) {
+        presets.push({ name: p.name, type: p.type, options: p.options });
+      }
+    }
+  }
+  return {
+    defaultType:
+      typeof raw.defaultType === 'string' && raw.defaultType
+        ? raw.defaultType
+        : DEFAULT_SETTINGS.defaultType,
+    lastOptions,
+    presets,
+    memoryReserve:
+      typeof raw.memoryReserve === 'string' ? raw.memoryReserve.trim() : '',
+    confirmStop:
+      typeof raw.confirmStop === 'boolean'
+        ? raw.confirmStop
+        : DEFAULT_SETTINGS.confirmStop
+  };
+}
+
+/**
+ * The presets after saving one (same name and type replaced in place).
+ */
+export function withPreset(presets: IPreset[], preset: IPreset): IPreset[] {
+  const index = presets.findIndex(
+    p => p.name === preset.name && p.type === preset.type
+  );
+  if (index === -1) {
+    return [...presets, preset];
+  }
+  const next = [...presets];
+  next[index] = preset;
+  return next;
+}
+
+/**
+ * The presets after deleting one.
+ */
+export function withoutPreset(
+  presets: IPreset[],
+  name: string,
+  type: string
+): IPreset[] {
+  return presets.filter(p => !(p.name === name && p.type === type));
+}
+
+/**
+ * A JSON copy of form values: drops `undefined`, which the settings validator refuses.
+ */
+export function toJSON(value: unknown): JSONValue {
+  return JSON.parse(JSON.stringify(value ?? null)) as JSONValue;
+}
+
+/**
+ * The extension's settings over JupyterLab's setting registry (or in memory when there is none).
+ */
+export class ClusterSettings implements IDaskClusterSettings {
+  /**
+   * Wrap loaded settings; `null` keeps everything in memory for this session.
+   */
+  constructor(settings: ISettingRegistry.ISettings | null) {
+    this._settings = settings;
+    if (settings) {
+      this._current = readSettings(settings.composite);
+      settings.changed.connect(this._onChanged, this);
+    }
+  }
+
+  /**
+   * Emitted when the settings change.
+   */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /**
+   * The current values.
+   */
+  get current(): IDaskSettings {
+    return this._current;
+  }
+
+  /**
+   * Remember the options last used for a type.
+   */
+  async setLastOptions(
+    type: string,
+    options: Record<string, unknown>
+  ): Promise<void> {
+    await this._set('lastOptions', {
+      ...this._current.lastOptions,
+      [type]: options
+    });
+  }
+
+  /**
+   * Save a preset.
+   */
+  async savePreset(preset: IPreset): Promise<void> {
+    await this._set('presets', withPreset(this._current.presets, preset));
+  }
+
+  /**
+   * Delete a preset.
+   */
+  async deletePreset(name: string, type: string): Promise<void> {
+    await this._set(
+      'presets',
+      withoutPreset(this._current.presets, name, type)
+    );
+  }
+
+  private async _set<K extends 'lastOptions' | 'presets'>(
+    key: K,
+    value: IDaskSettings[K]
+  ): Promise<void> {
+    this._current = { ...this._current, [key]: value };
+    this._changed.emit();
+    if (this._settings) {
+      await this._settings.set(key, toJSON(value));
+    }
+  }
+
+  private _onChanged(): void {
+    if (this._settings) {
+      this._current = readSettings(this._settings.composite);
+      this._changed.emit();
+    }
+  }
+
+  private _settings: ISettingRegistry.ISettings | null;
+  private _current: IDaskSettings = DEFAULT_SETTINGS;
+  private _changed = new Signal<this, void>(this);
+}
