@@ -1,0 +1,162 @@
+import type {
+  IClusterModel,
+  IClusterType,
+  ICreateRequest,
+  IEnvironment,
+  IPlot,
+  IScaling,
+  IServerEvent
+} from '../../protocol';
+import { ServerConnection } from '@jupyterlab/services';
+import type { ISignal } from '@lumino/signaling';
+import { Signal } from '@lumino/signaling';
+import { ClusterClient } from '../api/client';
+import { ClusterStore } from '../model';
+import type { ConnectionStatus, IDaskClusterManager } from '../tokens';
+
+/**
+ * A cluster model with sensible values, changed by `overrides`.
+ */
+export function makeCluster(overrides: Partial<IClusterModel> = {}): IClusterModel {
+  return {
+    id: 'c1',
+    name: 'analysis',
+    type: 'local',
+    state: 'running',
+    createdAt: '2026-11-20T10:00:00Z',
+    spec: { type: 'local', options: { workers: 2 } },
+    scaling: { mode: 'fixed', workers: 2 },
+    workers: 2,
+    cores: 4,
+    memory: 8 * 1024 ** 3,
+    environment: { python: '/envs/science/bin/python', label: 'science' },
+    hasDashboard: true,
+    jobs: [],
+    ...overrides
+  };
+}
+
+/**
+ * A cluster type with a small schema: profile, workers, threads, memory, environment.
+ */
+export function makeType(overrides: Partial<IClusterType> = {}): IClusterType {
+  return {
+    id: 'local',
+    title: 'Local',
+    description: 'Workers on this machine',
+    available: true,
+    schema: {
+      type: 'object',
+      properties: {
+        profile: { type: 'string', enum: ['small', 'large'] },
+        workers: { type: 'integer', minimum: 0, description: 'Worker processes.' },
+        threads: { type: 'integer', minimum: 1 },
+        memory: { type: 'string' },
+        environment: { type: 'string' }
+      }
+    },
+    uiSchema: {},
+    defaults: { profile: 'small', workers: 2, threads: 2, memory: '4GiB' },
+    sources: [],
+    linked: [
+      {
+        field: 'profile',
+        values: {
+          small: { workers: 2, threads: 2, memory: '4GiB' },
+          large: { workers: 8, threads: 4, memory: '16GiB' }
+        }
+      }
+    ],
+    ...overrides
+  };
+}
+
+/**
+ * Environments: one usable with the `science` kernel, one broken with the `old` kernel.
+ */
+export function makeEnvironments(): IEnvironment[] {
+  return [
+    {
+      python: '/envs/old/bin/python',
+      label: 'old',
+      kernelspecs: ['old'],
+      usable: false,
+      reason: 'distributed is missing'
+    },
+    {
+      python: '/envs/science/bin/python',
+      label: 'science',
+      kernelspecs: ['science', 'science-gpu'],
+      distributed: '2026.8.0',
+      usable: true
+    }
+  ];
+}
+
+/**
+ * A manager without a server: the test feeds events and sets the answers.
+ */
+export class FakeManager implements IDaskClusterManager {
+  constructor() {
+    this._store.changed.connect(() => this._changed.emit(), this);
+  }
+  readonly client = new ClusterClient({
+    serverSettings: ServerConnection.makeSettings({ baseUrl: 'http://lab.example/' })
+  });
+  plotsAnswer: IPlot[] = [];
+  snippetAnswer = 'from dask.distributed import Client\nclient = Client("tcp://x:1")';
+  calls: string[] = [];
+  status: ConnectionStatus = 'open';
+  isDisposed = false;
+  get changed(): ISignal<IDaskClusterManager, void> {
+    return this._changed;
+  }
+  get clusters() {
+    return this._store.clusters;
+  }
+  get hasSnapshot() {
+    return this._store.hasSnapshot;
+  }
+  emit(event: IServerEvent): void {
+    this._store.apply(event);
+  }
+  setStatus(status: ConnectionStatus): void {
+    this.status = status;
+    this._changed.emit();
+  }
+  get(id: string) {
+    return this._store.get(id);
+  }
+  async create(request: ICreateRequest) {
+    this.calls.push('create');
+    const cluster = makeCluster({ id: 'new', state: 'starting', spec: request });
+    this._store.upsert(cluster);
+    return cluster;
+  }
+  async scale(id: string, scaling: IScaling) {
+    this.calls.push(`scale ${id}`);
+    return makeCluster({ id, scaling });
+  }
+  async stop(id: string) {
+    this.calls.push(`stop ${id}`);
+  }
+  async plots(id: string) {
+    this.calls.push(`plots ${id}`);
+    return this.plotsAnswer;
+  }
+  async snippet(id: string) {
+    this.calls.push(`snippet ${id}`);
+    return this.snippetAnswer;
+  }
+  cachedSnippet() {
+    return this.snippetAnswer;
+  }
+  dashboardUrl(id: string, path: string) {
+    return `http://lab.example/dask-clusters/dashboard/${id}/${path}`;
+  }
+  dispose(): void {
+    this.isDisposed = true;
+  }
+  private _store = new ClusterStore();
+  private _changed: Signal<IDaskClusterManager, void> = new Signal(this);
+}

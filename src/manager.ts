@@ -1,0 +1,220 @@
+import type { ISignal } from '@lumino/signaling';
+import { Signal } from '@lumino/signaling';
+import type {
+  IClusterModel,
+  ICreateRequest,
+  IPlot,
+  IScaling
+} from '../protocol';
+import { ClusterClient } from './api/client';
+import { ClusterEventStream } from './api/events';
+import { ClusterStore } from './model';
+import type { ConnectionStatus, IDaskClusterManager } from './tokens';
+
+/**
+ * The cluster manager: REST client, live store and the caches of per-cluster data.
+ */
+export class ClusterManager implements IDaskClusterManager {
+  /**
+   * Create a manager; it connects to the event stream at once unless told not to.
+   */
+  constructor(options: ClusterManager.IOptions = {}) {
+    this.client = options.client ?? new ClusterClient();
+    this._stream =
+      options.stream ??
+      new ClusterEventStream({
+        url: this.client.eventsUrl(),
+        WebSocket: this.client.serverSettings.WebSocket
+      });
+    this._store.changed.connect(this._onStoreChanged, this);
+    this._stream.received.connect((_, event) => this._store.apply(event));
+    this._stream.statusChanged.connect(() => this._changed.emit());
+    if (options.connect !== false) {
+      this._stream.connect();
+    }
+  }
+
+  /**
+   * The REST client of the companion.
+   */
+  readonly client: ClusterClient;
+
+  /**
+   * Emitted whenever the list of clusters or the connection status changes.
+   */
+  get changed(): ISignal<IDaskClusterManager, void> {
+    return this._changed;
+  }
+
+  /**
+   * The known clusters, newest first.
+   */
+  get clusters(): ReadonlyArray<IClusterModel> {
+    return this._store.clusters;
+  }
+
+  /**
+   * Whether the list is complete (a snapshot arrived).
+   */
+  get hasSnapshot(): boolean {
+    return this._store.hasSnapshot;
+  }
+
+  /**
+   * The state of the event stream.
+   */
+  get status(): ConnectionStatus {
+    return this._stream.status;
+  }
+
+  /**
+   * Whether the manager was disposed.
+   */
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /**
+   * Find a cluster by id.
+   */
+  get(id: string): IClusterModel | undefined {
+    return this._store.get(id);
+  }
+
+  /**
+   * Start a cluster; the answer enters the list at once as starting.
+   */
+  async create(request: ICreateRequest): Promise<IClusterModel> {
+    const cluster = await this.client.create(request);
+    this._store.upsert(cluster);
+    return cluster;
+  }
+
+  /**
+   * Change the workers of a cluster.
+   */
+  async scale(id: string, scaling: IScaling): Promise<IClusterModel> {
+    const cluster = await this.client.scale(id, scaling);
+    this._store.upsert(cluster);
+    return cluster;
+  }
+
+  /**
+   * Stop a live cluster, or remove an ended one.
+   */
+  async stop(id: string): Promise<void> {
+    const cluster = await this.client.stop(id);
+    if (cluster) {
+      this._store.upsert(cluster);
+    } else {
+      this._store.remove(id);
+    }
+  }
+
+  /**
+   * The dashboard plots of a running cluster, fetched once per run.
+   */
+  plots(id: string): Promise<IPlot[]> {
+    let plots = this._plots.get(id);
+    if (!plots) {
+      plots = this.client.plots(id).then(list => {
+        // The dashboard may still be coming up: an empty list is asked again later.
+        if (list.length === 0) {
+          this._plots.delete(id);
+        }
+        return list;
+      });
+      this._plots.set(id, plots);
+      // A failure is not cached either.
+      plots.catch(() => this._plots.delete(id));
+    }
+    return plots;
+  }
+
+  /**
+   * The client code of a running cluster, fetched once per run.
+   */
+  snippet(id: string): Promise<string> {
+    let snippet = this._snippets.get(id);
+    if (!snippet) {
+      snippet = this.client.snippet(id).then(answer => {
+        this._snippetText.set(id, answer.code);
+        return answer.code;
+      });
+      this._snippets.set(id, snippet);
+      snippet.catch(() => this._snippets.delete(id));
+    }
+    return snippet;
+  }
+
+  /**
+   * The client code if it was fetched already.
+   */
+  cachedSnippet(id: string): string | undefined {
+    return this._snippetText.get(id);
+  }
+
+  /**
+   * The proxied address of a dashboard page.
+   */
+  dashboardUrl(id: string, path: string): string {
+    return this.client.dashboardUrl(id, path);
+  }
+
+  /**
+   * Close the event stream and drop every listener.
+   */
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._stream.dispose();
+    Signal.clearData(this);
+  }
+
+  private _onStoreChanged(): void {
+    // Plots and snippets belong to one run: forget them once it is over.
+    for (const id of [...this._plots.keys(), ...this._snippets.keys()]) {
+      if (this._store.get(id)?.state !== 'running') {
+        this._plots.delete(id);
+        this._snippets.delete(id);
+        this._snippetText.delete(id);
+      }
+    }
+    this._changed.emit();
+  }
+
+  private _store = new ClusterStore();
+  private _stream: ClusterEventStream;
+  private _plots = new Map<string, Promise<IPlot[]>>();
+  private _snippets = new Map<string, Promise<string>>();
+  private _snippetText = new Map<string, string>();
+  private _isDisposed = false;
+  private _changed = new Signal<IDaskClusterManager, void>(this);
+}
+
+/**
+ * The namespace of `ClusterManager` statics.
+ */
+export namespace ClusterManager {
+  /**
+   * Options of a manager.
+   */
+  export interface IOptions {
+    /**
+     * The REST client; one with the page's server settings when absent.
+     */
+    client?: ClusterClient;
+
+    /**
+     * The event stream; one at the client's events address when absent.
+     */
+    stream?: ClusterEventStream;
+
+    /**
+     * Whether to connect the stream in the constructor (default true).
+     */
+    connect?: boolean;
+  }
+}
