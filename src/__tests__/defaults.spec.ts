@@ -1,0 +1,132 @@
+import {
+  annotateSources,
+  applyLinked,
+  environmentForKernel,
+  initialOptions,
+  pickKnown
+} from '../dialogs/defaults';
+import { makeEnvironments, makeType } from './fixtures';
+
+describe('initialOptions', () => {
+  it('starts from the type defaults', () => {
+    expect(initialOptions({ type: makeType(), environments: [] })).toEqual({
+      profile: 'small',
+      workers: 2,
+      threads: 2,
+      memory: '4GiB'
+    });
+  });
+
+  it('puts last-used values over the defaults and drops keys the schema does not know', () => {
+    const values = initialOptions({
+      type: makeType(),
+      lastUsed: { workers: 6, retired: true },
+      environments: []
+    });
+    expect(values.workers).toBe(6);
+    expect(values.threads).toBe(2);
+    expect(values).not.toHaveProperty('retired');
+  });
+
+  it('puts the environment of the current kernel over everything', () => {
+    const values = initialOptions({
+      type: makeType(),
+      lastUsed: { environment: '/envs/elsewhere/bin/python' },
+      environments: makeEnvironments(),
+      kernelName: 'science-gpu'
+    });
+    expect(values.environment).toBe('/envs/science/bin/python');
+  });
+
+  it('never chooses an unusable environment', () => {
+    const values = initialOptions({
+      type: makeType(),
+      lastUsed: { environment: '/envs/science/bin/python' },
+      environments: makeEnvironments(),
+      kernelName: 'old'
+    });
+    expect(values.environment).toBe('/envs/science/bin/python');
+    expect(environmentForKernel(makeEnvironments(), 'old')).toBeUndefined();
+    expect(environmentForKernel(makeEnvironments(), null)).toBeUndefined();
+  });
+
+  it('respects an enum on the environment field', () => {
+    const type = makeType();
+    type.schema = {
+      type: 'object',
+      properties: { environment: { type: 'string', enum: ['/usr/bin/python3'] } }
+    };
+    const values = initialOptions({
+      type,
+      environments: makeEnvironments(),
+      kernelName: 'science'
+    });
+    expect(values).not.toHaveProperty('environment');
+  });
+
+  it('leaves types without an environment field alone', () => {
+    const type = makeType();
+    type.schema = { type: 'object', properties: { workers: { type: 'integer' } } };
+    const values = initialOptions({
+      type,
+      environments: makeEnvironments(),
+      kernelName: 'science'
+    });
+    expect(values).toEqual({ workers: 2 });
+  });
+});
+
+describe('applyLinked', () => {
+  it('sets the linked fields when the profile changes', () => {
+    const type = makeType();
+    const previous = { profile: 'small', workers: 2, threads: 2, memory: '4GiB' };
+    expect(applyLinked(type, previous, { ...previous, profile: 'large' })).toEqual({
+      profile: 'large',
+      workers: 8,
+      threads: 4,
+      memory: '16GiB'
+    });
+  });
+
+  it('keeps the user’s own edits while the profile stays', () => {
+    const type = makeType();
+    const previous = { profile: 'small', workers: 2 };
+    expect(applyLinked(type, previous, { profile: 'small', workers: 5 })).toEqual({
+      profile: 'small',
+      workers: 5
+    });
+  });
+
+  it('ignores a profile value without links', () => {
+    const type = makeType();
+    expect(applyLinked(type, { profile: 'small' }, { profile: 'custom' })).toEqual({
+      profile: 'custom'
+    });
+  });
+});
+
+describe('annotateSources', () => {
+  it('appends where a default came from to the field description', () => {
+    const type = makeType();
+    const schema = annotateSources(
+      type.schema,
+      [
+        { field: 'workers', value: 4, source: 'sinfo' },
+        { field: '/memory', value: '6GiB', source: 'free memory' },
+        { field: 'missing', value: 1, source: 'nowhere' }
+      ],
+      s => `[${s.source}]`
+    );
+    const props = schema.properties ?? {};
+    expect(props.workers).toMatchObject({ description: 'Worker processes. [sinfo]' });
+    expect(props.memory).toMatchObject({ description: '[free memory]' });
+    expect(type.schema.properties?.workers).toMatchObject({
+      description: 'Worker processes.'
+    });
+  });
+
+  it('picks only known keys', () => {
+    expect(pickKnown(makeType().schema, { workers: 1, x: 2 })).toEqual({ workers: 1 });
+    expect(pickKnown(makeType().schema, undefined)).toEqual({});
+  });
+});

@@ -1,0 +1,122 @@
+import { nullTranslator } from '@jupyterlab/translation';
+import type { IClusterModel, ICreateRequest } from '../../protocol';
+import { ApiError } from '../api/errors';
+import { NewClusterBody } from '../dialogs/newcluster';
+import { NewClusterForm } from '../dialogs/newclusterform';
+import { SubmitDialog } from '../dialogs/submit';
+import { ClusterSettings } from '../settings';
+import { makeCluster, makeEnvironments, makeType } from './fixtures';
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) {
+    await new Promise(resolve => setTimeout(resolve, 10));
+  }
+  expect(condition()).toBe(true);
+}
+
+function query<T extends Element = HTMLElement>(selector: string): T | null {
+  return document.body.querySelector<T>(selector);
+}
+
+describe('the New cluster dialog', () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  it('stays open on a 422, shows each message next to its field, and closes on success', async () => {
+    const settings = new ClusterSettings(null);
+    const form = new NewClusterForm({
+      types: [
+        makeType(),
+        makeType({ id: 'gateway', title: 'Gateway', available: false, reason: 'no address' })
+      ],
+      environments: makeEnvironments(),
+      settings: settings.current,
+      kernelName: 'science'
+    });
+    const body = new NewClusterBody({ form, settings, translator: nullTranslator });
+    const sent: ICreateRequest[] = [];
+    let refuse = true;
+    const result = SubmitDialog.show<ICreateRequest, IClusterModel>({
+      title: 'New Dask Cluster',
+      body,
+      acceptLabel: 'Start',
+      cancelLabel: 'Cancel',
+      submit: async request => {
+        sent.push(request);
+        if (refuse) {
+          throw new ApiError(422, {
+            error: 'invalid-options',
+            message: 'Some options are not valid.',
+            fields: [
+              { path: '/workers', message: 'more workers than cores' },
+              { path: '/memory', message: 'more memory than the node has' }
+            ]
+          });
+        }
+        return makeCluster({ id: 'new', state: 'starting' });
+      }
+    });
+
+    await waitFor(() => query('#root_workers') !== null);
+    // Every type is listed; the unavailable one is disabled and says why.
+    const options = [
+      ...(query<HTMLSelectElement>('.jp-DaskClusters-typeSelect select')?.options ?? [])
+    ];
+    expect(options.map(o => [o.value, o.disabled])).toEqual([
+      ['local', false],
+      ['gateway', true]
+    ]);
+    expect(options[1].textContent).toContain('no address');
+    expect(query<HTMLInputElement>('#root_workers')?.value).toBe('2');
+    expect(query<HTMLInputElement>('#root_environment')?.value).toBe(
+      '/envs/science/bin/python'
+    );
+
+    const accept = query<HTMLButtonElement>('.jp-Dialog-button.jp-mod-accept');
+    expect(accept?.textContent).toContain('Start');
+    accept?.click();
+    await waitFor(() => query('.jp-DaskClusters-formError') !== null);
+
+    // Still open, nothing lost, and every message where it belongs.
+    expect(query('.jp-Dialog')).not.toBeNull();
+    expect(query('.jp-DaskClusters-formError')?.textContent).toContain(
+      'Some options are not valid.'
+    );
+    const fieldOf = (id: string) => query(`#${id}`)?.closest('.form-group');
+    expect(fieldOf('root_workers')?.textContent).toContain('more workers than cores');
+    expect(fieldOf('root_memory')?.textContent).toContain('more memory than the node has');
+    expect(fieldOf('root_threads')?.textContent).not.toContain('more');
+    expect(query<HTMLInputElement>('#root_workers')?.value).toBe('2');
+
+    refuse = false;
+    query<HTMLButtonElement>('.jp-Dialog-button.jp-mod-accept')?.click();
+    const cluster = await result;
+    expect(cluster?.id).toBe('new');
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toEqual(sent[0]);
+    expect(query('.jp-Dialog')).toBeNull();
+  });
+
+  it('resolves to null when cancelled', async () => {
+    const settings = new ClusterSettings(null);
+    const form = new NewClusterForm({
+      types: [makeType()],
+      environments: [],
+      settings: settings.current,
+      kernelName: null
+    });
+    const submit = jest.fn();
+    const result = SubmitDialog.show<ICreateRequest, IClusterModel>({
+      title: 'New Dask Cluster',
+      body: new NewClusterBody({ form, settings, translator: nullTranslator }),
+      acceptLabel: 'Start',
+      cancelLabel: 'Cancel',
+      submit
+    });
+    await waitFor(() => query('.jp-Dialog-button.jp-mod-reject') !== null);
+    query<HTMLButtonElement>('.jp-Dialog-button.jp-mod-reject')?.click();
+    expect(await result).toBeNull();
+    expect(submit).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,139 @@
+import type { JSONSchema7, JSONSchema7Definition } from 'json-schema';
+import type {
+  IClusterType,
+  IDefaultSource,
+  IEnvironment
+} from '../../protocol';
+
+/**
+ * The name of the option that selects the runner's Python environment.
+ */
+export const ENVIRONMENT_FIELD = 'environment';
+
+/**
+ * The schema of a top-level option, when the type's schema declares it.
+ */
+export function propertySchema(
+  schema: JSONSchema7,
+  key: string
+): JSONSchema7 | undefined {
+  const definition: JSONSchema7Definition | undefined =
+    schema.properties?.[key];
+  return typeof definition === 'object' ? definition : undefined;
+}
+
+/**
+ * Keep only the options the schema knows, so stale settings never reach the server.
+ */
+export function pickKnown(
+  schema: JSONSchema7,
+  options: Record<string, unknown> | undefined
+): Record<string, unknown> {
+  const known: Record<string, unknown> = {};
+  const properties = schema.properties ?? {};
+  for (const [key, value] of Object.entries(options ?? {})) {
+    if (Object.prototype.hasOwnProperty.call(properties, key)) {
+      known[key] = value;
+    }
+  }
+  return known;
+}
+
+/**
+ * Whether a value is one the option's `enum` allows (any value when there is no enum).
+ */
+export function allowsValue(
+  schema: JSONSchema7 | undefined,
+  value: unknown
+): boolean {
+  return !schema?.enum || schema.enum.some(item => item === value);
+}
+
+/**
+ * The usable environment that provides a kernel, when one does.
+ */
+export function environmentForKernel(
+  environments: ReadonlyArray<IEnvironment>,
+  kernelName: string | null | undefined
+): IEnvironment | undefined {
+  if (!kernelName) {
+    return undefined;
+  }
+  return environments.find(
+    env => env.usable && env.kernelspecs.includes(kernelName)
+  );
+}
+
+/**
+ * The options a [+New] form starts from: type defaults, then the user's last-used values, then the environment of the current kernel.
+ */
+export function initialOptions(options: {
+  type: IClusterType;
+  lastUsed?: Record<string, unknown>;
+  environments: ReadonlyArray<IEnvironment>;
+  kernelName?: string | null;
+}): Record<string, unknown> {
+  const { type } = options;
+  const values: Record<string, unknown> = {
+    ...pickKnown(type.schema, type.defaults),
+    ...pickKnown(type.schema, options.lastUsed)
+  };
+  const field = propertySchema(type.schema, ENVIRONMENT_FIELD);
+  const env = environmentForKernel(options.environments, options.kernelName);
+  // The kernel's environment wins: client and cluster then run the same dask.
+  if (field && env && allowsValue(field, env.python)) {
+    values[ENVIRONMENT_FIELD] = env.python;
+  }
+  return values;
+}
+
+/**
+ * Apply a type's linked fields: when a driving field (a profile) changed, set the fields it implies.
+ */
+export function applyLinked(
+  type: IClusterType,
+  previous: Record<string, unknown>,
+  next: Record<string, unknown>
+): Record<string, unknown> {
+  let result = next;
+  for (const link of type.linked ?? []) {
+    const value = next[link.field];
+    if (value === previous[link.field] || value === undefined) {
+      continue;
+    }
+    const implied = link.values[String(value)];
+    if (implied) {
+      result = { ...result, ...pickKnown(type.schema, implied) };
+    }
+  }
+  return result;
+}
+
+/**
+ * A copy of the schema whose field descriptions say where computed defaults came from.
+ */
+export function annotateSources(
+  schema: JSONSchema7,
+  sources: ReadonlyArray<IDefaultSource>,
+  describe: (source: IDefaultSource) => string
+): JSONSchema7 {
+  if (!sources.length || !schema.properties) {
+    return schema;
+  }
+  const properties = { ...schema.properties };
+  for (const source of sources) {
+    const key = source.field.replace(/^\//, '');
+    const property = properties[key];
+    if (typeof property !== 'object') {
+      continue;
+    }
+    const note = describe(source);
+    properties[key] = {
+      ...property,
+      description: property.description
+        ? `${property.description} ${note}`
+        : note
+    };
+  }
+  return { ...schema, properties };
+}

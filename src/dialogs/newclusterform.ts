@@ -1,0 +1,271 @@
+import type { ErrorSchema } from '@rjsf/utils';
+import type { ISignal } from '@lumino/signaling';
+import { Signal } from '@lumino/signaling';
+import type {
+  IClusterType,
+  ICreateRequest,
+  IEnvironment,
+  IFieldError
+} from '../../protocol';
+import { ApiError, pointerSegments, toErrorSchema } from '../api/errors';
+import type { IDaskSettings, IPreset } from '../settings';
+import { applyLinked, initialOptions, pickKnown } from './defaults';
+
+/**
+ * What the [+New] form shows as errors: messages by field, and the rest.
+ */
+export interface IFormErrors {
+  fields: ErrorSchema;
+  messages: string[];
+}
+
+/**
+ * The first type that can be used: the preferred one if possible.
+ */
+export function chooseType(
+  types: ReadonlyArray<IClusterType>,
+  preferred: string
+): IClusterType | undefined {
+  return (
+    types.find(t => t.id === preferred && t.available) ??
+    types.find(t => t.available) ??
+    types[0]
+  );
+}
+
+/**
+ * Split server field errors into those the form can place and the others.
+ */
+export function formErrors(
+  fields: ReadonlyArray<IFieldError>,
+  type: IClusterType | undefined
+): IFormErrors {
+  const properties = type?.schema.properties ?? {};
+  const placed: IFieldError[] = [];
+  const messages: string[] = [];
+  for (const field of fields) {
+    // Accept pointers into the whole request as well as into its options.
+    const path = field.path.startsWith('/options/')
+      ? field.path.slice('/options'.length)
+      : field.path;
+    const segments = pointerSegments(path);
+    if (segments.length && Object.hasOwn(properties, segments[0])) {
+      placed.push({ path, message: field.message });
+    } else if (segments.length) {
+      messages.push(`${segments.join('.')}: ${field.message}`);
+    } else {
+      messages.push(field.message);
+    }
+  }
+  return { fields: toErrorSchema(placed), messages };
+}
+
+/**
+ * The state of the [+New] dialog, free of any DOM: type, values per type, name and errors.
+ */
+export class NewClusterForm {
+  /**
+   * Start from the types and environments the companion offers and the user's settings.
+   */
+  constructor(options: NewClusterForm.IOptions) {
+    this.types = options.types;
+    this._environments = options.environments;
+    this._kernelName = options.kernelName;
+    this._settings = options.settings;
+    this._type = chooseType(this.types, options.settings.defaultType);
+  }
+
+  /**
+   * Every type, available or not.
+   */
+  readonly types: ReadonlyArray<IClusterType>;
+
+  /**
+   * Emitted whenever something shown changes.
+   */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /**
+   * The selected type, if the companion offered any.
+   */
+  get type(): IClusterType | undefined {
+    return this._type;
+  }
+
+  /**
+   * The values of the selected type's options.
+   */
+  get values(): Record<string, unknown> {
+    const type = this._type;
+    if (!type) {
+      return {};
+    }
+    let values = this._values.get(type.id);
+    if (!values) {
+      values = initialOptions({
+        type,
+        lastUsed: this._settings.lastOptions[type.id],
+        environments: this._environments,
+        kernelName: this._kernelName
+      });
+      this._values.set(type.id, values);
+    }
+    return values;
+  }
+
+  /**
+   * The name typed by the user ("" lets the companion choose).
+   */
+  get name(): string {
+    return this._name;
+  }
+
+  /**
+   * The errors of the last refused request.
+   */
+  get errors(): IFormErrors {
+    return this._errors;
+  }
+
+  /**
+   * The saved presets.
+   */
+  get presets(): ReadonlyArray<IPreset> {
+    return this._settings.presets;
+  }
+
+  /**
+   * Take new settings (presets saved or deleted elsewhere).
+   */
+  setSettings(settings: IDaskSettings): void {
+    this._settings = settings;
+    this._changed.emit();
+  }
+
+  /**
+   * Select a type; values typed for other types are kept for when the user comes back.
+   */
+  selectType(id: string): void {
+    const type = this.types.find(t => t.id === id);
+    if (!type || !type.available || type === this._type) {
+      return;
+    }
+    this._type = type;
+    this._errors = { fields: {}, messages: [] };
+    this._changed.emit();
+  }
+
+  /**
+   * Take values from the form, setting linked fields when a profile changed.
+   */
+  setValues(next: Record<string, unknown>): void {
+    const type = this._type;
+    if (!type) {
+      return;
+    }
+    const previous = this.values;
+    const values = applyLinked(type, previous, next);
+    this._values.set(type.id, values);
+    // A server message about a field is stale once the user edits that field.
+    const fields = { ...this._errors.fields };
+    for (const key of Object.keys(fields)) {
+      if (key !== '__errors' && values[key] !== previous[key]) {
+        delete fields[key];
+      }
+    }
+    this._errors = { ...this._errors, fields };
+    this._changed.emit();
+  }
+
+  /**
+   * Set the cluster's name.
+   */
+  setName(name: string): void {
+    this._name = name;
+    this._changed.emit();
+  }
+
+  /**
+   * Apply a preset: its type, then its options over that type's current values.
+   */
+  applyPreset(preset: IPreset): void {
+    const type = this.types.find(t => t.id === preset.type && t.available);
+    if (!type) {
+      return;
+    }
+    this._type = type;
+    this._values.set(type.id, {
+      ...this.values,
+      ...pickKnown(type.schema, preset.options)
+    });
+    this._errors = { fields: {}, messages: [] };
+    this._changed.emit();
+  }
+
+  /**
+   * The request to send.
+   */
+  request(): ICreateRequest {
+    const type = this._type;
+    if (!type) {
+      throw new Error('No cluster type is available.');
+    }
+    if (!type.available) {
+      throw new Error(type.reason || type.title);
+    }
+    const request: ICreateRequest = { type: type.id, options: this.values };
+    const name = this._name.trim();
+    if (name) {
+      request.name = name;
+    }
+    return request;
+  }
+
+  /**
+   * Show why a request failed: field messages next to their fields, the rest above the form.
+   */
+  showError(error: unknown): void {
+    if (error instanceof ApiError) {
+      const placed = formErrors(error.fields, this._type);
+      this._errors = {
+        fields: placed.fields,
+        messages: [error.message, ...placed.messages].filter(Boolean)
+      };
+    } else {
+      this._errors = {
+        fields: {},
+        messages: [error instanceof Error ? error.message : String(error)]
+      };
+    }
+    this._changed.emit();
+  }
+
+  private _environments: ReadonlyArray<IEnvironment>;
+  private _kernelName: string | null;
+  private _settings: IDaskSettings;
+  private _type: IClusterType | undefined;
+  private _values = new Map<string, Record<string, unknown>>();
+  private _name = '';
+  private _errors: IFormErrors = { fields: {}, messages: [] };
+  private _changed = new Signal<this, void>(this);
+}
+
+/**
+ * The namespace of `NewClusterForm` statics.
+ */
+export namespace NewClusterForm {
+  /**
+   * Options of the form state.
+   */
+  export interface IOptions {
+    types: ReadonlyArray<IClusterType>;
+    environments: ReadonlyArray<IEnvironment>;
+    settings: IDaskSettings;
+    /**
+     * The kernel of the last-focused notebook or console, if any.
+     */
+    kernelName: string | null;
+  }
+}
