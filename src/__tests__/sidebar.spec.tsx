@@ -1,0 +1,190 @@
+import { nullTranslator } from '@jupyterlab/translation';
+import { CommandRegistry } from '@lumino/commands';
+import { Widget } from '@lumino/widgets';
+import { CommandIDs } from '../commands';
+import { ClusterSidebar } from '../sidebar/sidebar';
+import { FakeManager, makeCluster } from './fixtures';
+
+/**
+ * Let React render what the signals asked for.
+ */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await new Promise(resolve => setTimeout(resolve, 0));
+  }
+}
+
+/**
+ * Wait until a condition holds (React renders effects on its own schedule).
+ */
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !condition(); i++) {
+    await new Promise(resolve => setTimeout(resolve, 10));
+  }
+  expect(condition()).toBe(true);
+}
+
+function setup() {
+  const manager = new FakeManager();
+  const commands = new CommandRegistry();
+  const executed: string[] = [];
+  for (const id of Object.values(CommandIDs)) {
+    commands.addCommand(id, {
+      label: id,
+      execute: args => {
+        executed.push(`${id} ${JSON.stringify(args)}`);
+      }
+    });
+  }
+  const sidebar = new ClusterSidebar({ manager, commands, translator: nullTranslator });
+  Widget.attach(sidebar, document.body);
+  return { manager, commands, executed, sidebar };
+}
+
+function item(sidebar: Widget, id: string): HTMLElement {
+  const node = sidebar.node.querySelector<HTMLElement>(
+    `.jp-DaskClusters-item[data-cluster-id="${id}"]`
+  );
+  if (!node) {
+    throw new Error(`no item ${id}`);
+  }
+  return node;
+}
+
+function text(root: HTMLElement, selector: string): string | null | undefined {
+  return root.querySelector(selector)?.textContent;
+}
+
+describe('ClusterSidebar', () => {
+  let context: ReturnType<typeof setup>;
+  beforeEach(() => {
+    context = setup();
+  });
+  afterEach(() => {
+    context.sidebar.dispose();
+  });
+
+  it('has its id, title and New button', async () => {
+    const { sidebar, executed } = context;
+    await settle();
+    expect(sidebar.id).toBe('dask-clusters-sidebar');
+    expect(sidebar.title.caption).toBe('Dask Clusters');
+    expect(sidebar.title.icon).toBeTruthy();
+    const button = sidebar.node.querySelector<HTMLElement>('.jp-DaskClusters-new');
+    expect(button).not.toBeNull();
+    button?.click();
+    expect(executed).toEqual([`${CommandIDs.create} {}`]);
+  });
+
+  it('renders items with state and live counts', async () => {
+    const { sidebar, manager } = context;
+    manager.emit({
+      kind: 'snapshot',
+      clusters: [
+        makeCluster({ id: 'a', name: 'etl', workers: 3, cores: 12, memory: 24 * 1024 ** 3 }),
+        makeCluster({
+          id: 'b',
+          name: 'batch',
+          type: 'slurm',
+          state: 'starting',
+          workers: 0,
+          cores: 0,
+          memory: 0,
+          jobs: [{ id: '812', state: 'PENDING', reason: 'Resources' }]
+        })
+      ]
+    });
+    await settle();
+    const a = item(sidebar, 'a');
+    expect(a.dataset.state).toBe('running');
+    expect(text(a, '.jp-DaskClusters-name')).toBe('etl');
+    expect(text(a, '.jp-DaskClusters-state')).toBe('running');
+    expect(text(a, '.jp-DaskClusters-workers')).toBe('3');
+    expect(text(a, '.jp-DaskClusters-cores')).toBe('12');
+    expect(text(a, '.jp-DaskClusters-memory')).toBe('24 GiB');
+    expect(text(a, '.jp-DaskClusters-environment')).toBe('science');
+    const b = item(sidebar, 'b');
+    expect(b.dataset.state).toBe('starting');
+    expect(text(b, '.jp-DaskClusters-workers')).toBe('0');
+    expect(text(b, '.jp-DaskClusters-jobs')).toContain('Resources');
+
+    manager.emit({ kind: 'cluster', cluster: makeCluster({ id: 'b', state: 'running', workers: 4 }) });
+    await settle();
+    expect(item(sidebar, 'b').dataset.state).toBe('running');
+    expect(text(item(sidebar, 'b'), '.jp-DaskClusters-workers')).toBe('4');
+  });
+
+  it('offers the actions of each state and runs them with the cluster id', async () => {
+    const { sidebar, manager, executed } = context;
+    manager.emit({
+      kind: 'snapshot',
+      clusters: [
+        makeCluster({ id: 'run', tunnelCommand: 'ssh -L 8787:node:8787 login' }),
+        makeCluster({ id: 'gone', state: 'stopped' })
+      ]
+    });
+    await settle();
+    const run = item(sidebar, 'run');
+    for (const cls of ['insert', 'scale', 'tunnel', 'stop']) {
+      expect(run.querySelector(`.jp-DaskClusters-${cls}`)).not.toBeNull();
+    }
+    expect(run.querySelector('.jp-DaskClusters-dismiss')).toBeNull();
+    const gone = item(sidebar, 'gone');
+    expect(gone.querySelector('.jp-DaskClusters-stop')).toBeNull();
+    expect(gone.querySelector('.jp-DaskClusters-insert')).toBeNull();
+
+    run.querySelector<HTMLElement>('.jp-DaskClusters-stop')?.click();
+    gone.querySelector<HTMLElement>('.jp-DaskClusters-dismiss')?.click();
+    expect(executed).toEqual([
+      `${CommandIDs.stop} {"id":"run"}`,
+      `${CommandIDs.dismiss} {"id":"gone"}`
+    ]);
+  });
+
+  it('shows the plots of a running cluster as buttons that open tabs', async () => {
+    const { sidebar, manager, executed } = context;
+    manager.plotsAnswer = [
+      { title: 'Task Stream', path: 'individual-task-stream' },
+      { title: 'Progress', path: 'individual-progress' }
+    ];
+    manager.emit({ kind: 'snapshot', clusters: [makeCluster()] });
+    await waitFor(() => sidebar.node.querySelector('.jp-DaskClusters-plot') !== null);
+    const plots = item(sidebar, 'c1').querySelectorAll<HTMLElement>('.jp-DaskClusters-plot');
+    expect([...plots].map(p => p.textContent)).toEqual(['Task Stream', 'Progress']);
+    plots[0].click();
+    expect(executed).toEqual([
+      `${CommandIDs.openDashboard} {"id":"c1","path":"individual-task-stream","title":"Task Stream"}`
+    ]);
+  });
+
+  it('shows why a cluster failed, with its log tail', async () => {
+    const { sidebar, manager } = context;
+    manager.emit({
+      kind: 'snapshot',
+      clusters: [
+        makeCluster({
+          state: 'failed',
+          error: 'sbatch: error: invalid partition',
+          logTail: ['line 1', 'line 2']
+        })
+      ]
+    });
+    await settle();
+    const node = item(sidebar, 'c1');
+    expect(text(node, '.jp-DaskClusters-error')).toBe('sbatch: error: invalid partition');
+    expect(text(node, '.jp-DaskClusters-log')).toBe('line 1\nline 2');
+    expect(node.querySelector('.jp-DaskClusters-plot')).toBeNull();
+  });
+
+  it('says when the service is unreachable and when the list is empty', async () => {
+    const { sidebar, manager } = context;
+    manager.setStatus('closed');
+    await settle();
+    expect(text(sidebar.node, '.jp-DaskClusters-status')).toContain('unreachable');
+    manager.setStatus('open');
+    manager.emit({ kind: 'snapshot', clusters: [] });
+    await settle();
+    expect(sidebar.node.querySelector('.jp-DaskClusters-status')).toBeNull();
+    expect(sidebar.node.querySelector('.jp-DaskClusters-empty')).not.toBeNull();
+  });
+});

@@ -1,0 +1,188 @@
+import type { JupyterFrontEnd } from '@jupyterlab/application';
+import { Clipboard, Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import type { ITranslator } from '@jupyterlab/translation';
+import { addIcon, closeIcon, linkIcon, stopIcon } from '@jupyterlab/ui-components';
+import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import type { IClusterModel } from '../protocol';
+import { showNewClusterDialog } from './dialogs/newcluster';
+import { showScaleDialog } from './dialogs/scale';
+import { scaleIcon } from './icons';
+import type { ClusterAction } from './lifecycle';
+import { canPerform } from './lifecycle';
+import type { LastFocused } from './target';
+import type { IDaskClusterManager, IDaskClusterSettings } from './tokens';
+import { TRANSLATION_DOMAIN } from './tokens';
+
+/**
+ * The ids of every command of the extension.
+ */
+export namespace CommandIDs {
+  export const create = 'dask-clusters:new';
+  export const scale = 'dask-clusters:scale';
+  export const stop = 'dask-clusters:stop';
+  export const insertCode = 'dask-clusters:insert-code';
+  export const openDashboard = 'dask-clusters:open-dashboard';
+  export const copyTunnel = 'dask-clusters:copy-tunnel';
+  export const dismiss = 'dask-clusters:dismiss';
+}
+
+/**
+ * The CSS class of a cluster item; also the context menu's selector.
+ */
+export const ITEM_CLASS = 'jp-DaskClusters-item';
+
+/**
+ * The cluster a command acts on: `args.id`, else the item under the context menu, else the only cluster the action applies to.
+ */
+export function resolveCluster(
+  app: JupyterFrontEnd,
+  manager: IDaskClusterManager,
+  args: ReadonlyPartialJSONObject,
+  action: ClusterAction
+): IClusterModel | undefined {
+  const id =
+    typeof args.id === 'string'
+      ? args.id
+      : app.contextMenuHitTest(node => node.classList.contains(ITEM_CLASS))
+          ?.dataset.clusterId;
+  if (id) {
+    return manager.get(id);
+  }
+  // From the palette: act only when there is no doubt which cluster is meant.
+  const eligible = manager.clusters.filter(c => canPerform(action, c));
+  return eligible.length === 1 ? eligible[0] : undefined;
+}
+
+/**
+ * The message of an error, for a notification.
+ */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Register the commands that start, scale, stop, dismiss clusters and copy their tunnel command.
+ */
+export function addClusterCommands(
+  app: JupyterFrontEnd,
+  options: {
+    manager: IDaskClusterManager;
+    settings: IDaskClusterSettings;
+    translator: ITranslator;
+    target: LastFocused;
+  }
+): void {
+  const { manager, settings, translator, target } = options;
+  const { commands } = app;
+  const trans = translator.load(TRANSLATION_DOMAIN);
+  const applies = (action: ClusterAction) => (args: ReadonlyPartialJSONObject) =>
+    canPerform(action, resolveCluster(app, manager, args, action));
+
+  commands.addCommand(CommandIDs.create, {
+    label: trans.__('New Dask Cluster…'),
+    caption: trans.__('Start a new Dask cluster'),
+    icon: addIcon,
+    execute: async () => {
+      await showNewClusterDialog({
+        manager,
+        settings,
+        translator,
+        kernelName: target.kernelName()
+      });
+    }
+  });
+
+  commands.addCommand(CommandIDs.scale, {
+    label: trans.__('Scale Dask Cluster…'),
+    caption: trans.__('Set a fixed number of workers or adaptive bounds'),
+    icon: scaleIcon,
+    isEnabled: applies('scale'),
+    isVisible: applies('scale'),
+    execute: async args => {
+      const cluster = resolveCluster(app, manager, args, 'scale');
+      if (cluster) {
+        await showScaleDialog({ cluster, manager, translator });
+      }
+    }
+  });
+
+  commands.addCommand(CommandIDs.stop, {
+    label: trans.__('Stop Dask Cluster'),
+    caption: trans.__('Shut down the scheduler and its workers'),
+    icon: stopIcon,
+    isEnabled: applies('stop'),
+    isVisible: applies('stop'),
+    execute: async args => {
+      const cluster = resolveCluster(app, manager, args, 'stop');
+      if (!cluster) {
+        return;
+      }
+      if (settings.current.confirmStop) {
+        const answer = await showDialog({
+          title: trans.__('Stop cluster %1?', cluster.name),
+          body: trans.__(
+            'Its scheduler and workers shut down; results held on the workers are lost.'
+          ),
+          buttons: [
+            Dialog.cancelButton({ label: trans.__('Cancel') }),
+            Dialog.warnButton({ label: trans.__('Stop') })
+          ]
+        });
+        if (!answer.button.accept) {
+          return;
+        }
+      }
+      try {
+        await manager.stop(cluster.id);
+        Notification.success(trans.__('Stopping cluster %1', cluster.name), {
+          autoClose: 3000
+        });
+      } catch (error) {
+        Notification.error(
+          trans.__('Could not stop %1: %2', cluster.name, errorMessage(error))
+        );
+      }
+    }
+  });
+
+  commands.addCommand(CommandIDs.dismiss, {
+    label: trans.__('Dismiss Dask Cluster'),
+    caption: trans.__('Remove this ended cluster from the list'),
+    icon: closeIcon,
+    isEnabled: applies('dismiss'),
+    isVisible: applies('dismiss'),
+    execute: async args => {
+      const cluster = resolveCluster(app, manager, args, 'dismiss');
+      if (!cluster) {
+        return;
+      }
+      try {
+        await manager.stop(cluster.id);
+      } catch (error) {
+        Notification.error(
+          trans.__('Could not dismiss %1: %2', cluster.name, errorMessage(error))
+        );
+      }
+    }
+  });
+
+  commands.addCommand(CommandIDs.copyTunnel, {
+    label: trans.__('Copy SSH Tunnel Command'),
+    caption: trans.__(
+      'Copy a command that forwards the dashboard to your own computer'
+    ),
+    icon: linkIcon,
+    isEnabled: applies('copy-tunnel'),
+    isVisible: applies('copy-tunnel'),
+    execute: args => {
+      const cluster = resolveCluster(app, manager, args, 'copy-tunnel');
+      if (cluster?.tunnelCommand) {
+        Clipboard.copyToSystem(cluster.tunnelCommand);
+        Notification.success(
+          trans.__('Copied. Run it in a terminal on your computer.'),
+          { autoClose: 4000 }
+        );
+      }
+    }
+  });
+}

@@ -1,0 +1,300 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { LabIcon } from '@jupyterlab/ui-components';
+import type { CommandRegistry } from '@lumino/commands';
+import React, { useEffect, useState } from 'react';
+import type { IClusterModel, IJob, IPlot } from '../../protocol';
+import { CommandIDs, ITEM_CLASS } from '../commands';
+import { formatBytes, scalingLabel, stateLabel } from '../format';
+import { daskIcon } from '../icons';
+import type { ClusterAction } from '../lifecycle';
+import { canPerform } from '../lifecycle';
+import type { IDaskClusterManager } from '../tokens';
+import { trackSnippetDrag } from './drag';
+
+/**
+ * What every part of an item needs.
+ */
+export interface IItemContext {
+  manager: IDaskClusterManager;
+  commands: CommandRegistry;
+  trans: TranslationBundle;
+}
+
+/**
+ * The actions of an item, in the order of its buttons, with their command and class.
+ */
+const ACTIONS: ReadonlyArray<{
+  action: ClusterAction;
+  command: string;
+  className: string;
+}> = [
+  {
+    action: 'insert-code',
+    command: CommandIDs.insertCode,
+    className: 'jp-DaskClusters-insert'
+  },
+  { action: 'scale', command: CommandIDs.scale, className: 'jp-DaskClusters-scale' },
+  {
+    action: 'copy-tunnel',
+    command: CommandIDs.copyTunnel,
+    className: 'jp-DaskClusters-tunnel'
+  },
+  { action: 'stop', command: CommandIDs.stop, className: 'jp-DaskClusters-stop' },
+  {
+    action: 'dismiss',
+    command: CommandIDs.dismiss,
+    className: 'jp-DaskClusters-dismiss'
+  }
+];
+
+/**
+ * One cluster in the sidebar: state, counts, jobs, problems, plots and actions; draggable onto a notebook.
+ */
+export function ClusterItem(props: {
+  cluster: IClusterModel;
+  context: IItemContext;
+}): JSX.Element {
+  const { cluster, context } = props;
+  const { manager, trans } = context;
+  const running = cluster.state === 'running';
+
+  useEffect(() => {
+    // Fetch the code ahead, so a drag can carry it the moment it starts.
+    if (running) {
+      manager.snippet(cluster.id).catch(() => undefined);
+    }
+  }, [cluster.id, running, manager]);
+
+  const onMouseDown = (event: React.MouseEvent) => {
+    const target = event.target as HTMLElement;
+    if (
+      event.button !== 0 ||
+      !running ||
+      target.closest('button, a, input, select, textarea')
+    ) {
+      return;
+    }
+    trackSnippetDrag(event, {
+      getCode: () => manager.cachedSnippet(cluster.id),
+      label: cluster.name,
+      source: manager
+    });
+  };
+
+  return (
+    <li
+      className={ITEM_CLASS}
+      data-cluster-id={cluster.id}
+      data-state={cluster.state}
+      title={
+        running
+          ? trans.__('Drag onto a notebook to insert the client code')
+          : undefined
+      }
+      onMouseDown={onMouseDown}
+    >
+      <div className="jp-DaskClusters-itemHeader">
+        <daskIcon.react tag="span" className="jp-DaskClusters-itemIcon" />
+        <span className="jp-DaskClusters-name" title={cluster.id}>
+          {cluster.name}
+        </span>
+        <span className="jp-DaskClusters-state" data-state={cluster.state}>
+          {stateLabel(trans, cluster.state)}
+        </span>
+      </div>
+      <div className="jp-DaskClusters-meta">
+        <span className="jp-DaskClusters-type">{cluster.type}</span>
+        <span
+          className="jp-DaskClusters-environment"
+          title={cluster.environment.python}
+        >
+          {cluster.environment.label}
+        </span>
+        <span className="jp-DaskClusters-scaling">
+          {scalingLabel(trans, cluster.scaling)}
+        </span>
+      </div>
+      <div className="jp-DaskClusters-counts">
+        <Count
+          className="jp-DaskClusters-workers"
+          value={String(cluster.workers)}
+          label={trans._n('worker', 'workers', cluster.workers)}
+        />
+        <Count
+          className="jp-DaskClusters-cores"
+          value={String(cluster.cores)}
+          label={trans._n('core', 'cores', cluster.cores)}
+        />
+        <Count
+          className="jp-DaskClusters-memory"
+          value={formatBytes(cluster.memory)}
+          label={trans.__('memory')}
+        />
+      </div>
+      {cluster.jobs.length > 0 && <JobTable jobs={cluster.jobs} trans={trans} />}
+      {(cluster.state === 'failed' || cluster.state === 'lost') && (
+        <Problem cluster={cluster} trans={trans} />
+      )}
+      {running && cluster.hasDashboard && (
+        <PlotButtons cluster={cluster} context={context} />
+      )}
+      <Actions cluster={cluster} context={context} />
+    </li>
+  );
+}
+
+/**
+ * A live count: the number alone in its own element, the unit beside it.
+ */
+function Count(props: {
+  className: string;
+  value: string;
+  label: string;
+}): JSX.Element {
+  return (
+    <span className="jp-DaskClusters-count">
+      <span className={props.className}>{props.value}</span>{' '}
+      <span className="jp-DaskClusters-countLabel">{props.label}</span>
+    </span>
+  );
+}
+
+/**
+ * The batch jobs behind a cluster.
+ */
+function JobTable(props: {
+  jobs: ReadonlyArray<IJob>;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { jobs, trans } = props;
+  return (
+    <table className="jp-DaskClusters-jobs">
+      <thead>
+        <tr>
+          <th>{trans.__('Job')}</th>
+          <th>{trans.__('State')}</th>
+          <th>{trans.__('Reason')}</th>
+          <th>{trans.__('Node')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {jobs.map(job => (
+          <tr key={job.id} className="jp-DaskClusters-job" data-job-state={job.state}>
+            <td>{job.id}</td>
+            <td>{job.state}</td>
+            <td>{job.reason ?? ''}</td>
+            <td>{job.node ?? ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/**
+ * Why a cluster failed or was lost, and the end of its log.
+ */
+function Problem(props: {
+  cluster: IClusterModel;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { cluster, trans } = props;
+  return (
+    <div className="jp-DaskClusters-problem">
+      <div className="jp-DaskClusters-error" role="alert">
+        {cluster.error ||
+          (cluster.state === 'lost'
+            ? trans.__('The cluster process vanished.')
+            : trans.__('The cluster failed.'))}
+      </div>
+      {cluster.logTail && cluster.logTail.length > 0 && (
+        <pre className="jp-DaskClusters-log">{cluster.logTail.join('\n')}</pre>
+      )}
+    </div>
+  );
+}
+
+/**
+ * A button per dashboard plot, fetched once the cluster runs.
+ */
+function PlotButtons(props: {
+  cluster: IClusterModel;
+  context: IItemContext;
+}): JSX.Element | null {
+  const { cluster, context } = props;
+  const [plots, setPlots] = useState<IPlot[]>([]);
+  useEffect(() => {
+    let current = true;
+    context.manager.plots(cluster.id).then(
+      list => current && setPlots(list),
+      () => current && setPlots([])
+    );
+    return () => {
+      current = false;
+    };
+    // The cluster object changes with every update; an empty list is then asked again.
+  }, [cluster, context.manager]);
+
+  if (!plots.length || !context.commands.hasCommand(CommandIDs.openDashboard)) {
+    return null;
+  }
+  return (
+    <div className="jp-DaskClusters-plots">
+      {plots.map(plot => (
+        <button
+          key={plot.path}
+          type="button"
+          className="jp-mod-styled jp-DaskClusters-plot"
+          title={context.trans.__('Open %1 in a tab', plot.title)}
+          onClick={() =>
+            void context.commands.execute(CommandIDs.openDashboard, {
+              id: cluster.id,
+              path: plot.path,
+              title: plot.title
+            })
+          }
+        >
+          {plot.title}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/**
+ * The action buttons that apply to the cluster's state.
+ */
+function Actions(props: {
+  cluster: IClusterModel;
+  context: IItemContext;
+}): JSX.Element {
+  const { cluster, context } = props;
+  const { commands } = context;
+  return (
+    <div className="jp-DaskClusters-actions">
+      {ACTIONS.filter(
+        a => canPerform(a.action, cluster) && commands.hasCommand(a.command)
+      ).map(a => {
+        const args = { id: cluster.id };
+        const icon = commands.icon(a.command, args);
+        const label = commands.label(a.command, args);
+        return (
+          <button
+            key={a.action}
+            type="button"
+            className={`jp-Button jp-mod-minimal jp-DaskClusters-action ${a.className}`}
+            title={label}
+            aria-label={label}
+            onClick={() => void commands.execute(a.command, args)}
+          >
+            {icon instanceof LabIcon ? (
+              <icon.react tag="span" className="jp-DaskClusters-actionIcon" />
+            ) : (
+              label
+            )}
+          </button>
+        );
+      })}
+    </div>
+  );
+}

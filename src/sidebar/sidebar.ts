@@ -1,0 +1,71 @@
+import type { ITranslator } from '@jupyterlab/translation';
+import { addIcon, SidePanel, ToolbarButton } from '@jupyterlab/ui-components';
+import type { CommandRegistry } from '@lumino/commands';
+import { Widget } from '@lumino/widgets';
+import { CommandIDs } from '../commands';
+import { daskIcon } from '../icons';
+import type { IDaskClusterManager } from '../tokens';
+import { TRANSLATION_DOMAIN } from '../tokens';
+import { ClusterListView } from './list';
+
+/**
+ * The id of the sidebar in the left area.
+ */
+export const SIDEBAR_ID = 'dask-clusters-sidebar';
+
+/**
+ * The left-area panel: a title, a toolbar with [+ New], and the live cluster list.
+ */
+export class ClusterSidebar extends SidePanel {
+  /**
+   * Create the sidebar.
+   */
+  constructor(options: ClusterSidebar.IOptions) {
+    super({ translator: options.translator });
+    const trans = options.translator.load(TRANSLATION_DOMAIN);
+    this.id = SIDEBAR_ID;
+    this.addClass('jp-DaskClusters-sidebar');
+    this.title.icon = daskIcon;
+    this.title.caption = trans.__('Dask Clusters');
+    this.node.setAttribute('role', 'region');
+    this.node.setAttribute('aria-label', trans.__('Dask Clusters'));
+
+    const heading = document.createElement('h2');
+    heading.textContent = trans.__('Dask Clusters');
+    const header = new Widget({ node: heading });
+    header.addClass('jp-DaskClusters-title');
+    this.header.addWidget(header);
+
+    this.toolbar.addItem(
+      'new',
+      new ToolbarButton({
+        className: 'jp-DaskClusters-new',
+        icon: addIcon,
+        label: trans.__('New'),
+        tooltip: trans.__('Start a new Dask cluster'),
+        onClick: () => void options.commands.execute(CommandIDs.create)
+      })
+    );
+    this.addWidget(
+      new ClusterListView({
+        manager: options.manager,
+        commands: options.commands,
+        translator: options.translator
+      })
+    );
+  }
+}
+
+/**
+ * The namespace of `ClusterSidebar` statics.
+ */
+export namespace ClusterSidebar {
+  /**
+   * Options of the sidebar.
+   */
+  export interface IOptions {
+    manager: IDaskClusterManager;
+    commands: CommandRegistry;
+    translator: ITranslator;
+  }
+}
