@@ -1,10 +1,10 @@
 import {
-  annotateSources,
   applyLinked,
   environmentForKernel,
   initialOptions,
   pickKnown
 } from '../dialogs/defaults';
+import { annotateSources, labelEnums } from '../dialogs/schema';
 import { makeEnvironments, makeType } from './fixtures';
 
 describe('initialOptions', () => {
@@ -123,6 +123,36 @@ describe('annotateSources', () => {
     expect(type.schema.properties?.workers).toMatchObject({
       description: 'Worker processes.'
     });
+  });
+
+  it('does not repeat a source the description already names', () => {
+    const schema = annotateSources(
+      {
+        type: 'object',
+        properties: { workers: { type: 'integer', description: 'Default 2: 2 CPUs.' } }
+      },
+      [{ field: 'workers', value: 2, source: '2 CPUs' }],
+      s => `[${s.source}]`
+    );
+    expect(schema.properties?.workers).toMatchObject({ description: 'Default 2: 2 CPUs.' });
+  });
+
+  it('turns ui:enumNames into oneOf titles, leaving other fields alone', () => {
+    const type = makeType();
+    const schema = labelEnums(type.schema, {
+      profile: { 'ui:enumNames': ['Small (2 workers)'] },
+      workers: { 'ui:widget': 'updown' }
+    });
+    expect(schema.properties?.profile).toEqual({
+      type: 'string',
+      oneOf: [
+        { const: 'small', title: 'Small (2 workers)' },
+        { const: 'large', title: 'large' }
+      ]
+    });
+    expect(schema.properties?.workers).toBe(type.schema.properties?.workers);
+    const plain = makeType().schema;
+    expect(labelEnums(plain, {})).toBe(plain);
   });
 
   it('picks only known keys', () => {

@@ -1,9 +1,5 @@
 import type { JSONSchema7, JSONSchema7Definition } from 'json-schema';
-import type {
-  IClusterType,
-  IDefaultSource,
-  IEnvironment
-} from '../../protocol';
+import type { IClusterType, IEnvironment } from '../../protocol';
 
 /**
  * The name of the option that selects the runner's Python environment.
@@ -107,33 +103,4 @@ export function applyLinked(
     }
   }
   return result;
-}
-
-/**
- * A copy of the schema whose field descriptions say where computed defaults came from.
- */
-export function annotateSources(
-  schema: JSONSchema7,
-  sources: ReadonlyArray<IDefaultSource>,
-  describe: (source: IDefaultSource) => string
-): JSONSchema7 {
-  if (!sources.length || !schema.properties) {
-    return schema;
-  }
-  const properties = { ...schema.properties };
-  for (const source of sources) {
-    const key = source.field.replace(/^\//, '');
-    const property = properties[key];
-    if (typeof property !== 'object') {
-      continue;
-    }
-    const note = describe(source);
-    properties[key] = {
-      ...property,
-      description: property.description
-        ? `${property.description} ${note}`
-        : note
-    };
-  }
-  return { ...schema, properties };
 }

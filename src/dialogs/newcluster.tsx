@@ -12,7 +12,7 @@ import type { IClusterModel, ICreateRequest, IEnvironment } from '../../protocol
 import { formatValue } from '../format';
 import type { IDaskClusterManager, IDaskClusterSettings } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../tokens';
-import { annotateSources } from './defaults';
+import { annotateSources, labelEnums } from './schema';
 import { NewClusterForm } from './newclusterform';
 import { PresetBar } from './presets';
 import type { ISubmitBody } from './submit';
@@ -123,12 +123,15 @@ function NewClusterView(props: {
   const schema = useMemo(
     () =>
       type
-        ? annotateSources(type.schema, type.sources, source =>
-            trans.__(
-              '(Default %1: %2.)',
-              formatValue(source.value),
-              source.source
-            )
+        ? annotateSources(
+            labelEnums(type.schema, type.uiSchema),
+            type.sources,
+            source =>
+              trans.__(
+                '(Default %1: %2.)',
+                formatValue(source.value),
+                source.source
+              )
           )
         : undefined,
     [type, trans]

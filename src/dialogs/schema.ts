@@ -1,0 +1,72 @@
+import type { JSONSchema7 } from 'json-schema';
+import type { IDefaultSource } from '../../protocol';
+
+/**
+ * A copy of the schema whose field descriptions say where computed defaults came from.
+ */
+export function annotateSources(
+  schema: JSONSchema7,
+  sources: ReadonlyArray<IDefaultSource>,
+  describe: (source: IDefaultSource) => string
+): JSONSchema7 {
+  if (!sources.length || !schema.properties) {
+    return schema;
+  }
+  const properties = { ...schema.properties };
+  for (const source of sources) {
+    const key = source.field.replace(/^\//, '');
+    const property = properties[key];
+    // Some servers already say it in the description: say it once.
+    if (
+      typeof property !== 'object' ||
+      property.description?.includes(source.source)
+    ) {
+      continue;
+    }
+    const note = describe(source);
+    properties[key] = {
+      ...property,
+      description: property.description
+        ? `${property.description} ${note}`
+        : note
+    };
+  }
+  return { ...schema, properties };
+}
+
+/**
+ * A copy of the schema whose enums carry the labels of `ui:enumNames` as `oneOf` titles.
+ *
+ * Older react-jsonschema-form releases (such as the one a JupyterLab may
+ * share) read option labels only from `oneOf`, so the labels survive
+ * whichever release renders the form.
+ */
+export function labelEnums(
+  schema: JSONSchema7,
+  uiSchema: Record<string, unknown>
+): JSONSchema7 {
+  if (!schema.properties) {
+    return schema;
+  }
+  let properties: NonNullable<JSONSchema7['properties']> | undefined;
+  for (const [key, property] of Object.entries(schema.properties)) {
+    const hints = uiSchema[key];
+    const names =
+      typeof hints === 'object' && hints !== null
+        ? (hints as Record<string, unknown>)['ui:enumNames']
+        : undefined;
+    if (typeof property !== 'object' || !property.enum || !Array.isArray(names)) {
+      continue;
+    }
+    const { enum: values, ...rest } = property;
+    properties = properties ?? { ...schema.properties };
+    properties[key] = {
+      ...rest,
+      oneOf: values.map((value, index) => ({
+        const: value,
+        title: typeof names[index] === 'string' ? names[index] : String(value)
+      }))
+    };
+  }
+  return properties ? { ...schema, properties } : schema;
+}
