@@ -135,10 +135,10 @@ export function ClusterItem(props: {
       {(cluster.state === 'failed' || cluster.state === 'lost') && (
         <Problem cluster={cluster} trans={trans} />
       )}
+      <Actions cluster={cluster} context={context} />
       {running && cluster.hasDashboard && (
         <PlotButtons cluster={cluster} context={context} />
       )}
-      <Actions cluster={cluster} context={context} />
     </li>
   );
 }
@@ -244,7 +244,7 @@ function PlotButtons(props: {
         <button
           key={plot.path}
           type="button"
-          className="jp-mod-styled jp-DaskClusters-plot"
+          className="jp-DaskClusters-plot"
           title={context.trans.__('Open %1 in a tab', plot.title)}
           onClick={() =>
             void context.commands.execute(CommandIDs.openDashboard, {

@@ -1,7 +1,7 @@
 import type { ITranslator } from '@jupyterlab/translation';
 import { addIcon, SidePanel, ToolbarButton } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
-import { Widget } from '@lumino/widgets';
+import { Panel, Widget } from '@lumino/widgets';
 import { CommandIDs } from '../commands';
 import { daskIcon } from '../icons';
 import type { IDaskClusterManager } from '../tokens';
@@ -21,7 +21,8 @@ export class ClusterSidebar extends SidePanel {
    * Create the sidebar.
    */
   constructor(options: ClusterSidebar.IOptions) {
-    super({ translator: options.translator });
+    // One list, no accordion: a plain panel as the content.
+    super({ translator: options.translator, content: new Panel() });
     const trans = options.translator.load(TRANSLATION_DOMAIN);
     this.id = SIDEBAR_ID;
     this.addClass('jp-DaskClusters-sidebar');
