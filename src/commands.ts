@@ -17,12 +17,19 @@ import { TRANSLATION_DOMAIN } from './tokens';
  * The ids of every command of the extension.
  */
 export namespace CommandIDs {
+  /** Open the [+ New] dialog and start a cluster. */
   export const create = 'dask-clusters:new';
+  /** Scale a cluster: {id}. */
   export const scale = 'dask-clusters:scale';
+  /** Stop a cluster: {id}. */
   export const stop = 'dask-clusters:stop';
+  /** Insert a cluster's client code into the last-focused notebook or console: {id}. */
   export const insertCode = 'dask-clusters:insert-code';
+  /** Open a dashboard page in a tab: {id, path, title}. */
   export const openDashboard = 'dask-clusters:open-dashboard';
+  /** Copy a cluster's SSH tunnel command: {id}. */
   export const copyTunnel = 'dask-clusters:copy-tunnel';
+  /** Remove an ended cluster from the list: {id}. */
   export const dismiss = 'dask-clusters:dismiss';
 }
 
