@@ -1,0 +1,200 @@
+/**
+ * One real local cluster through its whole life: create, watch, scale,
+ * adapt, dashboard through the proxy, snippet, stop. Plus the requests that
+ * must launch nothing.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { IApiError, IClusterModel, IClusterType, IEnvironment, IPlot, ISnippet } from '../../../protocol/index.js';
+import { Companion, groupMembers, makeTestDirs, PYTHON, removeTestDirs, waitFor, type EventLog, type ITestDirs } from './harness.js';
+
+const GiB = 2 ** 30;
+
+let dirs: ITestDirs;
+let companion: Companion;
+let events: EventLog;
+let cluster: IClusterModel;
+let runnerPid: number;
+
+beforeAll(async () => {
+  dirs = makeTestDirs('cluster');
+  companion = await Companion.start(dirs);
+  events = await companion.events();
+  expect(await events.snapshot()).toEqual([]);
+}, 30_000);
+
+afterAll(async () => {
+  events?.close();
+  await companion?.stop();
+  removeTestDirs(dirs);
+}, 60_000);
+
+describe('environments and types', () => {
+  it('lists the virtualenv as usable and an interpreter without distributed as unusable', async () => {
+    const answer = await companion.request('GET', '/api/environments');
+    expect(answer.status).toBe(200);
+    const environments = answer.json as IEnvironment[];
+    expect(environments.find(env => env.python === PYTHON)).toMatchObject({ usable: true, kernelspecs: ['python3'] });
+    expect(environments.find(env => env.python === dirs.plainPython)).toMatchObject({
+      usable: false,
+      label: 'Plain',
+      reason: 'distributed is not installed in this environment (pip install distributed)'
+    });
+  });
+
+  it('describes the local type with the unusable environment disabled', async () => {
+    const answer = await companion.request('GET', '/api/types?memoryReserve=2GiB');
+    const [local] = answer.json as IClusterType[];
+    expect(local).toMatchObject({ id: 'local', available: true, defaults: { environment: PYTHON } });
+    expect((local.uiSchema.environment as Record<string, unknown>)['ui:enumDisabled']).toEqual([dirs.plainPython]);
+    const bad = await companion.request('GET', '/api/types?memoryReserve=lots');
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe('requests that launch nothing', () => {
+  it.each([
+    ['malformed JSON', () => '{"type": "local", ', 400, 'malformed_json'],
+    ['an unknown type', () => ({ type: 'kubernetes', options: {} }), 400, 'unknown_type'],
+    ['zero workers', () => ({ type: 'local', options: { workers: 0 } }), 422, 'invalid_options'],
+    ['an unknown option', () => ({ type: 'local', options: { wrokers: 2 } }), 422, 'invalid_options'],
+    ['an environment without distributed', () => ({ type: 'local', options: { environment: dirs.plainPython } }), 422, 'invalid_options']
+  ])('%s', async (_what, body, status, code) => {
+    const answer = await companion.request('POST', '/api/clusters', body());
+    expect(answer.status).toBe(status);
+    expect((answer.json as IApiError).error).toBe(code);
+    if (status === 422) {
+      expect((answer.json as IApiError).fields?.length).toBeGreaterThan(0);
+    }
+    expect((await companion.request('GET', '/api/clusters')).json).toEqual([]);
+    expect(existsSync(path.join(dirs.state, 'logs'))).toBe(false);
+  });
+});
+
+describe('a local cluster', () => {
+  it('starts: starting, then running with 2 workers, their cores and memory', async () => {
+    const answer = await companion.request('POST', '/api/clusters', {
+      type: 'local',
+      name: 'integration',
+      options: { workers: 2, threads_per_worker: 1, memory_per_worker: '1 GiB' }
+    });
+    expect(answer.status).toBe(201);
+    cluster = answer.json as IClusterModel;
+    expect(cluster).toMatchObject({ name: 'integration', state: 'starting', environment: { python: PYTHON } });
+
+    const running = await events.waitForCluster(cluster.id, 'running with 2 workers', m => m.state === 'running' && m.workers === 2);
+    expect(running).toMatchObject({ cores: 2, memory: 2 * GiB, hasDashboard: true });
+    expect(running.schedulerAddress).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    expect(running.tunnelCommand).toMatch(/^ssh -N -L 8787:127\.0\.0\.1:\d+ \S+@\S+$/);
+    expect(events.states(cluster.id).slice(0, 2)).toEqual(['starting', 'running']);
+
+    runnerPid = companion.runnerPid(cluster.id)!;
+    expect(groupMembers(runnerPid).length).toBeGreaterThanOrEqual(3); // runner + 2 worker processes
+    expect(readdirSync(path.join(dirs.tmp, `dask-clusters-${process.getuid!()}`))).toEqual([cluster.id]);
+  }, 90_000);
+
+  it('gives a snippet that connects a client', async () => {
+    const snippet = (await companion.request('GET', `/api/clusters/${cluster.id}/snippet`)).json as ISnippet;
+    const current = (await companion.request('GET', `/api/clusters/${cluster.id}`)).json as IClusterModel;
+    expect(snippet.code).toBe(`from dask.distributed import Client\nclient = Client("${current.schedulerAddress}")\nclient`);
+    const out = execFileSync(PYTHON, ['-c', `${snippet.code}\nprint(client.submit(sum, [1, 2, 3]).result(), len(client.nthreads()))`], {
+      encoding: 'utf8',
+      timeout: 60_000
+    });
+    expect(out.trim()).toBe('6 2');
+  }, 60_000);
+
+  it('scales to 3 workers', async () => {
+    const answer = await companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'fixed', workers: 3 });
+    expect(answer.status).toBe(200);
+    expect((answer.json as IClusterModel).scaling).toEqual({ mode: 'fixed', workers: 3 });
+    await events.waitForCluster(cluster.id, '3 workers', m => m.workers === 3 && m.cores === 3 && m.memory === 3 * GiB);
+  }, 60_000);
+
+  it('refuses scaling it cannot do', async () => {
+    const tooMany = await companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'fixed', workers: 100_000 });
+    expect(tooMany.status).toBe(422);
+    expect((tooMany.json as IApiError).fields?.[0].path).toBe('/workers');
+    const inverted = await companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'adaptive', minimum: 3, maximum: 1 });
+    expect(inverted.status).toBe(422);
+    expect((await companion.request('POST', '/api/clusters/nope/scale', { mode: 'fixed', workers: 1 })).status).toBe(404);
+  });
+
+  it('adapts between 1 and 2 workers', async () => {
+    const answer = await companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'adaptive', minimum: 1, maximum: 2 });
+    expect(answer.status).toBe(200);
+    expect((answer.json as IClusterModel).scaling).toEqual({ mode: 'adaptive', minimum: 1, maximum: 2 });
+    // Idle: adaptive scaling retires workers down to the range.
+    await events.waitForCluster(cluster.id, 'at most 2 workers after adapt', m => m.scaling.mode === 'adaptive' && m.workers >= 1 && m.workers <= 2);
+  }, 60_000);
+
+  it('lists the dashboard plots, relative to the dashboard root', async () => {
+    const answer = await companion.request('GET', `/api/clusters/${cluster.id}/plots`);
+    expect(answer.status).toBe(200);
+    const plots = answer.json as IPlot[];
+    expect(plots.length).toBeGreaterThan(5);
+    expect(plots).toContainEqual({ title: 'Individual Task Stream', path: 'individual-task-stream' });
+    expect(plots.every(plot => !plot.path.startsWith('/'))).toBe(true);
+  });
+
+  it('proxies a plot page and its Bokeh websocket', async () => {
+    const page = await companion.request('GET', `/dashboard/${cluster.id}/individual-task-stream`);
+    expect(page.status).toBe(200);
+    // Bokeh's resources are relative, so they resolve below dashboard/<id>/.
+    const script = /<script src="(static\/js\/bokeh\.min\.js[^"]*)"/.exec(page.body)?.[1];
+    expect(script).toBeDefined();
+    expect((await companion.request('GET', `/dashboard/${cluster.id}/${script!}`)).status).toBe(200);
+
+    const token = /"token":"([^"]+)"/.exec(page.body)?.[1];
+    expect(token).toBeDefined();
+    const socket = companion.websocket(`/dashboard/${cluster.id}/individual-task-stream/ws`, ['bokeh', token!]);
+    const status = new Promise<number>((resolve, reject) => {
+      socket.once('upgrade', response => resolve(response.statusCode ?? 0));
+      socket.once('error', reject);
+    });
+    const first = new Promise<string>(resolve => socket.once('message', data => resolve(String(data))));
+    expect(await status).toBe(101);
+    expect(JSON.parse(await first)).toMatchObject({ msgtype: 'ACK' });
+    socket.close();
+  }, 30_000);
+
+  it('proxies nothing for unknown ids', async () => {
+    const answer = await companion.request('GET', '/dashboard/unknown/individual-task-stream');
+    expect(answer.status).toBe(404);
+    expect((answer.json as IApiError).error).toBe('not_found');
+    const socket = companion.websocket('/dashboard/unknown/individual-task-stream/ws');
+    const status = await new Promise<number>(resolve => {
+      socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      socket.once('upgrade', () => resolve(101));
+      socket.once('error', () => resolve(-1));
+    });
+    expect(status).toBe(404);
+  });
+
+  it('serves the runner log', async () => {
+    const answer = await companion.request('GET', `/api/clusters/${cluster.id}/log`);
+    expect(answer.status).toBe(200);
+    expect((answer.json as { lines: string[] }).lines.join('\n')).toContain('distributed.scheduler');
+  });
+
+  it('stops: runner and workers gone, scratch removed, then forgotten', async () => {
+    const workers = groupMembers(runnerPid).filter(pid => pid !== runnerPid);
+    expect(workers.length).toBeGreaterThanOrEqual(1);
+    const answer = await companion.request('DELETE', `/api/clusters/${cluster.id}`);
+    expect(answer.status).toBe(202);
+    expect((answer.json as IClusterModel).state).toBe('stopping');
+    const stopped = await events.waitForCluster(cluster.id, 'stopped', m => m.state === 'stopped');
+    expect(stopped).toMatchObject({ workers: 0, hasDashboard: false });
+    expect(stopped.error).toBeUndefined();
+    expect(events.states(cluster.id).slice(-2)).toEqual(['stopping', 'stopped']);
+    expect(groupMembers(runnerPid)).toEqual([]);
+    expect(existsSync(path.join(dirs.tmp, `dask-clusters-${process.getuid!()}`, cluster.id))).toBe(false);
+    expect((await companion.request('GET', `/dashboard/${cluster.id}/individual-task-stream`)).status).toBe(404);
+
+    expect((await companion.request('DELETE', `/api/clusters/${cluster.id}`)).status).toBe(204);
+    await waitFor('the removed event', () => events.events.some(e => e.kind === 'removed' && e.id === cluster.id));
+    expect((await companion.request('GET', `/api/clusters/${cluster.id}`)).status).toBe(404);
+  }, 60_000);
+});
