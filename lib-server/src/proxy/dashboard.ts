@@ -32,11 +32,35 @@ export function parseDashboardPath(url: string): { id: string; rest: string } | 
   return { id, rest: `${match[2] ?? '/'}${match[3] ?? ''}` };
 }
 
+/**
+ * A redirect to an absolute path of the dashboard (its root answers
+ * `Location: /status`), moved below the path the browser sees, `prefix`.
+ */
+export function rewriteLocation(location: string, prefix: string): string {
+  return location.startsWith('/') && !location.startsWith('//') ? `${prefix}${location.slice(1)}` : location;
+}
+
 /** Proxies dashboards by cluster id. */
 export class DashboardProxy {
   private readonly proxy = createProxyServer({ changeOrigin: true, xfwd: false, proxyTimeout: 60_000 });
+  /** The browser-side path of the dashboard each proxied request is for. */
+  private readonly prefixes = new WeakMap<IncomingMessage, string>();
 
-  constructor(private readonly lookup: DashboardLookup) {
+  /**
+   * `baseUrl` is Jupyter's; the browser reaches a dashboard at
+   * `{baseUrl}dask-clusters/dashboard/<id>/`.
+   */
+  constructor(
+    private readonly lookup: DashboardLookup,
+    private readonly baseUrl = '/'
+  ) {
+    this.proxy.on('proxyRes', (proxyRes, req) => {
+      const location = proxyRes.headers.location;
+      const prefix = this.prefixes.get(req);
+      if (location !== undefined && prefix !== undefined) {
+        proxyRes.headers.location = rewriteLocation(location, prefix);
+      }
+    });
     this.proxy.on('proxyReq', proxyReq => {
       for (const header of PRIVATE_HEADERS) {
         proxyReq.removeHeader(header);
@@ -62,6 +86,7 @@ export class DashboardProxy {
     if (target === undefined) {
       throw new ApiError(404, 'not_found', 'No running cluster with a dashboard at this path.');
     }
+    this.prefixes.set(req, target.prefix);
     req.url = target.path;
     void this.proxy.web(req, res, { target: target.origin });
   }
@@ -82,10 +107,14 @@ export class DashboardProxy {
     this.proxy.close();
   }
 
-  private target(req: IncomingMessage): { origin: string; path: string } | undefined {
+  private target(req: IncomingMessage): { origin: string; path: string; prefix: string } | undefined {
     const parsed = parseDashboardPath(req.url ?? '');
     const origin = parsed === undefined ? undefined : this.lookup(parsed.id);
-    return parsed === undefined || origin === undefined ? undefined : { origin, path: parsed.rest };
+    if (parsed === undefined || origin === undefined) {
+      return undefined;
+    }
+    const prefix = `${this.baseUrl}dask-clusters/dashboard/${encodeURIComponent(parsed.id)}/`;
+    return { origin, path: parsed.rest, prefix };
   }
 }
 

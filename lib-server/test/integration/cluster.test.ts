@@ -160,6 +160,15 @@ describe('a local cluster', () => {
     socket.close();
   }, 30_000);
 
+  it('keeps the dashboard root redirect below the proxied path', async () => {
+    const root = await companion.request('GET', `/dashboard/${cluster.id}/`);
+    expect(root.status).toBe(301);
+    // The harness runs the companion with --base-url /user/test/.
+    expect(root.headers.location).toBe(`/user/test/dask-clusters/dashboard/${cluster.id}/status`);
+    const bare = await companion.request('GET', `/dashboard/${cluster.id}`);
+    expect([bare.status, bare.headers.location]).toEqual([301, `${cluster.id}/`]);
+  });
+
   it('proxies nothing for unknown ids', async () => {
     const answer = await companion.request('GET', '/dashboard/unknown/individual-task-stream');
     expect(answer.status).toBe(404);

@@ -1,6 +1,6 @@
 import { parseScaling } from '../../src/clusters/scaling.js';
 import { resolveConfig, UsageError } from '../../src/config.js';
-import { parseDashboardPath, plotsFromIndex } from '../../src/proxy/dashboard.js';
+import { parseDashboardPath, plotsFromIndex, rewriteLocation } from '../../src/proxy/dashboard.js';
 import { parseRunnerEvent, scalingCommand } from '../../src/runner/protocol.js';
 
 describe('parseScaling', () => {
@@ -89,6 +89,14 @@ describe('dashboard paths', () => {
     expect(parseDashboardPath('/dashboard/c1/individual-task-stream?x=1')).toEqual({ id: 'c1', rest: '/individual-task-stream?x=1' });
     expect(parseDashboardPath('/dashboard/c1')).toEqual({ id: 'c1', rest: '/' });
     expect(parseDashboardPath('/api/clusters')).toBeUndefined();
+  });
+
+  it('keeps redirects of the dashboard below its proxied path', () => {
+    const prefix = '/user/a/dask-clusters/dashboard/c1/';
+    expect(rewriteLocation('/status', prefix)).toBe('/user/a/dask-clusters/dashboard/c1/status');
+    expect(rewriteLocation('info/main/workers.html', prefix)).toBe('info/main/workers.html');
+    expect(rewriteLocation('//evil.example/x', prefix)).toBe('//evil.example/x');
+    expect(rewriteLocation('https://dask.org/', prefix)).toBe('https://dask.org/');
   });
 
   it('lists plots relative to the dashboard root', () => {

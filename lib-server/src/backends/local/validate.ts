@@ -152,5 +152,6 @@ export function resolveLocalOptions(
   if (fields.length > 0) {
     return { fields };
   }
+  // Every field was checked against the schema above, which mirrors ILocalOptions.
   return { options: options as unknown as ILocalOptions };
 }
