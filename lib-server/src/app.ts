@@ -86,7 +86,7 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
   const proxy = new DashboardProxy(id => {
     const record = registry.get(id);
     return record?.model.state === 'running' ? record.dashboardUrl : undefined;
-  }, config.baseUrl);
+  });
   const events = new EventStream(registry);
   const context: IApiContext = { registry, manager, backends, discovery, proxy };
   const router = new Router();

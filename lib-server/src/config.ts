@@ -7,7 +7,11 @@ import { parseArgs } from 'node:util';
 export interface ICompanionConfig {
   /** Unix socket to listen on (the only listener: never TCP). */
   socket: string;
-  /** Jupyter's base URL, e.g. `/` or `/user/alice/`. */
+  /**
+   * Jupyter's base URL, e.g. `/` or `/user/alice/`. Nothing depends on it
+   * yet: the companion's answers (redirects included) are relative to its
+   * own root, which jupyter-server-proxy maps to `{baseUrl}dask-clusters/`.
+   */
   baseUrl: string;
   /** Interpreter of the Jupyter server: lists kernelspecs; fallback environment. */
   serverPython: string;

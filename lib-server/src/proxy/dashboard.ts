@@ -33,32 +33,30 @@ export function parseDashboardPath(url: string): { id: string; rest: string } | 
 }
 
 /**
- * A redirect to an absolute path of the dashboard (its root answers
- * `Location: /status`), moved below the path the browser sees, `prefix`.
+ * A redirect of the dashboard to one of its absolute paths (its root answers
+ * `Location: /status`), made relative to `requestPath`, the path asked for
+ * below the dashboard root. Relative, it resolves below
+ * `.../dashboard/<id>/` whatever the base URL, and jupyter-server-proxy
+ * leaves it alone (it prefixes absolute paths with its own context only).
  */
-export function rewriteLocation(location: string, prefix: string): string {
-  return location.startsWith('/') && !location.startsWith('//') ? `${prefix}${location.slice(1)}` : location;
+export function rewriteLocation(location: string, requestPath: string): string {
+  if (!location.startsWith('/') || location.startsWith('//')) {
+    return location;
+  }
+  const depth = requestPath.split('?')[0].split('/').length - 2;
+  return `${'../'.repeat(Math.max(0, depth)) || './'}${location.slice(1)}`;
 }
 
 /** Proxies dashboards by cluster id. */
 export class DashboardProxy {
   private readonly proxy = createProxyServer({ changeOrigin: true, xfwd: false, proxyTimeout: 60_000 });
-  /** The browser-side path of the dashboard each proxied request is for. */
-  private readonly prefixes = new WeakMap<IncomingMessage, string>();
 
-  /**
-   * `baseUrl` is Jupyter's; the browser reaches a dashboard at
-   * `{baseUrl}dask-clusters/dashboard/<id>/`.
-   */
-  constructor(
-    private readonly lookup: DashboardLookup,
-    private readonly baseUrl = '/'
-  ) {
+  constructor(private readonly lookup: DashboardLookup) {
     this.proxy.on('proxyRes', (proxyRes, req) => {
+      // req.url is the path below the dashboard root by now.
       const location = proxyRes.headers.location;
-      const prefix = this.prefixes.get(req);
-      if (location !== undefined && prefix !== undefined) {
-        proxyRes.headers.location = rewriteLocation(location, prefix);
+      if (location !== undefined) {
+        proxyRes.headers.location = rewriteLocation(location, req.url ?? '/');
       }
     });
     this.proxy.on('proxyReq', proxyReq => {
@@ -86,7 +84,6 @@ export class DashboardProxy {
     if (target === undefined) {
       throw new ApiError(404, 'not_found', 'No running cluster with a dashboard at this path.');
     }
-    this.prefixes.set(req, target.prefix);
     req.url = target.path;
     void this.proxy.web(req, res, { target: target.origin });
   }
@@ -107,14 +104,10 @@ export class DashboardProxy {
     this.proxy.close();
   }
 
-  private target(req: IncomingMessage): { origin: string; path: string; prefix: string } | undefined {
+  private target(req: IncomingMessage): { origin: string; path: string } | undefined {
     const parsed = parseDashboardPath(req.url ?? '');
     const origin = parsed === undefined ? undefined : this.lookup(parsed.id);
-    if (parsed === undefined || origin === undefined) {
-      return undefined;
-    }
-    const prefix = `${this.baseUrl}dask-clusters/dashboard/${encodeURIComponent(parsed.id)}/`;
-    return { origin, path: parsed.rest, prefix };
+    return parsed === undefined || origin === undefined ? undefined : { origin, path: parsed.rest };
   }
 }
 

@@ -1,11 +1,15 @@
 /** Small file helpers with the permissions the companion needs. */
 
-import { closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
-/** Create `dir` (and parents) readable by this user only. */
+/** Create `dir` (and parents) readable by this user only; tighten it if it is ours but open to others. */
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const info = statSync(dir);
+  if (info.uid === process.getuid?.() && (info.mode & 0o077) !== 0) {
+    chmodSync(dir, 0o700);
+  }
 }
 
 /**

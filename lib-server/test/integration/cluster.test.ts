@@ -163,8 +163,10 @@ describe('a local cluster', () => {
   it('keeps the dashboard root redirect below the proxied path', async () => {
     const root = await companion.request('GET', `/dashboard/${cluster.id}/`);
     expect(root.status).toBe(301);
-    // The harness runs the companion with --base-url /user/test/.
-    expect(root.headers.location).toBe(`/user/test/dask-clusters/dashboard/${cluster.id}/status`);
+    // Relative: jupyter-server-proxy adds its own prefix to absolute paths only.
+    expect(root.headers.location).toBe('./status');
+    const info = await companion.request('GET', `/dashboard/${cluster.id}/info`);
+    expect([info.status, info.headers.location]).toEqual([302, 'info/main/workers.html']);
     const bare = await companion.request('GET', `/dashboard/${cluster.id}`);
     expect([bare.status, bare.headers.location]).toEqual([301, `${cluster.id}/`]);
   });

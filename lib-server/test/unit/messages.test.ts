@@ -91,12 +91,14 @@ describe('dashboard paths', () => {
     expect(parseDashboardPath('/api/clusters')).toBeUndefined();
   });
 
-  it('keeps redirects of the dashboard below its proxied path', () => {
-    const prefix = '/user/a/dask-clusters/dashboard/c1/';
-    expect(rewriteLocation('/status', prefix)).toBe('/user/a/dask-clusters/dashboard/c1/status');
-    expect(rewriteLocation('info/main/workers.html', prefix)).toBe('info/main/workers.html');
-    expect(rewriteLocation('//evil.example/x', prefix)).toBe('//evil.example/x');
-    expect(rewriteLocation('https://dask.org/', prefix)).toBe('https://dask.org/');
+  it('makes redirects of the dashboard relative, so they stay below its proxied path', () => {
+    expect(rewriteLocation('/status', '/')).toBe('./status');
+    expect(rewriteLocation('/status', '/info?x=/a/b')).toBe('./status');
+    expect(rewriteLocation('/', '/info/main/')).toBe('../../');
+    expect(rewriteLocation('/status', '/info/main/workers.html')).toBe('../../status');
+    expect(rewriteLocation('info/main/workers.html', '/info')).toBe('info/main/workers.html');
+    expect(rewriteLocation('//evil.example/x', '/')).toBe('//evil.example/x');
+    expect(rewriteLocation('https://dask.org/', '/')).toBe('https://dask.org/');
   });
 
   it('lists plots relative to the dashboard root', () => {

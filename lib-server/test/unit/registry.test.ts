@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClusterState } from '../../../protocol/index.js';
@@ -64,6 +64,14 @@ describe('Registry', () => {
 
     const reopened = Registry.open(stateDir);
     expect(reopened.list().map(r => [r.model.id, r.model.workers, r.runnerPid])).toEqual([['a', 5, 10]]);
+  });
+
+  it('makes an existing state directory private', () => {
+    const stateDir = path.join(dir, 'open');
+    mkdirSync(stateDir, { mode: 0o755 });
+    chmodSync(stateDir, 0o755);
+    Registry.open(stateDir);
+    expect(statSync(stateDir).mode & 0o777).toBe(0o700);
   });
 
   it('sets a corrupt file aside instead of failing', () => {
