@@ -61,8 +61,10 @@ Subcommands
             the cluster was closed; sent right before exiting with code 0
 
     End of stdin (the companion went away), SIGTERM, SIGINT and SIGHUP all
-    act like ``close``. Closing is bounded (25 s); past that the runner kills
-    its own process group, so no worker outlives it.
+    act like ``close``. A close during the start lets the start finish for up
+    to 10 s, then abandons it. Closing is bounded (25 s); when it fails or
+    times out the runner kills its own process group, so no worker outlives
+    it.
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ import threading
 import traceback
 
 CLOSE_TIMEOUT = 25.0
+START_GRACE = 10.0
 WORKERS_POLL_INTERVAL = 1.0
 MEMORY_KEYS = ("target", "spill", "pause", "terminate")
 
@@ -362,10 +365,7 @@ class Runner:
                 continue
             message = getter.result()
             if message.get("op") in ENDING_OPS:
-                # Asked to stop while still starting: abandon the start.
-                start.cancel()
-                await asyncio.gather(start, return_exceptions=True)
-                await self._close()
+                await self._abandon_start(start)
                 return 0
             pending.append(message)
 
@@ -416,6 +416,19 @@ class Runner:
         scaling = message.get("scaling") or {}
         if scaling.get("mode") == "adaptive":
             self.cluster.adapt(minimum=int(scaling["minimum"]), maximum=int(scaling["maximum"]))
+
+    async def _abandon_start(self, start):
+        """Asked to stop while starting: let a start that is nearly done finish
+        (a cluster half-way through starting cannot always be closed), give up
+        on one that hangs, then close whatever exists."""
+        try:
+            await asyncio.wait_for(asyncio.shield(start), timeout=START_GRACE)
+        except asyncio.TimeoutError:
+            start.cancel()
+            await asyncio.gather(start, return_exceptions=True)
+        except Exception:
+            pass  # a failed start: close what it left
+        await self._close(quiet=True)
 
     async def _close(self, quiet=False):
         cluster, self.cluster = self.cluster, None
