@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,8 +41,11 @@ echo 'not json'
 read line
 echo '{"event": "closed"}'
 `);
+    const complaints = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     runner.send({ op: 'scale', workers: 2 });
     const exit = await runner.stop();
+    expect(complaints).toHaveBeenCalledWith(expect.stringContaining('ignoring a line: not JSON: not json'));
+    complaints.mockRestore();
     expect(exit).toEqual({ code: 0, signal: null, closed: true });
     expect(events).toEqual([
       { event: 'started', scheduler_address: 'tcp://127.0.0.1:1', dashboard_address: null },
