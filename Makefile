@@ -31,16 +31,20 @@ $(VENV)/.deps: requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# npm install (not ci): it keeps the locked versions, and tolerates optional
+# platform packages (Rspack bindings for other systems) the registry may lack.
+NPM_INSTALL := npm install --no-audit --no-fund
+
 node_modules/.stamp: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	$(NPM_INSTALL)
 	touch $@
 
 lib-server/node_modules/.stamp: lib-server/package.json lib-server/package-lock.json
-	npm --prefix lib-server ci --no-audit --no-fund
+	$(NPM_INSTALL) --prefix lib-server
 	touch $@
 
 ui-tests/node_modules/.stamp: ui-tests/package.json ui-tests/package-lock.json
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm --prefix ui-tests ci --no-audit --no-fund
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(NPM_INSTALL) --prefix ui-tests
 	touch $@
 
 system-deps:
