@@ -1,0 +1,150 @@
+/**
+ * A user's walk through a local cluster, in a real JupyterLab in Chromium:
+ * [+ New] dialog, a running cluster with live counts, a dashboard tab with a
+ * live Bokeh stream, code inserted into a notebook and executed, a reload,
+ * scaling, and stopping. Screenshots land in ui-tests/screenshots/.
+ */
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
+import * as path from 'path';
+
+const SHOTS = path.join(__dirname, '..', 'screenshots');
+const SIDEBAR = 'dask-clusters-sidebar';
+const NOTEBOOK = 'client.ipynb';
+const PRESET = 'two small workers';
+
+test.use({ autoGoto: true });
+test.describe.configure({ mode: 'serial' });
+
+async function openSidebar(page: IJupyterLabPageFixture): Promise<Locator> {
+  await page.sidebar.openTab(SIDEBAR);
+  const panel = page.locator(`#${SIDEBAR}`);
+  await expect(panel).toBeVisible();
+  return panel;
+}
+
+async function fill(page: IJupyterLabPageFixture, field: string, value: string): Promise<void> {
+  const input = page.locator(`.jp-Dialog #root_${field}`);
+  await input.fill(value);
+  await input.blur();
+}
+
+test('a local cluster from [+ New] to Stop', async ({ page }) => {
+  // A notebook first: the dialog defaults to its kernel's environment.
+  await page.notebook.createNew(NOTEBOOK);
+  await page.notebook.setCell(0, 'markdown', '# Dask client');
+  const panel = await openSidebar(page);
+
+  // The dialog is rendered from the local type's JSON Schema.
+  await panel.locator('.jp-DaskClusters-new').click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog.locator('#root_workers')).toBeVisible();
+  await expect(dialog.locator('#root_environment')).toBeVisible();
+  await expect(dialog.locator('#root_profile')).toBeVisible();
+
+  // Bad input is refused inline, field by field, and nothing starts.
+  await fill(page, 'workers', '2');
+  await fill(page, 'memory_per_worker', '16XB');
+  await dialog.getByRole('button', { name: 'Start' }).click();
+  await expect(dialog).toContainText('16XB');
+  await expect(panel.locator('.jp-DaskClusters-item')).toHaveCount(0);
+
+  await fill(page, 'memory_per_worker', '1 GiB');
+  await fill(page, 'threads_per_worker', '1');
+  await dialog.locator('.jp-DaskClusters-presetName').fill(PRESET);
+  await dialog.locator('.jp-DaskClusters-presetSave').click();
+  await expect(dialog.locator('.jp-DaskClusters-presets select')).toContainText(PRESET);
+  await dialog.screenshot({ path: `${SHOTS}/new-cluster-dialog.png` });
+  await dialog.getByRole('button', { name: 'Start' }).click();
+  await expect(dialog).toHaveCount(0);
+
+  // The item appears at once, then runs with live counts.
+  const item = panel.locator('.jp-DaskClusters-item').first();
+  await expect(item).toBeVisible();
+  await expect(item).toHaveAttribute('data-state', /starting|running/);
+  await expect(item).toHaveAttribute('data-state', 'running', { timeout: 90000 });
+  await expect(item.locator('.jp-DaskClusters-workers')).toHaveText('2');
+  await expect(item.locator('.jp-DaskClusters-plot').first()).toBeVisible();
+  await panel.screenshot({ path: `${SHOTS}/running-cluster.png` });
+
+  // A dashboard plot in a lab tab, its Bokeh websocket through our proxy.
+  const bokehFrames: string[] = [];
+  page.on('websocket', ws => {
+    if (ws.url().includes('/dask-clusters/dashboard/')) {
+      ws.on('framereceived', frame => bokehFrames.push(String(frame.payload).slice(0, 40)));
+    }
+  });
+  await item.locator('.jp-DaskClusters-plot', { hasText: /Task Stream/i }).first().click();
+  const dashboard = page.locator('.jp-DaskClusters-dashboard').first();
+  await expect(dashboard).toBeVisible();
+  const frame = dashboard.frameLocator('iframe');
+  await expect(frame.locator('.bk-Canvas, canvas, .bk-root').first()).toBeAttached({
+    timeout: 60000
+  });
+
+  // Insert the client code into the notebook and run it with a computation.
+  await page.notebook.activate(NOTEBOOK);
+  await page.notebook.selectCells(0);
+  await item.locator('.jp-DaskClusters-insert').click();
+  await expect(page.locator('.jp-Notebook .jp-Cell')).toHaveCount(2);
+  const inserted = await page.notebook.getCellTextInput(1);
+  expect(inserted).toContain('Client(');
+  await page.notebook.addCell(
+    'code',
+    'import dask.array as da\nprint(int(da.ones((2000, 2000), chunks=250).sum().compute()))'
+  );
+  await page.notebook.run();
+  await expect(page.locator('.jp-Notebook .jp-OutputArea-output').last()).toContainText(
+    '4000000',
+    { timeout: 60000 }
+  );
+  await page.screenshot({ path: `${SHOTS}/notebook-with-client.png` });
+  expect(bokehFrames.length).toBeGreaterThan(0);
+
+  await page.activity.activateTab('Task Stream');
+  await page.screenshot({ path: `${SHOTS}/dashboard-tab.png` });
+
+  // After a reload, the dashboard tab comes back while the cluster lives.
+  // (Galata's own readiness check wants a Launcher, which a restored layout lacks.)
+  await page.reload({ waitForIsReady: false });
+  await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+  await expect(page.locator('.jp-DaskClusters-dashboard').first()).toBeAttached();
+  const panelAgain = await openSidebar(page);
+  const itemAgain = panelAgain.locator('.jp-DaskClusters-item').first();
+  await expect(itemAgain).toHaveAttribute('data-state', 'running');
+
+  // Settings survived the reload: last-used values and the saved preset.
+  await panelAgain.locator('.jp-DaskClusters-new').click();
+  const again = page.locator('.jp-Dialog');
+  await expect(again.locator('#root_workers')).toHaveValue('2');
+  await expect(again.locator('#root_memory_per_worker')).toHaveValue('1 GiB');
+  const presets = again.locator('.jp-DaskClusters-presets select');
+  await expect(presets).toContainText(PRESET);
+  await expect(again.locator('.jp-DaskClusters-presetDelete')).toBeDisabled();
+  const presetValue = await presets.locator('option', { hasText: PRESET }).getAttribute('value');
+  expect(presetValue).toBeTruthy();
+  await presets.selectOption(presetValue ?? '');
+  await again.locator('.jp-DaskClusters-presetDelete').click();
+  await expect(presets).not.toContainText(PRESET);
+  await again.locator('.jp-Dialog-button.jp-mod-reject').click();
+  await expect(again).toHaveCount(0);
+
+  // Scale to 3 workers.
+  await itemAgain.locator('.jp-DaskClusters-scale').click();
+  await fill(page, 'workers', '3');
+  await page.locator('.jp-Dialog').getByRole('button', { name: /Scale|Apply/ }).click();
+  await expect(itemAgain.locator('.jp-DaskClusters-workers')).toHaveText('3', {
+    timeout: 60000
+  });
+
+  // Stop: the item ends, the dashboard tab says so.
+  await itemAgain.locator('.jp-DaskClusters-stop').click();
+  const confirm = page.locator('.jp-Dialog');
+  if (await confirm.isVisible()) {
+    await confirm.getByRole('button', { name: /Stop/ }).click();
+  }
+  await expect(itemAgain).toHaveAttribute('data-state', 'stopped', { timeout: 60000 });
+  await page.activity.activateTab('Task Stream');
+  await expect(page.locator('.jp-DaskClusters-dashboard-stopped').first()).toBeVisible();
+  await expect(page.locator('.jp-DaskClusters-dashboard-stopped').first()).toContainText('stopped');
+});
