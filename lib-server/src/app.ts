@@ -80,7 +80,13 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     user: os.userInfo().username,
     hostname: os.hostname()
   });
-  const manager = new ClusterManager({ registry, backends, runnerPath: config.runnerPath, stateDir: config.stateDir });
+  const manager = new ClusterManager({
+    registry,
+    backends,
+    runnerPath: config.runnerPath,
+    stateDir: config.stateDir,
+    baseUrl: `${config.baseUrl}dask-clusters/`
+  });
   manager.reconcile(procInspector);
 
   const proxy = new DashboardProxy(id => {

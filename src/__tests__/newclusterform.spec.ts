@@ -86,6 +86,15 @@ describe('NewClusterForm', () => {
     expect(form.request().name).toBe('etl');
   });
 
+  it('shows the server\'s message when the request failed as a whole', () => {
+    const form = makeForm();
+    form.showError(
+      new ApiError(400, { error: 'bad_json', message: 'The body is not valid JSON.' })
+    );
+    expect(form.errors.fields).toEqual({});
+    expect(form.errors.messages).toEqual(['The body is not valid JSON.']);
+  });
+
   it('places server field errors next to fields and keeps the rest as messages', () => {
     const form = makeForm();
     const values = form.values;
@@ -104,10 +113,8 @@ describe('NewClusterForm', () => {
       workers: { __errors: ['too many workers'] },
       memory: { __errors: ['more than the node has'] }
     });
-    expect(form.errors.messages).toEqual([
-      'Some options are not valid.',
-      'name: name taken'
-    ]);
+    // Only what has no field of its own; the summary would repeat the rest.
+    expect(form.errors.messages).toEqual(['name: name taken']);
     // Nothing the user typed is lost.
     expect(form.values).toBe(values);
 

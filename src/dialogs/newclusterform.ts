@@ -229,9 +229,12 @@ export class NewClusterForm {
   showError(error: unknown): void {
     if (error instanceof ApiError) {
       const placed = formErrors(error.fields, this._type);
+      // The server's summary repeats its field messages; it is only worth
+      // showing when the request failed as a whole.
+      const summary = error.fields.length > 0 ? [] : [error.message];
       this._errors = {
         fields: placed.fields,
-        messages: [error.message, ...placed.messages].filter(Boolean)
+        messages: [...summary, ...placed.messages].filter(Boolean)
       };
     } else {
       this._errors = {

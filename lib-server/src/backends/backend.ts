@@ -37,8 +37,11 @@ export interface IBackend {
   plan(request: ICreateRequest, clusterId: string): Promise<PlanResult>;
   /** Problems with rescaling a cluster of this type that was started from `spec`. */
   checkScaling(spec: ICreateRequest, scaling: IScaling): IFieldError[];
-  /** Python code that connects a kernel to a running cluster. */
-  snippet(model: IClusterModel): string;
+  /**
+   * Python code that connects a kernel to a running cluster. `dashboardLink`
+   * is the dashboard's path through JupyterLab, when it has one.
+   */
+  snippet(model: IClusterModel, dashboardLink: string | undefined): string;
   /** A shell command that forwards the dashboard at `dashboardUrl` to a laptop. */
   tunnelCommand(dashboardUrl: string): string | undefined;
 }

@@ -27,6 +27,8 @@ export interface IClusterManagerOptions {
   backends: ReadonlyMap<string, IBackend>;
   runnerPath: string;
   stateDir: string;
+  /** Where JupyterLab serves the companion, e.g. `/user/me/dask-clusters/`. */
+  baseUrl: string;
   /** Grace periods of a stop: after `close`, then after SIGTERM. */
   closeGraceMs?: number;
   termGraceMs?: number;
@@ -195,7 +197,8 @@ export class ClusterManager {
     if (record.model.state !== 'running' || record.model.schedulerAddress === undefined) {
       throw new ApiError(409, 'not_running', `Cluster "${record.model.name}" is ${record.model.state}; there is nothing to connect to.`);
     }
-    return this.backend(record.model.type).snippet(record.model);
+    const link = record.model.hasDashboard ? `${this.options.baseUrl}dashboard/${id}/status` : undefined;
+    return this.backend(record.model.type).snippet(record.model, link);
   }
 
   /**

@@ -111,6 +111,19 @@ export class DashboardProxy {
   }
 }
 
+/** The plots people open most, in this order; the rest follow alphabetically. */
+const FIRST_PLOTS = ['Task Stream', 'Progress', 'Workers Memory', 'Cluster Memory', 'Graph', 'Workers', 'Profile'];
+
+/** "Individual Task Stream" -> "Task Stream": every entry says "Individual". */
+function plotTitle(title: string): string {
+  return title.replace(/^Individual\s+/i, '');
+}
+
+function plotRank(title: string): number {
+  const rank = FIRST_PLOTS.indexOf(title);
+  return rank === -1 ? FIRST_PLOTS.length : rank;
+}
+
 /** `individual-plots.json` (title -> route) as IPlot[], paths relative to the dashboard root. */
 export function plotsFromIndex(index: unknown): IPlot[] {
   if (typeof index !== 'object' || index === null || Array.isArray(index)) {
@@ -118,8 +131,8 @@ export function plotsFromIndex(index: unknown): IPlot[] {
   }
   return Object.entries(index as Record<string, unknown>)
     .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
-    .map(([title, route]) => ({ title, path: route.replace(/^\/+/, '') }))
-    .sort((a, b) => a.title.localeCompare(b.title));
+    .map(([title, route]) => ({ title: plotTitle(title), path: route.replace(/^\/+/, '') }))
+    .sort((a, b) => plotRank(a.title) - plotRank(b.title) || a.title.localeCompare(b.title));
 }
 
 /**

@@ -81,7 +81,13 @@ describe('local backend', () => {
       'from dask.distributed import Client\nclient = Client("tcp://127.0.0.1:40001")\nclient'
     );
     const model = { schedulerAddress: 'tcp://127.0.0.1:1' } as IClusterModel;
-    expect(backend.snippet(model)).toContain('Client("tcp://127.0.0.1:1")');
+    expect(backend.snippet(model, undefined)).toContain('Client("tcp://127.0.0.1:1")');
+  });
+
+  it('points the Client\'s dashboard link through JupyterLab when there is a dashboard', () => {
+    const code = localSnippet('tcp://127.0.0.1:40001', '/user/a/dask-clusters/dashboard/abc/status');
+    expect(code).toContain('dask.config.set({"distributed.dashboard.link": "/user/a/dask-clusters/dashboard/abc/status"})');
+    expect(code.indexOf('dask.config.set')).toBeLessThan(code.indexOf('Client("tcp://127.0.0.1:40001")'));
   });
 
   it('writes an ssh tunnel command for the dashboard port', () => {

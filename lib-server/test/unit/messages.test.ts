@@ -101,12 +101,20 @@ describe('dashboard paths', () => {
     expect(rewriteLocation('https://dask.org/', '/')).toBe('https://dask.org/');
   });
 
-  it('lists plots relative to the dashboard root', () => {
+  it('lists plots relative to the dashboard root, common ones first, without "Individual"', () => {
     expect(
-      plotsFromIndex({ 'Individual Task Stream': '/individual-task-stream', 'Individual Cluster Map': '/statics/individual-cluster-map.html', bad: 3 })
+      plotsFromIndex({
+        'Individual Cluster Map': '/statics/individual-cluster-map.html',
+        'Individual Bandwidth Types': '/individual-bandwidth-types',
+        'Individual Progress': '/individual-progress',
+        'Individual Task Stream': '/individual-task-stream',
+        bad: 3
+      })
     ).toEqual([
-      { title: 'Individual Cluster Map', path: 'statics/individual-cluster-map.html' },
-      { title: 'Individual Task Stream', path: 'individual-task-stream' }
+      { title: 'Task Stream', path: 'individual-task-stream' },
+      { title: 'Progress', path: 'individual-progress' },
+      { title: 'Bandwidth Types', path: 'individual-bandwidth-types' },
+      { title: 'Cluster Map', path: 'statics/individual-cluster-map.html' }
     ]);
     expect(plotsFromIndex(null)).toEqual([]);
   });

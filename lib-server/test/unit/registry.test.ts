@@ -125,7 +125,7 @@ describe('ClusterManager.reconcile', () => {
     const logFile = path.join(dir, 'c1.log');
     writeFileSync(logFile, Array.from({ length: 80 }, (_, i) => `line ${i}`).join('\n') + '\n');
     const registry = new Registry(dir, [record('c1', 'running', 4242, { workDirs: [scratch], logFile, dashboardUrl: 'http://127.0.0.1:1' })]);
-    const manager = new ClusterManager({ registry, backends: new Map(), runnerPath: RUNNER, stateDir: dir });
+    const manager = new ClusterManager({ registry, backends: new Map(), runnerPath: RUNNER, stateDir: dir, baseUrl: '/dask-clusters/' });
     manager.reconcile({ isAlive: () => false, cmdline: () => undefined });
 
     const model = registry.get('c1')!.model;
@@ -145,7 +145,7 @@ describe('ClusterManager.reconcile', () => {
     const logFile = path.join(dir, 'c2.log');
     writeFileSync(logFile, 'x\n');
     const registry = new Registry(dir, [record('c2', 'failed', undefined, { logFile })]);
-    const manager = new ClusterManager({ registry, backends: new Map(), runnerPath: RUNNER, stateDir: dir });
+    const manager = new ClusterManager({ registry, backends: new Map(), runnerPath: RUNNER, stateDir: dir, baseUrl: '/dask-clusters/' });
     expect(manager.logTail('c2')).toEqual(['x']);
     expect(manager.remove('c2')).toEqual({ status: 204 });
     expect(registry.get('c2')).toBeUndefined();

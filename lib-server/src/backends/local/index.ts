@@ -26,9 +26,24 @@ export interface ILocalBackendOptions {
   hostname: string;
 }
 
-/** A local scheduler's Python snippet. */
-export function localSnippet(schedulerAddress: string): string {
-  return `from dask.distributed import Client\nclient = Client(${JSON.stringify(schedulerAddress)})\nclient`;
+/**
+ * A local scheduler's Python snippet. With a dashboard link, the Client's
+ * dashboard link (in its repr and `client.dashboard_link`) goes through
+ * JupyterLab's proxy, which works from any browser, instead of 127.0.0.1.
+ */
+export function localSnippet(schedulerAddress: string, dashboardLink?: string): string {
+  const connect = `client = Client(${JSON.stringify(schedulerAddress)})\nclient`;
+  if (dashboardLink === undefined) {
+    return `from dask.distributed import Client\n${connect}`;
+  }
+  return [
+    'import dask',
+    'from dask.distributed import Client',
+    '',
+    '# Open the dashboard through JupyterLab (no SSH tunnel needed).',
+    `dask.config.set({"distributed.dashboard.link": ${JSON.stringify(dashboardLink)}})`,
+    connect
+  ].join('\n');
 }
 
 /** `ssh -N -L 8787:127.0.0.1:<port> user@host` for a dashboard at `dashboardUrl`. */
@@ -133,8 +148,8 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
       return [];
     },
 
-    snippet(model: IClusterModel) {
-      return localSnippet(model.schedulerAddress ?? '');
+    snippet(model: IClusterModel, dashboardLink: string | undefined) {
+      return localSnippet(model.schedulerAddress ?? '', dashboardLink);
     },
 
     tunnelCommand(dashboardUrl: string) {
