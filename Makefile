@@ -81,8 +81,8 @@ test-python: setup
 test-ui: setup ui-tests/node_modules/.stamp system-deps
 	cd ui-tests && npx playwright test
 
-bench: setup ui-tests/node_modules/.stamp
-	$(BIN)/python bench/local_start.py
+bench: setup ui-tests/node_modules/.stamp system-deps
+	$(BIN)/python bench/local_start.py && node bench/idle_requests.mjs
 
 clean:
 	rm -rf lib tsconfig.tsbuildinfo jupyterlab_dask_clusters/labextension jupyterlab_dask_clusters/companion

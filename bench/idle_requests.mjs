@@ -1,0 +1,507 @@
+#!/usr/bin/env node
+/**
+ * Benchmark: HTTP requests an idle JupyterLab makes with the Dask sidebar open.
+ *
+ * Starts JupyterLab (fresh Jupyter dirs, a random token, a free port), creates
+ * one local cluster through the REST API, opens JupyterLab in Debian's
+ * Chromium (playwright-core, never a downloaded browser), opens the Dask
+ * Clusters sidebar, waits for the running cluster to show, lets the page
+ * settle, then counts for a minute every HTTP request the page makes:
+ * requests to /dask-clusters/ (ours; the sidebar listens on one WebSocket and
+ * should make none) and every other request (JupyterLab's own, the baseline).
+ * It also counts the WebSocket frames received on our event stream.
+ *
+ * Prints the counts and their ratio; writes JSON to
+ * bench/results/idle_requests-<UTC time>.json. Asserts nothing.
+ *
+ * Every process it starts carries a marker variable in its environment; at
+ * the end it looks for any still running, stops them, and exits non-zero if
+ * it had to.
+ *
+ *   node bench/idle_requests.mjs [--seconds 60] [--settle 5] [--workers 2]
+ */
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.dirname(here);
+const requireFromUiTests = createRequire(path.join(repo, 'ui-tests', 'package.json'));
+const { chromium } = requireFromUiTests('playwright-core');
+
+const MARKER = 'JLDC_BENCH_MARK';
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SIDEBAR_ID = 'dask-clusters-sidebar';
+const RUNNING_ITEM = '.jp-DaskClusters-item[data-state="running"]';
+
+function usage(message) {
+  if (message) {
+    console.error(message);
+  }
+  console.error('usage: node bench/idle_requests.mjs [--seconds 60] [--settle 5] [--workers 2]');
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const args = { seconds: 60, settle: 5, workers: 2 };
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, '');
+    if (!(name in args) || i + 1 >= argv.length) {
+      usage(`unknown or incomplete option ${argv[i]}`);
+    }
+    const value = Number(argv[++i]);
+    if (!Number.isFinite(value) || value < 0 || (name !== 'settle' && value <= 0)) {
+      usage(`--${name} needs a positive number`);
+    }
+    args[name] = value;
+  }
+  return args;
+}
+
+const started = Date.now();
+const log = message => console.error(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}`);
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+
+/** Whether `promise` settles within `ms`; the timer does not outlive the answer. */
+function within(promise, ms) {
+  let timer;
+  const timeout = new Promise(resolve => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return Promise.race([promise.then(() => true), timeout]).finally(() => clearTimeout(timer));
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Processes other than this one whose environment carries the marker. */
+function markedProcesses(mark) {
+  const needle = `${MARKER}=${mark}`;
+  const found = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) {
+      continue;
+    }
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0');
+      if (!environ.includes(needle)) {
+        continue;
+      }
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) {
+        continue; // a zombie is already dead
+      }
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'latin1').replaceAll('\0', ' ').trim();
+      found.push({ pid: Number(entry), cmd: cmd.slice(0, 160) });
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** Wait up to graceMs for marked processes to end, then stop what is left; returns what had to be stopped. */
+async function sweep(mark, graceMs) {
+  const deadline = Date.now() + graceMs;
+  let left = markedProcesses(mark);
+  while (left.length > 0 && Date.now() < deadline) {
+    await sleep(250);
+    left = markedProcesses(mark);
+  }
+  for (const [signal, waitMs] of [
+    ['SIGTERM', 5000],
+    ['SIGKILL', 2000]
+  ]) {
+    const now = markedProcesses(mark);
+    if (now.length === 0) {
+      break;
+    }
+    for (const { pid } of now) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+    await sleep(waitMs);
+  }
+  return left;
+}
+
+/** A JupyterLab with fresh Jupyter dirs, reached over HTTP with a token. */
+class Lab {
+  constructor(tmp, port) {
+    this.tmp = tmp;
+    this.port = port;
+    this.token = randomBytes(16).toString('hex');
+    this.base = `http://127.0.0.1:${port}/`;
+    this.logPath = path.join(tmp, 'jupyter.log');
+    this.env = { ...process.env };
+    for (const [name, sub] of [
+      ['JUPYTER_CONFIG_DIR', 'config'],
+      ['JUPYTER_DATA_DIR', 'data'],
+      ['JUPYTER_RUNTIME_DIR', 'runtime'],
+      ['JUPYTERLAB_SETTINGS_DIR', 'settings'],
+      ['JUPYTERLAB_WORKSPACES_DIR', 'workspaces'],
+      ['JUPYTERLAB_DASK_CLUSTERS_STATE_DIR', 'clusters']
+    ]) {
+      this.env[name] = path.join(tmp, sub);
+    }
+    mkdirSync(path.join(tmp, 'notebooks'));
+    this.proc = undefined;
+    this.exited = undefined;
+  }
+
+  async start() {
+    const venvJupyter = path.join(repo, '.venv', 'bin', 'jupyter');
+    const jupyter = existsSync(venvJupyter) ? venvJupyter : 'jupyter';
+    const out = openSync(this.logPath, 'a');
+    this.proc = spawn(
+      jupyter,
+      [
+        'lab',
+        '--no-browser',
+        `--ServerApp.token=${this.token}`,
+        '--ServerApp.allow_root=True',
+        '--ServerApp.ip=127.0.0.1',
+        `--port=${this.port}`,
+        '--ServerApp.port_retries=0',
+        `--ServerApp.root_dir=${path.join(this.tmp, 'notebooks')}`
+      ],
+      { cwd: path.join(this.tmp, 'notebooks'), env: this.env, stdio: ['ignore', out, out], detached: true }
+    );
+    closeSync(out);
+    this.exited = new Promise(resolve => this.proc.once('exit', resolve));
+    this.proc.once('error', error => log(`jupyter lab could not start: ${error.message}`));
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      if (this.proc.exitCode !== null) {
+        throw new Error(`jupyter lab exited (${this.proc.exitCode}):\n${this.logTail()}`);
+      }
+      try {
+        if ((await this.request('GET', 'api/status')).status === 200) {
+          return;
+        }
+      } catch {
+        // not listening yet
+      }
+      await sleep(200);
+    }
+    throw new Error(`jupyter lab did not answer within 120 s:\n${this.logTail()}`);
+  }
+
+  logTail(lines = 30) {
+    try {
+      return readFileSync(this.logPath, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
+  }
+
+  async request(method, urlPath, body) {
+    const res = await fetch(this.base + urlPath, {
+      method,
+      headers: {
+        Authorization: `token ${this.token}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' })
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(120_000)
+    });
+    const text = await res.text();
+    let payload = text;
+    try {
+      payload = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, body: payload };
+  }
+
+  /** Poll GET api/clusters/:id (outside the measured minute) until test(model). */
+  async waitForCluster(id, test, what, timeoutMs = 180_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const { status, body } = await this.request('GET', `dask-clusters/api/clusters/${id}`);
+      if (status === 404) {
+        return undefined;
+      }
+      if (status === 200 && test(body)) {
+        return body;
+      }
+      await sleep(250);
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  async stop() {
+    if (this.proc === undefined || this.proc.exitCode !== null || this.proc.signalCode !== null) {
+      return;
+    }
+    this.proc.kill('SIGTERM');
+    if (!(await within(this.exited, 30_000))) {
+      log('jupyter lab did not stop within 30 s of SIGTERM; killing its process group');
+      try {
+        process.kill(-this.proc.pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      await within(this.exited, 10_000);
+    }
+  }
+}
+
+/** The path of a URL without its query (the token stays out of the results). */
+function pathOf(url) {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
+}
+
+function countBy(items, key) {
+  const counts = {};
+  for (const item of items) {
+    const k = key(item);
+    counts[k] = (counts[k] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1]));
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const mark = randomBytes(8).toString('hex');
+  // Inherited by everything started from here: jupyter, companion, runner, workers, Chromium.
+  process.env[MARKER] = mark;
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'jldc-bench-idle-'));
+  const lab = new Lab(tmp, await freePort());
+  let browser;
+  let clusterId;
+  let failure;
+  let result;
+  let stragglers = [];
+
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    log('interrupted; cleaning up');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const check = () => {
+    if (interrupted) {
+      throw new Error('interrupted');
+    }
+  };
+
+  try {
+    log(`starting jupyter lab on port ${lab.port} (state in ${tmp})`);
+    await lab.start();
+    check();
+    const types = await lab.request('GET', 'dask-clusters/api/types');
+    if (types.status !== 200) {
+      throw new Error(`GET api/types answered ${types.status}: ${JSON.stringify(types.body)}`);
+    }
+    const local = types.body.find(type => type.id === 'local');
+    if (!local?.available) {
+      throw new Error(`the local type is not available here: ${local?.reason}`);
+    }
+    const options = { workers: args.workers, threads_per_worker: 1, processes: true };
+    for (const name of local.schema.required ?? []) {
+      options[name] ??= local.defaults[name];
+    }
+    const created = await lab.request('POST', 'dask-clusters/api/clusters', { type: 'local', options });
+    if (created.status !== 201) {
+      throw new Error(`POST api/clusters answered ${created.status}: ${JSON.stringify(created.body)}`);
+    }
+    clusterId = created.body.id;
+    const model = await lab.waitForCluster(
+      clusterId,
+      m => m.state !== 'starting' && (m.state !== 'running' || m.workers >= args.workers),
+      `cluster ${clusterId} running`
+    );
+    if (model?.state !== 'running') {
+      throw new Error(`cluster ${clusterId} did not start: ${model?.state}: ${model?.error}`);
+    }
+    log(`cluster ${clusterId} running with ${model.workers} workers`);
+    check();
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+
+    // Every request and every WebSocket frame, stamped; the window is chosen afterwards.
+    const requests = [];
+    const sockets = [];
+    context.on('request', request => {
+      requests.push({ t: Date.now(), method: request.method(), path: pathOf(request.url()), type: request.resourceType() });
+    });
+    page.on('websocket', ws => {
+      const socket = { opened: Date.now(), path: pathOf(ws.url()), received: [], sent: [] };
+      sockets.push(socket);
+      ws.on('framereceived', () => socket.received.push(Date.now()));
+      ws.on('framesent', () => socket.sent.push(Date.now()));
+    });
+
+    const loadStart = Date.now();
+    await page.goto(`${lab.base}lab?token=${lab.token}`, { timeout: 120_000 });
+    const tab = page.locator(`.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="${SIDEBAR_ID}"]`);
+    await tab.waitFor({ timeout: 120_000 });
+    const title = await tab.getAttribute('title');
+    await tab.click();
+    await page.locator(RUNNING_ITEM).first().waitFor({ timeout: 60_000 });
+    const shownAfter = Date.now() - loadStart;
+    log(`sidebar tab "${title}" open, running cluster shown ${(shownAfter / 1000).toFixed(1)} s after navigation`);
+    check();
+
+    if (args.settle > 0) {
+      log(`settling for ${args.settle} s`);
+      await sleep(args.settle * 1000);
+    }
+    check();
+    log(`counting requests for ${args.seconds} s of idleness`);
+    const windowStart = Date.now();
+    const windowEnd = windowStart + args.seconds * 1000;
+    while (Date.now() < windowEnd) {
+      check();
+      await sleep(Math.min(1000, windowEnd - Date.now()));
+    }
+    // The page must still be what we measured: the sidebar open, the cluster shown.
+    const stillShown = await page.locator(RUNNING_ITEM).count();
+
+    const inWindow = t => t >= windowStart && t < windowEnd;
+    const ours = requests.filter(r => inWindow(r.t) && r.path.startsWith('/dask-clusters/'));
+    const theirs = requests.filter(r => inWindow(r.t) && !r.path.startsWith('/dask-clusters/'));
+    const beforeWindow = requests.filter(r => r.t < windowStart);
+    const eventSockets = sockets.filter(s => s.path.startsWith('/dask-clusters/api/events'));
+    const otherSockets = sockets.filter(s => !s.path.startsWith('/dask-clusters/api/events'));
+    const framesOurs = eventSockets.reduce((n, s) => n + s.received.filter(inWindow).length, 0);
+    const framesOthers = {};
+    for (const s of otherSockets) {
+      framesOthers[s.path] = (framesOthers[s.path] ?? 0) + s.received.filter(inWindow).length;
+    }
+    const perMinute = n => (n * 60) / args.seconds;
+    const ratio = theirs.length === 0 ? null : ours.length / theirs.length;
+
+    console.log('');
+    console.log(`Idle requests with the Dask sidebar open and one running local cluster (${args.seconds} s window after ${args.settle} s settling)`);
+    const rows = [
+      ['ours: HTTP requests to /dask-clusters/', `${ours.length}`, '(target 0: the sidebar never polls)'],
+      ["baseline: JupyterLab's own HTTP requests", `${theirs.length}`, ''],
+      ['RATIO ours/JupyterLab', ratio === null ? 'n/a' : ratio.toFixed(2), ''],
+      ['WebSocket frames received on api/events', `${framesOurs}`, `(${eventSockets.length} event stream socket(s) opened)`],
+      ["frames on JupyterLab's own WebSockets (info)", `${Object.values(framesOthers).reduce((a, b) => a + b, 0)}`, ''],
+      ['per minute: ours / JupyterLab', `${perMinute(ours.length).toFixed(1)} / ${perMinute(theirs.length).toFixed(1)}`, '']
+    ];
+    const width = Math.max(...rows.map(r => r[0].length));
+    for (const [label, value, note] of rows) {
+      console.log(`${label.padEnd(width)}  ${value.padStart(11)}  ${note}`);
+    }
+    console.log(
+      'for reference: dask-labextension polls every 5 s and every 4 s, about 27 requests a minute ' +
+        '(12 + 15) with its sidebar open'
+    );
+    if (theirs.length > 0) {
+      console.log("JupyterLab's own requests in the window, by path:");
+      for (const [key, n] of Object.entries(countBy(theirs, r => `${r.method} ${r.path}`))) {
+        console.log(`  ${String(n).padStart(3)}  ${key}`);
+      }
+    }
+    if (ours.length > 0) {
+      console.log('our requests in the window, by path:');
+      for (const [key, n] of Object.entries(countBy(ours, r => `${r.method} ${r.path}`))) {
+        console.log(`  ${String(n).padStart(3)}  ${key}`);
+      }
+    }
+    if (stillShown === 0) {
+      console.log('warning: the running cluster was no longer shown at the end of the window');
+    }
+
+    const now = new Date();
+    result = {
+      bench: 'idle_requests',
+      date: now.toISOString(),
+      machine: { cpus: os.cpus().length, node: process.version, chromium: browser.version() },
+      window_s: args.seconds,
+      settle_s: args.settle,
+      cluster: { id: clusterId, workers: args.workers, options },
+      sidebar_tab_title: title,
+      cluster_shown_after_navigation_s: shownAfter / 1000,
+      requests: {
+        ours: ours.length,
+        jupyterlab: theirs.length,
+        ratio_ours_to_jupyterlab: ratio,
+        ours_by_path: countBy(ours, r => `${r.method} ${r.path}`),
+        jupyterlab_by_path: countBy(theirs, r => `${r.method} ${r.path}`),
+        before_window: beforeWindow.length,
+        ours_before_window_by_path: countBy(
+          beforeWindow.filter(r => r.path.startsWith('/dask-clusters/')),
+          r => `${r.method} ${r.path}`
+        )
+      },
+      websocket_frames_received: { ours_api_events: framesOurs, jupyterlab_by_path: framesOthers },
+      event_stream_sockets_opened: eventSockets.length,
+      cluster_still_shown_at_end: stillShown > 0,
+      reference: 'dask-labextension polls every 5 s and every 4 s: about 27 requests a minute'
+    };
+    const resultsDir = path.join(here, 'results');
+    mkdirSync(resultsDir, { recursive: true });
+    const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const out = path.join(resultsDir, `idle_requests-${stamp}.json`);
+    writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+    console.log(`results: ${path.relative(repo, out)}`);
+  } catch (error) {
+    failure = error;
+    log(`bench failed: ${error instanceof Error ? error.message : error}`);
+  } finally {
+    if (browser !== undefined) {
+      await browser.close().catch(() => undefined);
+    }
+    if (clusterId !== undefined && lab.proc?.exitCode === null) {
+      try {
+        const first = await lab.request('DELETE', `dask-clusters/api/clusters/${clusterId}`);
+        if (first.status === 202) {
+          await lab.waitForCluster(clusterId, m => ['stopped', 'failed', 'lost'].includes(m.state), 'the cluster to stop', 60_000);
+        }
+        await lab.request('DELETE', `dask-clusters/api/clusters/${clusterId}`);
+      } catch (error) {
+        log(`stopping the cluster failed (jupyter lab's shutdown stops it): ${error.message}`);
+      }
+    }
+    log('stopping jupyter lab');
+    await lab.stop();
+    log('jupyter lab stopped; looking for processes left behind');
+    stragglers = await sweep(mark, 30_000);
+    if (stragglers.length > 0) {
+      log('processes of this bench were still running after jupyter lab stopped (now stopped):');
+      for (const { pid, cmd } of stragglers) {
+        log(`  ${pid} ${cmd}`);
+      }
+    } else {
+      log('checked: no process of this bench is left');
+    }
+    if (failure !== undefined) {
+      log(`last lines of the jupyter lab log:\n${lab.logTail(40)}`);
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  process.exitCode = failure === undefined && result !== undefined && stragglers.length === 0 ? 0 : 1;
+}
+
+await main();
