@@ -15,8 +15,9 @@ COMPANION := jupyterlab_dask_clusters/companion/main.mjs
 
 .PHONY: lab test setup build test-js test-companion test-python test-ui system-deps bench clean
 
+# As root (a container), JupyterLab wants --allow-root.
 lab: setup
-	jupyter lab
+	jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
 setup: $(VENV)/.installed
 

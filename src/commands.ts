@@ -186,8 +186,11 @@ export function addClusterCommands(
       if (cluster?.tunnelCommand) {
         Clipboard.copyToSystem(cluster.tunnelCommand);
         Notification.success(
-          trans.__('Copied. Run it in a terminal on your computer.'),
-          { autoClose: 4000 }
+          trans.__(
+            'Copied: %1 — run it in a terminal on your computer, then open http://localhost:8787/status',
+            cluster.tunnelCommand
+          ),
+          { autoClose: 8000 }
         );
       }
     }

@@ -31,7 +31,7 @@ async function fill(page: IJupyterLabPageFixture, field: string, value: string):
 
 test('a local cluster from [+ New] to Stop', async ({ page }) => {
   // A notebook first: the dialog defaults to its kernel's environment.
-  await page.notebook.createNew(NOTEBOOK);
+  await page.notebook.createNew(NOTEBOOK, { kernel: 'python3' });
   await page.notebook.setCell(0, 'markdown', '# Dask client');
   const panel = await openSidebar(page);
 
@@ -41,6 +41,19 @@ test('a local cluster from [+ New] to Stop', async ({ page }) => {
   await expect(dialog.locator('#root_workers')).toBeVisible();
   await expect(dialog.locator('#root_environment')).toBeVisible();
   await expect(dialog.locator('#root_profile')).toBeVisible();
+
+  // Every Python kernel's environment is listed with its distributed
+  // version; one without distributed is there but cannot be chosen.
+  const envs = dialog.locator('#root_environment option');
+  await expect(envs.filter({ hasText: 'distributed 20' })).toHaveCount(1);
+  const bare = envs.filter({ hasText: 'Bare Python' });
+  await expect(bare).toHaveCount(1);
+  await expect(bare).toBeDisabled();
+  await expect(bare).toContainText('distributed is not installed');
+
+  // The site's preset (settings overrides) is offered.
+  const sitePresets = dialog.locator('.jp-DaskClusters-presets select');
+  await expect(sitePresets).toContainText('Site: one small worker');
 
   // Bad input is refused inline, field by field, and nothing starts.
   await fill(page, 'workers', '2');
@@ -66,6 +79,10 @@ test('a local cluster from [+ New] to Stop', async ({ page }) => {
   await expect(item.locator('.jp-DaskClusters-workers')).toHaveText('2');
   await expect(item.locator('.jp-DaskClusters-plot').first()).toBeVisible();
   await panel.screenshot({ path: `${SHOTS}/running-cluster.png` });
+
+  // The SSH tunnel command, for a dashboard outside JupyterLab.
+  await item.locator('.jp-DaskClusters-tunnel').click();
+  await expect(page.locator('.Toastify__toast').last()).toContainText('ssh -N -L 8787:127.0.0.1:');
 
   // A dashboard plot in a lab tab, its Bokeh websocket through our proxy.
   const bokehFrames: string[] = [];
