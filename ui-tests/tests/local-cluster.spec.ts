@@ -116,6 +116,21 @@ test('a local cluster from [+ New] to Stop', async ({ page }) => {
     { timeout: 60000 }
   );
   await page.screenshot({ path: `${SHOTS}/notebook-with-client.png` });
+
+  // For the README: the task stream beside the notebook that fed it.
+  await page.evaluate(() => {
+    type W = { id: string; title: { label: string }; hasClass(name: string): boolean };
+    const app = (window as unknown as {
+      jupyterapp: { shell: { widgets(area: string): Iterable<W>; add(w: W, area: string, o: object): void } };
+    }).jupyterapp;
+    const widgets = Array.from(app.shell.widgets('main'));
+    const dashboard = widgets.find(w => w.hasClass('jp-DaskClusters-dashboard'));
+    const notebook = widgets.find(w => w.title.label === 'client.ipynb');
+    if (dashboard && notebook) {
+      app.shell.add(dashboard, 'main', { mode: 'split-right', ref: notebook.id });
+    }
+  });
+  await page.screenshot({ path: `${SHOTS}/overview.png` });
   expect(bokehFrames.length).toBeGreaterThan(0);
 
   await page.activity.activateTab('Task Stream');
