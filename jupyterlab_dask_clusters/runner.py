@@ -234,6 +234,10 @@ async def start_local(message):
 # cluster manager; awaiting it starts the cluster.
 STARTERS = {"local": start_local}
 
+# Optional per-kind watchers, started once the cluster runs:
+# kind -> callable(cluster, protocol) returning an object with stop().
+WATCHERS = {}
+
 
 class WorkersWatch:
     """Reports worker count, cores and memory whenever they change."""
@@ -385,6 +389,8 @@ class Runner:
             }
         )
         watch.start()
+        extra = WATCHERS.get(first.get("kind"))
+        extra_watch = extra(self.cluster, self.protocol) if extra else None
 
         while True:
             message = pending.pop(0) if pending else await inbox.get()
@@ -398,6 +404,8 @@ class Runner:
             except Exception as exc:
                 self.protocol.error(f"{message.get('op')} failed: {type(exc).__name__}: {exc}", exc)
         watch.stop()
+        if extra_watch is not None:
+            extra_watch.stop()
         await self._close()
         return 0
 
@@ -467,7 +475,137 @@ def cmd_run():
     os._exit(code)
 
 
+# --------------------------------------------------------------------- slurm
+#
+# kind "slurm": dask_jobqueue.SLURMCluster. The start kwargs are SLURMCluster's,
+# plus "security_directory": a directory (0700, on a filesystem the compute
+# nodes share) where the runner writes the cluster's temporary TLS
+# credentials as ca.pem, cert.pem and key.pem (0600). Scheduler, workers and
+# clients all use them; the job script refers to these paths, so it is the
+# same in the preview and in the real submission.
+#
+# Extra events of a SLURM cluster:
+#     {"event": "jobs", "jobs": ["123", "124"]}   the cluster's current job ids
+#
+# Extra subcommands (one JSON object on stdin, one on stdout):
+#     python runner.py slurm-defaults    {"config": {...jobqueue.slurm of the user's dask config...}}
+#     python runner.py job-script        {"kwargs": {...}} -> {"script": "#!/usr/bin/env bash ..."}
+
+SLURM_JOBS_POLL_INTERVAL = 0.5
+TLS_FILES = {"ca": "ca.pem", "cert": "cert.pem", "key": "key.pem"}
+
+
+def _slurm_security(directory):
+    from distributed.security import Security
+
+    paths = {key: os.path.join(directory, name) for key, name in TLS_FILES.items()}
+    roles = {}
+    for role in ("scheduler", "worker", "client"):
+        roles[f"tls_{role}_cert"] = paths["cert"]
+        roles[f"tls_{role}_key"] = paths["key"]
+    return Security(tls_ca_file=paths["ca"], require_encryption=True, **roles), paths
+
+
+def _write_slurm_credentials(paths):
+    """Fresh temporary credentials (what security=True makes), written 0600."""
+    from distributed.security import Security
+
+    temporary = Security.temporary()
+    values = {"ca": temporary.tls_ca_file, "cert": temporary.tls_client_cert, "key": temporary.tls_client_key}
+    for key, path in paths.items():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(values[key])
+
+
+def _slurm_kwargs(kwargs):
+    kwargs = dict(kwargs)
+    directory = kwargs.pop("security_directory")
+    security, paths = _slurm_security(directory)
+    kwargs["security"] = security
+    kwargs["shared_temp_directory"] = directory
+    return kwargs, paths
+
+
+async def start_slurm(message):
+    from dask_jobqueue import SLURMCluster
+
+    kwargs, paths = _slurm_kwargs(message.get("kwargs") or {})
+    _write_slurm_credentials(paths)
+    kwargs.setdefault("n_workers", _fixed_or_minimum(message.get("scaling") or {}))
+    kwargs.setdefault("silence_logs", False)
+    return SLURMCluster(asynchronous=True, **kwargs)
+
+
+def _slurm_job_ids(cluster):
+    ids = []
+    for job in list(getattr(cluster, "workers", {}).values()):
+        job_id = getattr(job, "job_id", None)
+        if job_id:
+            ids.append(str(job_id))
+    return sorted(ids)
+
+
+class SlurmJobsWatch:
+    """Reports the cluster's job ids whenever they change."""
+
+    def __init__(self, cluster, protocol):
+        self.cluster = cluster
+        self.protocol = protocol
+        self.last = None
+        self.task = asyncio.ensure_future(self._poll())
+
+    def report(self):
+        ids = _slurm_job_ids(self.cluster)
+        if ids != self.last:
+            self.last = ids
+            self.protocol.emit({"event": "jobs", "jobs": ids})
+
+    async def _poll(self):
+        while True:
+            self.report()
+            await asyncio.sleep(SLURM_JOBS_POLL_INTERVAL)
+
+    def stop(self):
+        self.task.cancel()
+
+
+def cmd_slurm_defaults():
+    """jobqueue.slurm as the user's dask config sets it (files and DASK_* variables).
+
+    Reads the config without importing dask_jobqueue, which would write
+    ~/.config/dask/jobqueue.yaml as a side effect."""
+    import dask.config
+
+    collected = dask.config.collect()
+    config = dask.config.get("jobqueue.slurm", default={}, config=collected) or {}
+    _print_json({"config": config})
+    return 0
+
+
+def cmd_job_script():
+    """The job script SLURMCluster would submit for {"kwargs": ...} on stdin."""
+
+    async def render(kwargs):
+        from dask_jobqueue import SLURMCluster
+
+        kwargs, _paths = _slurm_kwargs(kwargs)
+        kwargs.pop("n_workers", None)
+        kwargs.pop("scheduler_options", None)
+        job_kwargs = {k: v for k, v in kwargs.items() if k not in ("shared_temp_directory",)}
+        job = SLURMCluster.job_cls("tls://<scheduler-address>:<port>", name="<worker-name>", **job_kwargs)
+        return job.job_script()
+
+    message = json.loads(sys.stdin.read() or "{}")
+    _print_json({"script": asyncio.run(render(message.get("kwargs") or {}))})
+    return 0
+
+
+STARTERS["slurm"] = start_slurm
+WATCHERS["slurm"] = SlurmJobsWatch
+
 COMMANDS = {"kernelspecs": cmd_kernelspecs, "probe": cmd_probe, "run": cmd_run}
+COMMANDS.update({"slurm-defaults": cmd_slurm_defaults, "job-script": cmd_job_script})
 
 
 def main(argv):

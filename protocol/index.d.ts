@@ -18,6 +18,9 @@
  *   GET    api/clusters/:id/snippet        -> ISnippet
  *   GET    api/clusters/:id/plots          -> IPlot[]
  *   GET    api/clusters/:id/log            -> ILog
+ *   GET    api/clusters/:id/jobs/:job/log  -> IJobLog (batch job types)
+ *   POST   api/types/:type/preview ICreateRequest -> IJobScript | 422 IApiError
+ *                                            (types whose `preview` is true)
  *   WS     api/events                      -> IServerEvent messages (JSON)
  *   *      dashboard/:id/...               -> proxied to that cluster's dashboard
  */
@@ -53,6 +56,8 @@ export interface IJob {
   state: string;
   reason?: string;
   node?: string;
+  /** ISO 8601: when a running job reaches its walltime. */
+  endsAt?: string;
 }
 
 /** One cluster as the sidebar shows it. */
@@ -124,6 +129,20 @@ export interface IClusterType {
    * profile sets workers, threads and memory per worker.
    */
   linked?: { field: string; values: Record<string, Record<string, unknown>> }[];
+  /** Whether `POST api/types/:type/preview` shows the job script of options. */
+  preview?: boolean;
+}
+
+/** The job script a batch-job type would submit for some options. */
+export interface IJobScript {
+  script: string;
+}
+
+/** The last lines of a batch job's output and error files. */
+export interface IJobLog {
+  job: string;
+  stdout: { path?: string; lines: string[] };
+  stderr: { path?: string; lines: string[] };
 }
 
 /** A Python environment a runner can use, found through kernelspecs. */

@@ -78,7 +78,10 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     uid: process.getuid?.() ?? 0,
     exists: existsSync,
     user: os.userInfo().username,
-    hostname: os.hostname()
+    hostname: os.hostname(),
+    runnerPath: config.runnerPath,
+    home: os.homedir(),
+    env: process.env
   });
   const manager = new ClusterManager({
     registry,
@@ -88,6 +91,8 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     baseUrl: `${config.baseUrl}dask-clusters/`
   });
   manager.reconcile(procInspector);
+  // After reconciliation: backends see which clusters ended and clean up after them.
+  const detach = [...backends.values()].flatMap(backend => (backend.attach ? [backend.attach(registry)] : []));
 
   const proxy = new DashboardProxy(id => {
     const record = registry.get(id);
@@ -145,6 +150,9 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     closing ??= (async () => {
       server.close();
       await manager.shutdown();
+      // Let the backends see the final states (e.g. cancel batch jobs) before detaching.
+      await new Promise(resolve => setTimeout(resolve, 0));
+      await Promise.all(detach.map(stop => stop()));
       events.close();
       proxy.close();
       server.closeAllConnections();

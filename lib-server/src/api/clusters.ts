@@ -1,6 +1,7 @@
 /** api/clusters: list, create, inspect, scale, stop/forget, snippet, plots, log. */
 
-import type { ILog, ISnippet } from '../../../protocol/index.js';
+import type { IJobLog, ILog, ISnippet } from '../../../protocol/index.js';
+import { readTail } from '../util/files.js';
 import { ApiError } from '../http/errors.js';
 import type { Router } from '../http/router.js';
 import { fetchPlots } from '../proxy/dashboard.js';
@@ -37,6 +38,21 @@ export function clusterRoutes(router: Router, context: IApiContext): void {
       throw new ApiError(409, 'no_dashboard', `Cluster "${record.model.name}" has no dashboard now (it is ${record.model.state}).`);
     }
     return { status: 200, body: await fetchPlots(record.dashboardUrl) };
+  });
+
+  // Only files the registry recorded for a job of this cluster (from squeue), never a path from the request.
+  router.add('GET', '/api/clusters/:id/jobs/:job/log', ({ params }) => {
+    const record = manager.record(params.id);
+    const files = record.jobLogs?.[params.job];
+    if (files === undefined) {
+      throw new ApiError(404, 'unknown_job', `Cluster "${record.model.name}" has no job ${params.job} with known output files (yet).`);
+    }
+    const body: IJobLog = {
+      job: params.job,
+      stdout: { ...(files.stdout ? { path: files.stdout } : {}), lines: files.stdout ? readTail(files.stdout, 100) : [] },
+      stderr: { ...(files.stderr ? { path: files.stderr } : {}), lines: files.stderr ? readTail(files.stderr, 100) : [] }
+    };
+    return { status: 200, body };
   });
 
   router.add('GET', '/api/clusters/:id/log', ({ params }) => {

@@ -1,5 +1,7 @@
 /** GET api/types: every cluster type, described for the [+NEW] dialog. */
 
+import type { IJobScript } from '../../../protocol/index.js';
+import { ApiError, invalidOptions } from '../http/errors.js';
 import type { Router } from '../http/router.js';
 import type { IApiContext } from './context.js';
 
@@ -9,5 +11,21 @@ export function typeRoutes(router: Router, context: IApiContext): void {
     const memoryReserve = url.searchParams.get('memoryReserve') ?? undefined;
     const types = await Promise.all([...context.backends.values()].map(backend => backend.describe({ memoryReserve })));
     return { status: 200, body: types };
+  });
+
+  // The job script a batch-job type would submit, before anything is submitted.
+  router.add('POST', '/api/types/:type/preview', async ({ params, json }) => {
+    const backend = context.backends.get(params.type);
+    if (backend?.preview === undefined) {
+      throw new ApiError(404, 'no_preview', `Cluster type "${params.type}" has no job script to preview.`);
+    }
+    const body = await json();
+    const options = typeof body === 'object' && body !== null && 'options' in body ? (body as { options: unknown }).options : {};
+    const result = await backend.preview({ type: params.type, options: (options ?? {}) as Record<string, unknown> });
+    if ('fields' in result) {
+      throw invalidOptions(result.fields);
+    }
+    const answer: IJobScript = { script: result.script };
+    return { status: 200, body: answer };
   });
 }

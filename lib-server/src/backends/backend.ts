@@ -5,6 +5,7 @@
  */
 
 import type { IClusterModel, IClusterType, ICreateRequest, IFieldError, IScaling } from '../../../protocol/index.js';
+import type { Registry } from '../clusters/registry.js';
 import type { IStartCommand } from '../runner/protocol.js';
 
 /** Query of `GET api/types`. */
@@ -44,4 +45,11 @@ export interface IBackend {
   snippet(model: IClusterModel, dashboardLink: string | undefined): string;
   /** A shell command that forwards the dashboard at `dashboardUrl` to a laptop. */
   tunnelCommand(dashboardUrl: string): string | undefined;
+  /** The job script `request` would submit (types whose description sets `preview`). */
+  preview?(request: ICreateRequest): Promise<{ script: string } | { fields: IFieldError[] }>;
+  /**
+   * Follow the registry, e.g. to watch and cancel batch jobs; returns a
+   * detach function that settles once pending clean-ups are done.
+   */
+  attach?(registry: Registry): () => Promise<void>;
 }

@@ -5,12 +5,13 @@
 
 import type { IBackend } from './backend.js';
 import { createLocalBackend, type ILocalBackendOptions } from './local/index.js';
+import { createSlurmBackendFrom, type ISlurmDependencies } from './slurm/index.js';
 
 /** What the backends are built from. */
-export type IBackendDependencies = ILocalBackendOptions;
+export type IBackendDependencies = ILocalBackendOptions & ISlurmDependencies;
 
 /** Every backend, by type id. */
 export function createBackends(dependencies: IBackendDependencies): Map<string, IBackend> {
-  const backends: IBackend[] = [createLocalBackend(dependencies)];
+  const backends: IBackend[] = [createLocalBackend(dependencies), createSlurmBackendFrom(dependencies)];
   return new Map(backends.map(backend => [backend.id, backend]));
 }

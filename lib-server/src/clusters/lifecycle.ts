@@ -287,6 +287,13 @@ export class ClusterManager {
           model.memory = event.memory;
         });
         break;
+      case 'jobs':
+        this.update(id, record => {
+          record.jobIds = [...new Set([...(record.jobIds ?? []), ...event.jobs])];
+          const known = new Map(record.model.jobs.map(job => [job.id, job]));
+          record.model.jobs = event.jobs.map(job => known.get(job) ?? { id: job, state: 'SUBMITTED' });
+        });
+        break;
       case 'error':
         this.lastErrors.set(id, event.message);
         break;

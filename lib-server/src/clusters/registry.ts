@@ -21,6 +21,10 @@ export interface IClusterRecord {
   workDirs: string[];
   /** Its runner's stderr. */
   logFile: string;
+  /** Every batch job id its runner reported, until they are cancelled. */
+  jobIds?: string[];
+  /** Output and error files of its batch jobs, by job id. */
+  jobLogs?: Record<string, { stdout?: string; stderr?: string }>;
 }
 
 /** A change the event stream forwards. */

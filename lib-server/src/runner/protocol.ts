@@ -31,6 +31,7 @@ export type RunnerEvent =
   | { event: 'started'; scheduler_address: string; dashboard_address: string | null }
   | { event: 'workers'; workers: number; cores: number; memory: number }
   | { event: 'error'; message: string; traceback: string }
+  | { event: 'jobs'; jobs: string[] }
   | { event: 'closed' };
 
 /** The runner command that applies `scaling` to a running cluster. */
@@ -83,6 +84,11 @@ export function parseRunnerEvent(line: string): RunnerEvent | { invalid: string 
         message: typeof value.message === 'string' ? value.message : 'unknown error',
         traceback: typeof value.traceback === 'string' ? value.traceback : ''
       };
+    case 'jobs':
+      if (Array.isArray(value.jobs) && value.jobs.every(job => typeof job === 'string')) {
+        return { event: 'jobs', jobs: value.jobs as string[] };
+      }
+      break;
     case 'closed':
       return { event: 'closed' };
   }

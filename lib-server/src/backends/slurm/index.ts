@@ -1,0 +1,273 @@
+/** The `slurm` cluster type: dask_jobqueue.SLURMCluster, workers as batch jobs. */
+
+import path from 'node:path';
+import type { IClusterModel, ICreateRequest, IFieldError, IScaling } from '../../../../protocol/index.js';
+import type { Registry } from '../../clusters/registry.js';
+import type { IEnvironmentInfo } from '../../envs/probe.js';
+import { execa } from 'execa';
+import { which } from '../../envs/discovery.js';
+import type { IBackend, IDescribeQuery, PlanResult } from '../backend.js';
+import { slurmJobName, SlurmJobWatcher } from './jobs.js';
+import { realSlurmCommands, type IPartition, type ISlurmCommands } from './queries.js';
+import { buildSlurmType, type ISlurmOptions } from './schema.js';
+import { resolveSlurmOptions } from './validate.js';
+import { formatSlurmTime, lifetimeArgs, parseSlurmTime } from './walltime.js';
+
+/** What the SLURM backend needs from its surroundings. */
+export interface ISlurmBackendOptions {
+  environments: () => Promise<IEnvironmentInfo[]>;
+  serverPython: string;
+  runnerPath: string;
+  commands: ISlurmCommands;
+  /** Runs a runner subcommand with JSON on stdin and returns its JSON. */
+  runRunner: (python: string, subcommand: string, input: unknown) => Promise<unknown>;
+  /**
+   * Base of the per-cluster credential directories: on a filesystem the
+   * compute nodes share (the home directory by default).
+   */
+  sharedBase: string;
+  /** Between two squeue calls while SLURM clusters exist. */
+  squeueIntervalMs: number;
+}
+
+/** Non-empty lines of a text field. */
+function lines(text: string): string[] {
+  return text
+    .split('\n')
+    .map(line => line.trim())
+    .filter(line => line !== '');
+}
+
+/** The per-cluster directory holding its TLS credentials. */
+export function securityDirectory(base: string, clusterId: string): string {
+  return path.join(base, clusterId);
+}
+
+/** SLURMCluster keyword arguments of validated options. */
+export function slurmKwargs(o: ISlurmOptions, clusterId: string, securityDir: string): Record<string, unknown> {
+  const walltime = parseSlurmTime(o.walltime) ?? 1800;
+  const directives = lines(o.job_extra_directives);
+  if (o.qos.trim() !== '') {
+    directives.push(`--qos=${o.qos.trim()}`);
+  }
+  return {
+    queue: o.partition,
+    ...(o.account.trim() !== '' ? { account: o.account.trim() } : {}),
+    walltime: formatSlurmTime(walltime),
+    cores: o.cores,
+    // dask-jobqueue parses it with dask.utils.parse_bytes; no spaces keeps the script tidy.
+    memory: o.memory.replace(/\s+/g, ''),
+    processes: o.processes,
+    job_name: slurmJobName(o.job_name, clusterId),
+    job_extra_directives: directives,
+    job_script_prologue: lines(o.job_script_prologue),
+    worker_extra_args: [...lifetimeArgs(walltime), ...lines(o.worker_extra_args).flatMap(line => line.split(/\s+/))],
+    ...(o.interface.trim() !== '' ? { interface: o.interface.trim() } : {}),
+    ...(o.log_directory.trim() !== '' ? { log_directory: o.log_directory.trim() } : {}),
+    ...(o.local_directory.trim() !== '' ? { local_directory: o.local_directory.trim() } : {}),
+    security_directory: securityDir,
+    scheduler_options: { dashboard_address: ':0' }
+  };
+}
+
+/** Python that connects to a SLURM cluster with the credentials in `securityDir`. */
+export function slurmSnippet(schedulerAddress: string, securityDir: string, dashboardLink?: string): string {
+  const file = (name: string) => JSON.stringify(path.join(securityDir, name));
+  return [
+    ...(dashboardLink !== undefined ? ['import dask'] : []),
+    'from dask.distributed import Client',
+    'from distributed.security import Security',
+    '',
+    '# The TLS credentials of this cluster, readable only by you.',
+    'security = Security(',
+    `    tls_ca_file=${file('ca.pem')},`,
+    `    tls_client_cert=${file('cert.pem')},`,
+    `    tls_client_key=${file('key.pem')},`,
+    '    require_encryption=True,',
+    ')',
+    ...(dashboardLink !== undefined
+      ? ['# Open the dashboard through JupyterLab (no SSH tunnel needed).', `dask.config.set({"distributed.dashboard.link": ${JSON.stringify(dashboardLink)}})`]
+      : []),
+    `client = Client(${JSON.stringify(schedulerAddress)}, security=security)`,
+    'client'
+  ].join('\n');
+}
+
+/** The SLURM backend. */
+export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
+  const context = async () => {
+    const environments = await options.environments();
+    const available = options.commands.available();
+    let partitions: IPartition[] = [];
+    let reason: string | undefined = available ? undefined : 'sbatch is not on PATH: SLURM clusters need a SLURM login node.';
+    if (available) {
+      try {
+        partitions = await options.commands.partitions();
+      } catch (error) {
+        reason = `SLURM does not answer: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
+    let jobqueue: Record<string, unknown> = {};
+    const python = environments.find(e => e.python === options.serverPython && e.usable)?.python ?? options.serverPython;
+    if (available) {
+      try {
+        const answer = (await options.runRunner(python, 'slurm-defaults', {})) as { config?: unknown };
+        if (typeof answer.config === 'object' && answer.config !== null) {
+          jobqueue = answer.config as Record<string, unknown>;
+        }
+      } catch {
+        // No dask in the server's environment: dask-jobqueue's defaults, then ours.
+      }
+    }
+    const type = buildSlurmType({
+      available: available && reason === undefined,
+      reason,
+      partitions,
+      environments,
+      serverPython: options.serverPython,
+      jobqueue,
+      logDirectory: path.join(options.sharedBase, 'logs')
+    });
+    return { type, partitions, environments };
+  };
+
+  const resolve = async (
+    request: ICreateRequest
+  ): Promise<{ fields: IFieldError[] } | { options: ISlurmOptions; environments: IEnvironmentInfo[] }> => {
+    const c = await context();
+    if (!c.type.available) {
+      return { fields: [{ path: '', message: c.type.reason ?? 'SLURM is not available here.' }] };
+    }
+    const resolved = resolveSlurmOptions(request.options ?? {}, c);
+    return 'fields' in resolved ? resolved : { options: resolved.options, environments: c.environments };
+  };
+
+  const script = async (o: ISlurmOptions, clusterId: string): Promise<string> => {
+    const answer = (await options.runRunner(o.environment, 'job-script', {
+      kwargs: slurmKwargs(o, clusterId, securityDirectory(options.sharedBase, clusterId))
+    })) as { script?: unknown };
+    if (typeof answer.script !== 'string') {
+      throw new Error('runner.py job-script printed no script');
+    }
+    return answer.script;
+  };
+
+  /** sbatch's own verdict on the script, as a field error with what to change. */
+  const sbatchErrors = async (text: string): Promise<IFieldError[]> => {
+    const message = await options.commands.testScript(text);
+    return message === undefined
+      ? []
+      : [{ path: '', message: `sbatch refuses this job: ${message} — check the partition, cores, memory and extra #SBATCH directives.` }];
+  };
+
+  return {
+    id: 'slurm',
+
+    async describe(_query: IDescribeQuery) {
+      return (await context()).type;
+    },
+
+    async preview(request: ICreateRequest) {
+      const resolved = await resolve(request);
+      if ('fields' in resolved) {
+        return { fields: resolved.fields };
+      }
+      const text = await script(resolved.options, '<cluster-id>');
+      const fields = await sbatchErrors(text);
+      return fields.length > 0 ? { fields } : { script: text };
+    },
+
+    async plan(request: ICreateRequest, clusterId: string): Promise<PlanResult> {
+      const resolved = await resolve(request);
+      if ('fields' in resolved) {
+        return { fields: resolved.fields };
+      }
+      const o = resolved.options;
+      const fields = await sbatchErrors(await script(o, clusterId));
+      if (fields.length > 0) {
+        return { fields };
+      }
+      const environment = resolved.environments.find(env => env.python === o.environment);
+      const scaling: IScaling = o.adaptive
+        ? { mode: 'adaptive', minimum: o.adaptive_minimum, maximum: o.adaptive_maximum }
+        : { mode: 'fixed', workers: o.workers };
+      const dir = securityDirectory(options.sharedBase, clusterId);
+      const kwargs = slurmKwargs(o, clusterId, dir);
+      return {
+        plan: {
+          spec: { type: 'slurm', ...(request.name ? { name: request.name } : {}), options: { ...o } },
+          environment: { python: o.environment, label: environment?.label ?? o.environment },
+          scaling,
+          workDirs: [dir],
+          start: {
+            op: 'start',
+            cluster_id: clusterId,
+            kind: 'slurm',
+            kwargs: { ...kwargs, n_workers: o.adaptive ? o.adaptive_minimum : o.workers },
+            config: {},
+            scaling
+          }
+        }
+      };
+    },
+
+    checkScaling(_spec: ICreateRequest, scaling: IScaling): IFieldError[] {
+      const count = scaling.mode === 'fixed' ? scaling.workers : scaling.maximum;
+      if (count > 1000) {
+        return [{ path: scaling.mode === 'fixed' ? '/workers' : '/maximum', message: `${count} workers is more jobs than a SLURM queue should get at once; use at most 1000.` }];
+      }
+      return [];
+    },
+
+    snippet(model: IClusterModel, dashboardLink: string | undefined) {
+      return slurmSnippet(model.schedulerAddress ?? '', securityDirectory(options.sharedBase, model.id), dashboardLink);
+    },
+
+    tunnelCommand() {
+      return undefined;
+    },
+
+    attach(registry: Registry) {
+      return new SlurmJobWatcher({ registry, commands: options.commands, intervalMs: options.squeueIntervalMs }).start();
+    }
+  };
+}
+
+/** What the companion gives the SLURM backend. */
+export interface ISlurmDependencies {
+  environments: () => Promise<IEnvironmentInfo[]>;
+  serverPython: string;
+  runnerPath: string;
+  user: string;
+  home: string;
+  env: Record<string, string | undefined>;
+}
+
+/** Run `python runner.py <subcommand>` with `input` as JSON on stdin; its stdout as JSON. */
+export async function runRunnerJson(python: string, runnerPath: string, subcommand: string, input: unknown): Promise<unknown> {
+  const result = await execa(python, [runnerPath, subcommand], {
+    input: JSON.stringify(input),
+    reject: false,
+    timeout: 60_000,
+    env: { PYTHONDONTWRITEBYTECODE: '1' }
+  });
+  if (result.failed) {
+    const stderr = String(result.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
+    throw new Error(`runner.py ${subcommand} failed${stderr ? `: ${stderr}` : ''}`);
+  }
+  return JSON.parse(String(result.stdout)) as unknown;
+}
+
+/** The SLURM backend with the real commands; directories and timer from the environment. */
+export function createSlurmBackendFrom(deps: ISlurmDependencies): IBackend {
+  const interval = Number(deps.env.JUPYTERLAB_DASK_CLUSTERS_SQUEUE_INTERVAL_MS);
+  return createSlurmBackend({
+    environments: deps.environments,
+    serverPython: deps.serverPython,
+    runnerPath: deps.runnerPath,
+    commands: realSlurmCommands(command => which(command), deps.user),
+    runRunner: (python, subcommand, input) => runRunnerJson(python, deps.runnerPath, subcommand, input),
+    sharedBase: deps.env.JUPYTERLAB_DASK_CLUSTERS_SLURM_DIR || path.join(deps.home, '.local', 'share', 'jupyterlab-dask-clusters', 'slurm'),
+    squeueIntervalMs: Number.isFinite(interval) && interval > 0 ? interval : 3_000
+  });
+}

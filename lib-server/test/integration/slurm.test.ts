@@ -1,0 +1,225 @@
+/**
+ * SLURM clusters on the real single-node SLURM of scripts/slurm/slurm.sh
+ * (`make slurm-up`): discovery, validation against the partitions, the job
+ * script preview, workers as batch jobs over TLS, job states, scaling, job
+ * logs, and no job left in the queue after a stop or a killed runner.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { IApiError, IClusterModel, IClusterType, IJobLog, IJobScript, ISnippet } from '../../../protocol/index.js';
+import { Companion, makeTestDirs, PYTHON, removeTestDirs, waitFor, type EventLog, type ITestDirs } from './harness.js';
+
+const SLURM_ENV_FILE = '/tmp/jdc-slurm/env';
+
+/** The variables slurm.sh wrote; fails loudly when SLURM was not started. */
+function slurmEnv(): Record<string, string> {
+  if (!existsSync(SLURM_ENV_FILE)) {
+    throw new Error(`${SLURM_ENV_FILE} is missing: start SLURM first (make slurm-up, or scripts/slurm/slurm.sh up as root)`);
+  }
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(SLURM_ENV_FILE, 'utf8').split('\n')) {
+    const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (match) {
+      env[match[1]] = match[2];
+    }
+  }
+  return env;
+}
+
+/** Ids of queued or running jobs of cluster `id` (its job names end with the id). */
+function queuedJobs(id: string): string[] {
+  const out = execFileSync('squeue', ['--noheader', '--format=%i %j %T'], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map(line => line.trim().split(/\s+/))
+    .filter(([, name, state]) => name?.endsWith(`-${id}`) && state !== undefined && !['COMPLETED', 'CANCELLED', 'FAILED', 'TIMEOUT'].includes(state))
+    .map(([job]) => job);
+}
+
+const saved = { ...process.env };
+let dirs: ITestDirs;
+let companion: Companion;
+let events: EventLog;
+let shared: string;
+
+const BASE = { partition: 'debug', walltime: '00:10:00', cores: 1, memory: '1 GiB', processes: 1 };
+
+beforeAll(async () => {
+  dirs = makeTestDirs('slurm');
+  shared = path.join(dirs.root, 'shared');
+  const daskConfig = path.join(dirs.root, 'dask');
+  mkdirSync(daskConfig);
+  // A site's jobqueue.yaml: its values become the dialog's defaults.
+  writeFileSync(path.join(daskConfig, 'jobqueue.yaml'), "jobqueue:\n  slurm:\n    memory: 1536MiB\n    walltime: '00:20:00'\n");
+  Object.assign(process.env, slurmEnv(), {
+    DASK_CONFIG: daskConfig,
+    JUPYTERLAB_DASK_CLUSTERS_SLURM_DIR: shared,
+    JUPYTERLAB_DASK_CLUSTERS_SQUEUE_INTERVAL_MS: '1000'
+  });
+  companion = await Companion.start(dirs);
+  events = await companion.events();
+}, 30_000);
+
+afterAll(async () => {
+  events?.close();
+  await companion?.stop();
+  process.env = saved;
+  removeTestDirs(dirs);
+}, 60_000);
+
+describe('the SLURM type', () => {
+  it('is available, with partitions, their limits, and defaults from jobqueue.yaml', async () => {
+    const types = (await companion.request('GET', '/api/types')).json as IClusterType[];
+    const slurm = types.find(type => type.id === 'slurm');
+    expect(slurm).toMatchObject({ available: true, preview: true });
+    expect(slurm!.defaults).toMatchObject({ partition: 'debug', memory: '1536MiB', walltime: '00:20:00', environment: PYTHON });
+    expect(slurm!.sources).toContainEqual({ field: 'memory', value: '1536MiB', source: 'your dask config (jobqueue.slurm)' });
+    const names = (slurm!.uiSchema.partition as { 'ui:enumNames': string[] })['ui:enumNames'];
+    expect(names[0]).toMatch(/^debug \(default\) — no time limit, \d+ CPUs and [\d.]+ GiB per node, up/);
+    expect(names[1]).toMatch(/^short — max 00:05:00, /);
+  });
+
+  it.each([
+    ['a walltime above the short partition limit', { partition: 'short', walltime: '00:10:00' }, '/walltime', /allows \(00:05:00\).*choose partition debug/],
+    ['more cores than a node has', { cores: 999 }, '/cores', /CPUs of any node/],
+    ['more memory than a node has', { memory: '10 TiB' }, '/memory', /of any node of partition debug/],
+    ['a partition that does not exist', { partition: 'gpu' }, '/partition', /no partition "gpu"/],
+    ['a bad walltime', { walltime: 'soon' }, '/walltime', /HH:MM:SS/]
+  ])('refuses %s, field by field, and submits nothing', async (_what, options, field, message) => {
+    const answer = await companion.request('POST', '/api/clusters', { type: 'slurm', options: { ...BASE, ...options } });
+    expect(answer.status).toBe(422);
+    const fields = (answer.json as IApiError).fields ?? [];
+    expect(fields.find(f => f.path === field)?.message).toMatch(message);
+    const preview = await companion.request('POST', '/api/types/slurm/preview', { options: { ...BASE, ...options } });
+    expect(preview.status).toBe(422);
+    expect((await companion.request('GET', '/api/clusters')).json).toEqual([]);
+  });
+
+  it('previews the exact job script, with the walltime handled', async () => {
+    const answer = await companion.request('POST', '/api/types/slurm/preview', {
+      options: { ...BASE, partition: 'short', walltime: '00:05:00', job_script_prologue: 'echo prologue' }
+    });
+    expect(answer.status).toBe(200);
+    const { script } = answer.json as IJobScript;
+    expect(script).toContain('#SBATCH -p short');
+    expect(script).toContain('#SBATCH -t 00:05:00');
+    expect(script).toContain('echo prologue');
+    // 5 minutes: workers retire after 4 min, +-30 s.
+    expect(script).toContain('--lifetime 240s --lifetime-stagger 30s');
+    expect(script).toMatch(/--tls-ca-file \S+\/ca\.pem/);
+  }, 30_000);
+});
+
+describe('a SLURM cluster', () => {
+  let cluster: IClusterModel;
+
+  it('starts 2 workers as batch jobs that connect over TLS', async () => {
+    const answer = await companion.request('POST', '/api/clusters', { type: 'slurm', name: 'hpc', options: { ...BASE, workers: 2 } });
+    expect(answer.status).toBe(201);
+    cluster = answer.json as IClusterModel;
+    const running = await events.waitForCluster(cluster.id, 'running with 2 workers', m => m.state === 'running' && m.workers === 2, 90_000);
+    expect(running.schedulerAddress).toMatch(/^tls:\/\//);
+    expect(running.hasDashboard).toBe(true);
+    expect(queuedJobs(cluster.id)).toHaveLength(2);
+  }, 120_000);
+
+  it('shows each job RUNNING on its node, with the time left', async () => {
+    const model = await events.waitForCluster(
+      cluster.id,
+      'two running jobs',
+      m => m.jobs.length === 2 && m.jobs.every(job => job.state === 'RUNNING' && job.node === 'localhost' && job.endsAt !== undefined)
+    );
+    const left = Date.parse(model.jobs[0].endsAt!) - Date.now();
+    expect(left).toBeGreaterThan(8 * 60_000);
+    expect(left).toBeLessThanOrEqual(10 * 60_000 + 5_000);
+    expect(new Set(model.jobs.map(job => job.id))).toEqual(new Set(queuedJobs(cluster.id)));
+  }, 30_000);
+
+  it('keeps the credentials private and out of the snippet, which connects and computes', async () => {
+    const dir = path.join(shared, cluster.id);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const file of ['ca.pem', 'cert.pem', 'key.pem']) {
+      expect(statSync(path.join(dir, file)).mode & 0o777).toBe(0o600);
+    }
+    const { code } = (await companion.request('GET', `/api/clusters/${cluster.id}/snippet`)).json as ISnippet;
+    expect(code).not.toMatch(/BEGIN|PRIVATE/);
+    expect(code).toContain(path.join(dir, 'key.pem'));
+    const out = execFileSync(PYTHON, ['-c', `${code}\nprint(client.submit(sum, [1, 2, 3]).result(), len(client.nthreads()))`], {
+      encoding: 'utf8',
+      timeout: 60_000
+    });
+    expect(out.trim()).toBe('6 2');
+  }, 60_000);
+
+  it('refuses a client without the credentials', async () => {
+    const address = ((await companion.request('GET', `/api/clusters/${cluster.id}`)).json as IClusterModel).schedulerAddress!;
+    const plain = address.replace(/^tls:/, 'tcp:');
+    const code = [
+      'from dask.distributed import Client',
+      'for address in [' + JSON.stringify(address) + ', ' + JSON.stringify(plain) + ']:',
+      '    try:',
+      '        Client(address, timeout=5)',
+      '        print("connected")',
+      '    except Exception as exc:',
+      '        print("refused", type(exc).__name__)'
+    ].join('\n');
+    const out = execFileSync(PYTHON, ['-c', code], { encoding: 'utf8', timeout: 60_000 });
+    expect(out.trim().split('\n')).toEqual([expect.stringMatching(/^refused/), expect.stringMatching(/^refused/)]);
+  }, 60_000);
+
+  it("serves a job's output and error files", async () => {
+    const job = cluster.id && (((await companion.request('GET', `/api/clusters/${cluster.id}`)).json as IClusterModel).jobs[0].id);
+    const log = await waitFor('the worker log', async () => {
+      const answer = await companion.request('GET', `/api/clusters/${cluster.id}/jobs/${job}/log`);
+      const body = answer.json as IJobLog;
+      return answer.status === 200 && body.stderr.lines.join('\n').includes('distributed.worker') ? body : undefined;
+    });
+    expect(log.stderr.path).toContain(path.join(shared, 'logs'));
+    expect((await companion.request('GET', `/api/clusters/${cluster.id}/jobs/999999/log`)).status).toBe(404);
+  }, 30_000);
+
+  it('scales up to 3 workers: the third job waits, PENDING with its reason; then down to 1', async () => {
+    // The test node has 2 CPUs: a third 1-core job cannot start.
+    expect((await companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'fixed', workers: 3 })).status).toBe(200);
+    const three = await events.waitForCluster(
+      cluster.id,
+      '3 jobs, one pending',
+      m => m.jobs.length === 3 && m.jobs.some(job => job.state === 'PENDING' && job.reason !== undefined),
+      60_000
+    );
+    expect(three.jobs.find(job => job.state === 'PENDING')).toMatchObject({ reason: expect.stringMatching(/Resources|Priority/) });
+    expect(queuedJobs(cluster.id)).toHaveLength(3);
+    expect((await companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'fixed', workers: 1 })).status).toBe(200);
+    await events.waitForCluster(cluster.id, '1 worker', m => m.workers === 1 && m.jobs.length === 1, 60_000);
+    await waitFor('2 jobs cancelled', () => queuedJobs(cluster.id).length === 1, 30_000);
+  }, 150_000);
+
+  it('adapts between 0 and 2 workers', async () => {
+    expect((await companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'adaptive', minimum: 0, maximum: 2 })).status).toBe(200);
+    await events.waitForCluster(cluster.id, 'adaptive', m => m.scaling.mode === 'adaptive');
+  });
+
+  it('stops: every job cancelled, the credentials removed', async () => {
+    expect((await companion.request('DELETE', `/api/clusters/${cluster.id}`)).status).toBe(202);
+    const stopped = await events.waitForCluster(cluster.id, 'stopped without jobs', m => m.state === 'stopped' && m.jobs.length === 0, 60_000);
+    expect(stopped.error).toBeUndefined();
+    await waitFor('an empty queue', () => queuedJobs(cluster.id).length === 0, 20_000);
+    expect(existsSync(path.join(shared, cluster.id))).toBe(false);
+  }, 90_000);
+});
+
+describe('no orphans', () => {
+  it('cancels the jobs of a runner killed with SIGKILL', async () => {
+    const answer = await companion.request('POST', '/api/clusters', { type: 'slurm', options: { ...BASE, workers: 2 } });
+    expect(answer.status).toBe(201);
+    const { id } = answer.json as IClusterModel;
+    await waitFor('2 jobs in the queue', () => queuedJobs(id).length === 2, 60_000);
+    await events.waitForCluster(id, 'running', m => m.state === 'running' && m.jobs.length === 2, 60_000);
+    process.kill(companion.runnerPid(id)!, 'SIGKILL');
+    await events.waitForCluster(id, 'failed', m => m.state === 'failed');
+    await waitFor('an empty queue', () => queuedJobs(id).length === 0, 20_000);
+    await events.waitForCluster(id, 'jobs forgotten', m => m.state === 'failed' && m.jobs.length === 0);
+  }, 120_000);
+});
