@@ -13,7 +13,7 @@ COMPANION_SOURCES := $(shell find lib-server/src -name '*.ts' 2>/dev/null)
 LABEXT := jupyterlab_dask_clusters/labextension/package.json
 COMPANION := jupyterlab_dask_clusters/companion/main.mjs
 
-.PHONY: lab test setup build test-js test-companion test-python test-ui system-deps bench clean
+.PHONY: lab test setup build test-js test-companion test-python test-ui system-deps slurm-up bench clean
 
 # As root (a container), JupyterLab wants --allow-root.
 lab: setup
@@ -51,6 +51,11 @@ ui-tests/node_modules/.stamp: ui-tests/package.json ui-tests/package-lock.json
 system-deps:
 	bash scripts/system-deps.sh
 
+# A real single-node SLURM for the SLURM tests (root; installs slurm-wlm and munge when
+# missing). Fails loudly when it cannot start: the SLURM tests are never skipped.
+slurm-up:
+	bash scripts/slurm/slurm.sh up
+
 # --- build -----------------------------------------------------------------
 
 build: $(LABEXT) $(COMPANION)
@@ -73,7 +78,7 @@ $(VENV)/.installed: $(VENV)/.deps pyproject.toml $(LABEXT) $(COMPANION)
 test-js: node_modules/.stamp
 	npx jest
 
-test-companion: lib-server/node_modules/.stamp $(COMPANION)
+test-companion: lib-server/node_modules/.stamp $(COMPANION) slurm-up
 	npm --prefix lib-server test
 
 test-python: setup
