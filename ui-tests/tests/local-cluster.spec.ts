@@ -161,13 +161,54 @@ test('a local cluster from [+ New] to Stop', async ({ page }) => {
   await again.locator('.jp-Dialog-button.jp-mod-reject').click();
   await expect(again).toHaveCount(0);
 
+  // Dragging the item onto the notebook inserts the client code as a cell.
+  const cells = page.locator('.jp-Notebook .jp-Cell');
+  const before = await cells.count();
+  await itemAgain.locator('.jp-DaskClusters-name').dragTo(cells.last());
+  await expect(cells).toHaveCount(before + 1);
+  await expect(page.locator('.jp-Notebook')).toContainText('Client(', { useInnerText: true });
+
+  // Adaptive bounds, from the command palette.
+  await page.keyboard.press('Control+Shift+C');
+  await page.locator('.lm-CommandPalette-input').fill('Scale Dask Cluster');
+  await page.locator('.lm-CommandPalette-item', { hasText: 'Scale Dask Cluster' }).first().click();
+  const adaptDialog = page.locator('.jp-Dialog');
+  await adaptDialog.locator('#root_mode').getByLabel('Adaptive').check();
+  await fill(page, 'minimum', '1');
+  await fill(page, 'maximum', '3');
+  await adaptDialog.getByRole('button', { name: /Scale|Apply/ }).click();
+  await expect(itemAgain.locator('.jp-DaskClusters-scaling')).toContainText('adaptive 1–3');
+
   // Scale to 3 workers.
   await itemAgain.locator('.jp-DaskClusters-scale').click();
+  await page.locator('.jp-Dialog #root_mode').getByLabel('Fixed').check();
   await fill(page, 'workers', '3');
   await page.locator('.jp-Dialog').getByRole('button', { name: /Scale|Apply/ }).click();
   await expect(itemAgain.locator('.jp-DaskClusters-workers')).toHaveText('3', {
     timeout: 60000
   });
+
+  // Client code into a console, through the item's context menu.
+  await page.evaluate(async () => {
+    const app = (window as unknown as {
+      jupyterapp: { commands: { execute(id: string, args: object): Promise<unknown> } };
+    }).jupyterapp;
+    await app.commands.execute('console:create', { kernelPreference: { name: 'python3' } });
+  });
+  const consolePanel = page.locator('.jp-CodeConsole').first();
+  await expect(consolePanel).toBeVisible();
+  await expect(page.locator('.jp-ConsolePanel .jp-Toolbar-kernelName')).toContainText('Python 3');
+  await itemAgain.click({ button: 'right' });
+  await page.locator('.lm-Menu-item', { hasText: 'Insert Dask Client Code' }).click();
+  const prompt = consolePanel.locator('.jp-CodeConsole-promptCell');
+  await expect(prompt).toContainText('Client(');
+  await prompt.locator('.cm-content').click();
+  await page.keyboard.press('Shift+Enter');
+  await expect(consolePanel.locator('.jp-CodeConsole-content .jp-OutputArea-output').last()).toContainText(
+    'Client',
+    { timeout: 60000 }
+  );
+  await page.screenshot({ path: `${SHOTS}/console-with-client.png` });
 
   // Stop: the item ends, the dashboard tab says so.
   await itemAgain.locator('.jp-DaskClusters-stop').click();
