@@ -24,6 +24,11 @@ Subcommands
     files and ``DASK_*`` variables), not dask's built-in defaults. ``probe``
     never fails because a package is missing.
 
+``python runner.py gateway-config``
+    Prints the user's ``gateway`` dask configuration (YAML files and
+    ``DASK_GATEWAY__*`` variables) as one JSON object, ``{}`` when there is
+    none. It may hold credentials: the companion keeps it in memory only.
+
 ``python runner.py run``
     Newline-delimited JSON: commands on stdin, events on stdout. Nothing else
     is ever written to stdout (file descriptor 1 is pointed at stderr, and the
@@ -59,6 +64,16 @@ Subcommands
             a failed command; a failed start is followed by exit code 1
         {"event": "closed"}
             the cluster was closed; sent right before exiting with code 0
+
+    For ``kind == "gateway"`` the kwargs are ``{"address", "proxy_address",
+    "public_address", "auth": {"type": "basic", "username", "password"} |
+    {"type": "jupyterhub", "api_token"} | null, "name", "initial_scaling":
+    IScaling | null}``: the runner connects
+    to the existing Dask Gateway cluster ``name`` (the companion created it
+    through the gateway's REST API, or adopts one made elsewhere), reports
+    ``dashboard_link`` as the dashboard address, scales and adapts it through
+    the gateway, and shuts it down when it closes. It also ends (``closed``)
+    when the gateway says the cluster stopped, e.g. from a notebook.
 
     End of stdin (the companion went away), SIGTERM, SIGINT and SIGHUP all
     act like ``close``. A close during the start lets the start finish for up
@@ -230,9 +245,120 @@ async def start_local(message):
     return LocalCluster(asynchronous=True, **kwargs)
 
 
+
+
+# ------------------------------------------------------------ kind: gateway
+
+GATEWAY_WATCH_INTERVAL = 5.0
+
+
+def _gateway_auth(spec):
+    from dask_gateway import BasicAuth, JupyterHubAuth
+
+    if not spec:
+        return None
+    if spec.get("type") == "basic":
+        return BasicAuth(spec.get("username"), spec.get("password") or "")
+    if spec.get("type") == "jupyterhub":
+        return JupyterHubAuth(spec.get("api_token"))
+    raise ValueError(f"unsupported gateway auth type {spec.get('type')!r}")
+
+
+class _GatewayConnection:
+    """Awaiting it connects to an existing gateway cluster by name."""
+
+    def __init__(self, kwargs):
+        self.kwargs = kwargs
+
+    def __await__(self):
+        return self._connect().__await__()
+
+    async def _connect(self):
+        from dask_gateway import Gateway
+
+        kw = self.kwargs
+        gateway = Gateway(
+            address=kw["address"],
+            proxy_address=kw.get("proxy_address"),
+            public_address=kw.get("public_address"),
+            auth=_gateway_auth(kw.get("auth")),
+            asynchronous=True,
+        )
+        # Closing the runner's cluster object shuts the gateway cluster down.
+        cluster = gateway.connect(kw["name"], shutdown_on_close=True)
+        await cluster
+        scaling = self.kwargs.get("initial_scaling") or {}
+        if scaling.get("mode") == "fixed":
+            await cluster.scale(int(scaling["workers"]))
+        _gateway_gone_watch(cluster)
+        _gateway_identity_watch(cluster)
+        return cluster
+
+    async def close(self):
+        """Nothing to close: the connection did not complete."""
+
+
+def _gateway_gone_watch(cluster):
+    """Stop the runner (as SIGTERM would) once the gateway reports the
+    cluster ended elsewhere; its close then only cleans up."""
+
+    async def watch():
+        from dask_gateway.client import ClusterStatus
+
+        while True:
+            await asyncio.sleep(GATEWAY_WATCH_INTERVAL)
+            try:
+                report = await cluster.gateway._cluster_report(cluster.name)
+            except Exception as exc:  # noqa: BLE001 - unreachable for a moment: retry
+                if "not found" not in str(exc).lower():
+                    continue
+                status = None
+            else:
+                status = report.status
+            if status is None or status in (ClusterStatus.STOPPED, ClusterStatus.FAILED):
+                sys.stderr.write(f"gateway cluster {cluster.name} ended outside this runner\n")
+                sys.stderr.flush()
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+
+    return asyncio.ensure_future(watch())
+
+
+def _gateway_identity_watch(cluster):
+    """Refresh ``scheduler_info`` from the scheduler itself: the worker-status
+    subscription of GatewayCluster can stop updating after other clients
+    come and go."""
+
+    async def watch():
+        while True:
+            await asyncio.sleep(WORKERS_POLL_INTERVAL * 2)
+            try:
+                info = await asyncio.wait_for(cluster.scheduler_comm.identity(), timeout=10)
+            except Exception:  # noqa: BLE001 - a slow or restarting scheduler: next time
+                continue
+            if isinstance(info, dict) and "workers" in info:
+                cluster.scheduler_info = info
+
+    return asyncio.ensure_future(watch())
+
+
+async def start_gateway(message):
+    return _GatewayConnection(dict(message.get("kwargs") or {}))
+
+
+def _gateway_dashboard_address(cluster):
+    """The dashboard root of a GatewayCluster: its link without ``/status``."""
+    link = cluster.dashboard_link
+    if not link:
+        return None
+    return link[: -len("/status")] if link.endswith("/status") else link
+
+
 # The cluster kinds this runner knows. A starter returns an un-awaited
 # cluster manager; awaiting it starts the cluster.
-STARTERS = {"local": start_local}
+STARTERS = {"local": start_local, "gateway": start_gateway}
+# Kinds whose dashboard address is not the scheduler's own dashboard service.
+DASHBOARD_ADDRESSES = {"gateway": _gateway_dashboard_address}
 
 # Optional per-kind watchers, started once the cluster runs:
 # kind -> callable(cluster, protocol) returning an object with stop().
@@ -326,13 +452,20 @@ def _stop_adaptive(cluster):
         cluster._adaptive = None
 
 
+async def _maybe_await(result):
+    """Asynchronous cluster managers (GatewayCluster) return coroutines."""
+    if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
+        return await result
+    return result
+
+
 def _apply(cluster, message):
     op = message.get("op")
     if op == "scale":
         _stop_adaptive(cluster)
-        cluster.scale(int(message["workers"]))
+        return cluster.scale(int(message["workers"]))
     elif op == "adapt":
-        cluster.adapt(minimum=int(message["minimum"]), maximum=int(message["maximum"]))
+        return cluster.adapt(minimum=int(message["minimum"]), maximum=int(message["maximum"]))
     else:
         raise ValueError(f"unknown op {op!r}")
 
@@ -385,7 +518,9 @@ class Runner:
             {
                 "event": "started",
                 "scheduler_address": self.cluster.scheduler_address,
-                "dashboard_address": _dashboard_address(self.cluster),
+                "dashboard_address": DASHBOARD_ADDRESSES.get(first.get("kind"), _dashboard_address)(
+                    self.cluster
+                ),
             }
         )
         watch.start()
@@ -400,7 +535,7 @@ class Runner:
                 self.protocol.error(f"unreadable command: {message.get('error')}")
                 continue
             try:
-                _apply(self.cluster, message)
+                await _maybe_await(_apply(self.cluster, message))
             except Exception as exc:
                 self.protocol.error(f"{message.get('op')} failed: {type(exc).__name__}: {exc}", exc)
         watch.stop()
@@ -420,10 +555,13 @@ class Runner:
         if starter is None:
             raise ValueError(f"unknown cluster kind {kind!r}; known: {sorted(STARTERS)}")
         self.cluster = await starter(message)
-        await self.cluster
+        # Awaiting starts a cluster manager and gives the started cluster.
+        self.cluster = await self.cluster
         scaling = message.get("scaling") or {}
         if scaling.get("mode") == "adaptive":
-            self.cluster.adapt(minimum=int(scaling["minimum"]), maximum=int(scaling["maximum"]))
+            await _maybe_await(
+                self.cluster.adapt(minimum=int(scaling["minimum"]), maximum=int(scaling["maximum"]))
+            )
 
     async def _abandon_start(self, start):
         """Asked to stop while starting: let a start that is nearly done finish
@@ -604,7 +742,22 @@ def cmd_job_script():
 STARTERS["slurm"] = start_slurm
 WATCHERS["slurm"] = SlurmJobsWatch
 
-COMMANDS = {"kernelspecs": cmd_kernelspecs, "probe": cmd_probe, "run": cmd_run}
+
+def cmd_gateway_config():
+    import dask.config
+
+    # Plain dask config: importing dask_gateway would write gateway.yaml.
+    collected = dask.config.collect()
+    _print_json(dask.config.get("gateway", default={}, config=collected) or {})
+    return 0
+
+
+COMMANDS = {
+    "kernelspecs": cmd_kernelspecs,
+    "probe": cmd_probe,
+    "gateway-config": cmd_gateway_config,
+    "run": cmd_run,
+}
 COMMANDS.update({"slurm-defaults": cmd_slurm_defaults, "job-script": cmd_job_script})
 
 
