@@ -13,7 +13,7 @@ COMPANION_SOURCES := $(shell find lib-server/src -name '*.ts' 2>/dev/null)
 LABEXT := jupyterlab_dask_clusters/labextension/package.json
 COMPANION := jupyterlab_dask_clusters/companion/main.mjs
 
-.PHONY: lab test setup build test-js test-companion test-python test-ui system-deps slurm-up bench clean
+.PHONY: lab test setup build test-js test-companion test-python test-ui system-deps slurm-up gateway-up bench clean
 
 # As root (a container), JupyterLab wants --allow-root.
 lab: setup
@@ -56,6 +56,11 @@ system-deps:
 slurm-up:
 	bash scripts/slurm/slurm.sh up
 
+# A real dask-gateway-server for the Gateway tests (scripts/gateway/gateway.sh). Fails loudly
+# when it cannot start: the Gateway tests are never skipped.
+gateway-up: $(VENV)/.deps
+	bash scripts/gateway/gateway.sh up
+
 # --- build -----------------------------------------------------------------
 
 build: $(LABEXT) $(COMPANION)
@@ -78,7 +83,7 @@ $(VENV)/.installed: $(VENV)/.deps pyproject.toml $(LABEXT) $(COMPANION)
 test-js: node_modules/.stamp
 	npx jest
 
-test-companion: lib-server/node_modules/.stamp $(COMPANION) slurm-up
+test-companion: lib-server/node_modules/.stamp $(COMPANION) slurm-up gateway-up
 	npm --prefix lib-server test
 
 test-python: setup

@@ -18,6 +18,7 @@
  *   GET    api/clusters/:id/snippet        -> ISnippet
  *   GET    api/clusters/:id/plots          -> IPlot[]
  *   GET    api/clusters/:id/log            -> ILog
+ *   GET    api/external                    -> IExternalCluster[] (also on the stream)
  *   GET    api/clusters/:id/jobs/:job/log  -> IJobLog (batch job types)
  *   POST   api/types/:type/preview ICreateRequest -> IJobScript | 422 IApiError
  *                                            (types whose `preview` is true)
@@ -48,6 +49,11 @@ export interface ICreateRequest {
   name?: string;
   /** Validated against the type's JSON Schema (`IClusterType.schema`). */
   options: Record<string, unknown>;
+  /**
+   * Take over a cluster that already exists outside the companion (an
+   * `IExternalCluster.name` of this type) instead of creating one.
+   */
+  adopt?: string;
 }
 
 /** A batch job behind a cluster (SLURM); empty for other types. */
@@ -176,8 +182,27 @@ export interface ILog {
   lines: string[];
 }
 
+/**
+ * A cluster that runs outside the companion's control (e.g. one made from
+ * notebook code on a Dask Gateway); adopt it with `ICreateRequest.adopt`.
+ */
+export interface IExternalCluster {
+  /** Its cluster type, e.g. `gateway`. */
+  type: string;
+  /** Its name where it runs: what `adopt` takes. */
+  name: string;
+  /** Where it runs, e.g. the gateway's address. */
+  location: string;
+  /** As that system says it, e.g. `RUNNING` or `PENDING`. */
+  status: string;
+  /** ISO 8601, when known. */
+  startedAt?: string;
+}
+
 /** Messages on the live event stream. */
 export type IServerEvent =
   | { kind: 'snapshot'; clusters: IClusterModel[] }
   | { kind: 'cluster'; cluster: IClusterModel }
-  | { kind: 'removed'; id: string };
+  | { kind: 'removed'; id: string }
+  /** Every external cluster of `type` now (replaces the previous list of that type). */
+  | { kind: 'external'; type: string; clusters: IExternalCluster[] };

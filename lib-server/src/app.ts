@@ -10,6 +10,7 @@ import type { IApiContext } from './api/context.js';
 import { environmentRoutes } from './api/environments.js';
 import { EventStream } from './api/events.js';
 import { typeRoutes } from './api/types.js';
+import { settingsRoutes, SettingsStore } from './backends/gateway/settings.js';
 import { createBackends } from './backends/index.js';
 import { detectHostResources } from './backends/local/resources.js';
 import { scratchBase } from './backends/local/scratch.js';
@@ -63,8 +64,12 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     : (which(config.serverPython) ?? config.serverPython);
   const registry = Registry.open(config.stateDir);
   const discovery = new EnvironmentDiscovery({ serverPython, runnerPath: config.runnerPath, run: runJson });
+  const settings = new SettingsStore();
   const backends = createBackends({
     environments: () => discovery.list(),
+    run: runJson,
+    gatewaySettings: () => settings.current.gateway,
+    workerEnvironment: () => settings.current.workerEnvironment,
     serverPython,
     host: () =>
       detectHostResources({
@@ -98,7 +103,10 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     const record = registry.get(id);
     return record?.model.state === 'running' ? record.dashboardUrl : undefined;
   });
-  const events = new EventStream(registry);
+  const externals = new Map(
+    [...backends.values()].flatMap(backend => (backend.watchExternal ? [[backend.id, backend.watchExternal({ registry, manager })] as const] : []))
+  );
+  const events = new EventStream(registry, externals);
   const context: IApiContext = { registry, manager, backends, discovery, proxy };
   const router = new Router();
   // jupyter-server-proxy polls this until the companion answers.
@@ -106,6 +114,8 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
   typeRoutes(router, context);
   environmentRoutes(router, context);
   clusterRoutes(router, context);
+  settingsRoutes(router, settings, () => externals.forEach(feed => void feed.refresh()));
+  router.add('GET', '/api/external', () => ({ status: 200, body: [...externals.values()].flatMap(feed => feed.list()) }));
   // Relative URLs in dashboard pages need the trailing slash.
   router.add('GET', '/dashboard/:id', ({ params, res }) => {
     res.writeHead(301, { Location: `${encodeURIComponent(params.id)}/` });
@@ -153,6 +163,7 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
       // Let the backends see the final states (e.g. cancel batch jobs) before detaching.
       await new Promise(resolve => setTimeout(resolve, 0));
       await Promise.all(detach.map(stop => stop()));
+      externals.forEach(feed => feed.stop());
       events.close();
       proxy.close();
       server.closeAllConnections();

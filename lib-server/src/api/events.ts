@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { IServerEvent } from '../../../protocol/index.js';
+import type { IExternalFeed } from '../backends/backend.js';
 import type { Registry } from '../clusters/registry.js';
 
 /** Seconds between pings that keep idle proxies from dropping the stream. */
@@ -18,12 +19,20 @@ export class EventStream {
   private readonly disconnect: () => void;
   private readonly pinger: NodeJS.Timeout;
 
-  constructor(private readonly registry: Registry) {
-    this.disconnect = registry.changed.connect(change => {
-      const event: IServerEvent =
-        change.kind === 'cluster' ? { kind: 'cluster', cluster: change.cluster } : { kind: 'removed', id: change.id };
-      this.broadcast(event);
-    });
+  /** `externals`: per cluster type, the clusters that run outside the companion. */
+  constructor(
+    private readonly registry: Registry,
+    private readonly externals: ReadonlyMap<string, IExternalFeed> = new Map()
+  ) {
+    const disconnects = [
+      registry.changed.connect(change => {
+        const event: IServerEvent =
+          change.kind === 'cluster' ? { kind: 'cluster', cluster: change.cluster } : { kind: 'removed', id: change.id };
+        this.broadcast(event);
+      }),
+      ...[...externals].map(([type, feed]) => feed.connect(clusters => this.broadcast({ kind: 'external', type, clusters })))
+    ];
+    this.disconnect = () => disconnects.forEach(disconnect => disconnect());
     this.pinger = setInterval(() => {
       for (const client of this.wss.clients) {
         client.ping();
@@ -49,6 +58,10 @@ export class EventStream {
   private welcome(client: WebSocket): void {
     const snapshot: IServerEvent = { kind: 'snapshot', clusters: this.registry.list().map(record => record.model) };
     client.send(JSON.stringify(snapshot));
+    for (const [type, feed] of this.externals) {
+      const external: IServerEvent = { kind: 'external', type, clusters: feed.list() };
+      client.send(JSON.stringify(external));
+    }
     // The stream is one-way; whatever a client sends is ignored.
     client.on('error', () => client.terminate());
   }

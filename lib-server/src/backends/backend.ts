@@ -4,7 +4,8 @@
  * list (backends/index.ts); nothing else changes.
  */
 
-import type { IClusterModel, IClusterType, ICreateRequest, IFieldError, IScaling } from '../../../protocol/index.js';
+import type { IClusterModel, IClusterType, ICreateRequest, IExternalCluster, IFieldError, IScaling } from '../../../protocol/index.js';
+import type { ClusterManager } from '../clusters/lifecycle.js';
 import type { Registry } from '../clusters/registry.js';
 import type { IStartCommand } from '../runner/protocol.js';
 
@@ -29,6 +30,16 @@ export interface ILaunchPlan {
 /** Either a plan, or every problem with the request (answered as 422). */
 export type PlanResult = { plan: ILaunchPlan } | { fields: IFieldError[] };
 
+/** Clusters of a type that run outside the companion, kept current by the backend. */
+export interface IExternalFeed {
+  list(): IExternalCluster[];
+  /** Connect a listener to every change of the list; returns its disconnect function. */
+  connect(listener: (clusters: IExternalCluster[]) => void): () => void;
+  /** Ask again now (after a create or an adopt, say). */
+  refresh(): Promise<void>;
+  stop(): void;
+}
+
 /** A cluster type. */
 export interface IBackend {
   readonly id: string;
@@ -45,6 +56,8 @@ export interface IBackend {
   snippet(model: IClusterModel, dashboardLink: string | undefined): string;
   /** A shell command that forwards the dashboard at `dashboardUrl` to a laptop. */
   tunnelCommand(dashboardUrl: string): string | undefined;
+  /** Start following the clusters of this type that run outside the companion (adoptable). */
+  watchExternal?(context: { registry: Registry; manager: ClusterManager }): IExternalFeed;
   /** The job script `request` would submit (types whose description sets `preview`). */
   preview?(request: ICreateRequest): Promise<{ script: string } | { fields: IFieldError[] }>;
   /**

@@ -4,14 +4,15 @@
  */
 
 import type { IBackend } from './backend.js';
+import { createGatewayBackend, type IGatewayBackendOptions } from './gateway/index.js';
 import { createLocalBackend, type ILocalBackendOptions } from './local/index.js';
 import { createSlurmBackendFrom, type ISlurmDependencies } from './slurm/index.js';
 
 /** What the backends are built from. */
-export type IBackendDependencies = ILocalBackendOptions & ISlurmDependencies;
+export type IBackendDependencies = ILocalBackendOptions & ISlurmDependencies & IGatewayBackendOptions;
 
 /** Every backend, by type id. */
 export function createBackends(dependencies: IBackendDependencies): Map<string, IBackend> {
-  const backends: IBackend[] = [createLocalBackend(dependencies), createSlurmBackendFrom(dependencies)];
+  const backends: IBackend[] = [createLocalBackend(dependencies), createSlurmBackendFrom(dependencies), createGatewayBackend(dependencies)];
   return new Map(backends.map(backend => [backend.id, backend]));
 }

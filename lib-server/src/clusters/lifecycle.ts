@@ -93,7 +93,8 @@ export class ClusterManager {
     const request: ICreateRequest = {
       type: body.type,
       ...(typeof body.name === 'string' && body.name.trim() !== '' ? { name: body.name.trim() } : {}),
-      options: (body.options ?? {}) as Record<string, unknown>
+      options: (body.options ?? {}) as Record<string, unknown>,
+      ...(typeof body.adopt === 'string' ? { adopt: body.adopt } : {})
     };
     const id = this.newId();
     const result = await backend.plan(request, id);

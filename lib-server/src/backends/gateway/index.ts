@@ -1,0 +1,282 @@
+/**
+ * The `gateway` cluster type: clusters on a Dask Gateway. The companion talks
+ * to the gateway's REST API (options, create, list, stop), so a bad option
+ * is refused before anything exists; a runner then holds the cluster through
+ * `dask_gateway` (workers, scale, adapt, shutdown, dashboard link).
+ */
+
+import type { IClusterModel, IClusterType, ICreateRequest, IFieldError, IScaling } from '../../../../protocol/index.js';
+import type { IEnvironmentInfo } from '../../envs/probe.js';
+import { ApiError } from '../../http/errors.js';
+import type { JsonCommand } from '../../util/exec.js';
+import { schemaErrors } from '../../util/schema-errors.js';
+import type { IBackend, IDescribeQuery, IExternalFeed, PlanResult } from '../backend.js';
+import { GatewayClient, GatewayRequestError, type IGatewayOption } from './client.js';
+import { loadGatewayConfig, resolveConnection, type IGatewayConnection, type IGatewaySettings } from './connection.js';
+import { GatewayWatcher } from './watch.js';
+import { buildGatewayType, clusterOptions, gatewayFieldErrors, gatewayUsable, offeredOptions, unavailableGatewayType } from './schema.js';
+
+/** What the gateway backend needs from its surroundings. */
+export interface IGatewayBackendOptions {
+  environments: () => Promise<IEnvironmentInfo[]>;
+  serverPython: string;
+  runnerPath: string;
+  run: JsonCommand;
+  env: Record<string, string | undefined>;
+  user: string;
+  /** The extension's gateway settings, as the browser last sent them. */
+  gatewaySettings?: () => IGatewaySettings;
+  /** Per-user worker environment variables (extension settings). */
+  workerEnvironment?: () => Record<string, string>;
+  /** Between refreshes of the list of gateway clusters (default 10 s). */
+  gatewayRefreshMs?: number;
+}
+
+/** The reason shown when no gateway is configured. */
+export const NOT_CONFIGURED =
+  'No Dask Gateway is configured: set gateway.address in your dask config (or DASK_GATEWAY__ADDRESS), or the Gateway address in the Dask Clusters settings.';
+
+/** The gateway backend, with what its watcher needs. */
+export interface IGatewayBackend extends IBackend {
+  /** A client of the configured gateway, or why there is none (`undefined`: not configured). */
+  client(): Promise<GatewayClient | { unavailable: string } | undefined>;
+  /** The gateway name of a cluster this companion manages, when known. */
+  gatewayName(model: IClusterModel): string | undefined;
+}
+
+/** `gateway://host:port/<name>` -> `<name>`. */
+export function nameFromSchedulerAddress(address: string | undefined): string | undefined {
+  const match = address === undefined ? null : /^gateway:\/\/[^/]+\/([^/]+)$/.exec(address);
+  return match ? match[1] : undefined;
+}
+
+/**
+ * Python that connects a kernel to gateway cluster `name`. Credentials stay
+ * in the user's dask config (`gateway.auth`): none is ever written here.
+ */
+export function gatewaySnippet(address: string, proxyAddress: string | undefined, name: string): string {
+  const proxy = proxyAddress === undefined ? '' : `, proxy_address=${JSON.stringify(proxyAddress)}`;
+  return [
+    'from dask_gateway import Gateway',
+    '',
+    '# Credentials come from your dask config (gateway.auth), never from this cell.',
+    `gateway = Gateway(${JSON.stringify(address)}${proxy})`,
+    `cluster = gateway.connect(${JSON.stringify(name)})`,
+    'client = cluster.get_client()',
+    'client'
+  ].join('\n');
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The gateway backend. */
+export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayBackend {
+  const names = new Map<string, string>();
+  let lastConnection: IGatewayConnection | undefined;
+
+  const connection = async (): Promise<IGatewayConnection | { unavailable: string } | undefined> => {
+    const settings = options.gatewaySettings?.() ?? {};
+    let config: unknown = {};
+    try {
+      config = await loadGatewayConfig(options.run, options.serverPython, options.runnerPath);
+    } catch (error) {
+      // Without dask in the server's Python, the environment still says where the gateway is.
+      const address = options.env.DASK_GATEWAY__ADDRESS;
+      config = address === undefined ? {} : { address, proxy_address: options.env.DASK_GATEWAY__PROXY_ADDRESS };
+      if (address === undefined && settings.address === undefined) {
+        return { unavailable: `Could not read your dask config: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    }
+    const resolved = resolveConnection(config, settings, options.env, options.user);
+    if (resolved !== undefined && !('unavailable' in resolved)) {
+      lastConnection = resolved;
+    }
+    return resolved;
+  };
+
+  const client = async (): Promise<GatewayClient | { unavailable: string } | undefined> => {
+    const resolved = await connection();
+    return resolved === undefined || 'unavailable' in resolved ? resolved : new GatewayClient(resolved);
+  };
+
+  const currentType = async (): Promise<
+    { type: IClusterType; client?: GatewayClient; offered: IGatewayOption[]; environments: IEnvironmentInfo[] }
+  > => {
+    const found = await client();
+    if (found === undefined) {
+      return { type: unavailableGatewayType(NOT_CONFIGURED), offered: [], environments: [] };
+    }
+    if ('unavailable' in found) {
+      return { type: unavailableGatewayType(found.unavailable), offered: [], environments: [] };
+    }
+    let gatewayOptions: IGatewayOption[];
+    try {
+      gatewayOptions = await found.options();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return { type: unavailableGatewayType(message), offered: [], environments: [] };
+    }
+    const environments = await options.environments();
+    const type = buildGatewayType({
+      address: found.connection.address,
+      options: gatewayOptions,
+      environments,
+      serverPython: options.serverPython,
+      settings: options.gatewaySettings?.() ?? {},
+      workerEnvironment: options.workerEnvironment?.() ?? {}
+    });
+    return { type, client: found, offered: offeredOptions(gatewayOptions), environments };
+  };
+
+  const environmentProblem = (python: unknown, environments: IEnvironmentInfo[]): IFieldError | undefined => {
+    const env = environments.find(e => e.python === python);
+    if (env === undefined) {
+      return { path: '/python_environment', message: `${String(python)} is not the interpreter of any Python kernelspec here; choose one of the listed environments.` };
+    }
+    if (!gatewayUsable(env)) {
+      return { path: '/python_environment', message: `${env.label} has no dask-gateway (pip install dask-gateway there), or cannot run dask; choose another environment.` };
+    }
+    return undefined;
+  };
+
+  const startKwargs = (conn: IGatewayConnection, name: string, scaling: IScaling | undefined): Record<string, unknown> => ({
+    address: conn.address,
+    proxy_address: conn.proxyAddress ?? null,
+    public_address: conn.publicAddress ?? null,
+    // Sent on the runner's stdin only; never stored or logged.
+    auth:
+      conn.auth.type === 'basic'
+        ? { type: 'basic', username: conn.auth.username, password: conn.auth.password }
+        : conn.auth.type === 'jupyterhub'
+          ? { type: 'jupyterhub', api_token: conn.auth.apiToken }
+          : null,
+    name,
+    initial_scaling: scaling ?? null
+  });
+
+  const adoptPlan = async (request: ICreateRequest & { adopt: string }, clusterId: string): Promise<PlanResult> => {
+    const found = await client();
+    if (found === undefined || 'unavailable' in found) {
+      throw new ApiError(409, 'gateway_unavailable', found === undefined ? NOT_CONFIGURED : found.unavailable);
+    }
+    const cluster = await found.cluster(request.adopt);
+    if (cluster.status !== 'RUNNING' && cluster.status !== 'PENDING') {
+      throw new ApiError(409, 'gateway_cluster_ended', `Gateway cluster ${request.adopt} is ${cluster.status.toLowerCase()}; only a pending or running cluster can be adopted.`);
+    }
+    const environments = await options.environments();
+    const requested = isObject(request.options) ? request.options.python_environment : undefined;
+    const env =
+      environments.find(e => e.python === requested) ??
+      environments.filter(gatewayUsable).find(e => e.python === options.serverPython) ??
+      environments.find(gatewayUsable);
+    if (env === undefined || !gatewayUsable(env)) {
+      return { fields: [environmentProblem(requested ?? options.serverPython, environments) ?? { path: '/python_environment', message: 'No environment has dask-gateway.' }] };
+    }
+    names.set(clusterId, request.adopt);
+    const scaling: IScaling = { mode: 'fixed', workers: 0 };
+    return {
+      plan: {
+        spec: { type: 'gateway', name: request.name ?? `gateway ${request.adopt.slice(0, 8)}`, options: { python_environment: env.python }, adopt: request.adopt },
+        environment: { python: env.python, label: env.label },
+        scaling,
+        workDirs: [],
+        start: { op: 'start', cluster_id: clusterId, kind: 'gateway', kwargs: startKwargs(found.connection, request.adopt, undefined), config: {}, scaling }
+      }
+    };
+  };
+
+  const backend: IGatewayBackend = {
+    id: 'gateway',
+
+    client,
+
+    gatewayName(model: IClusterModel) {
+      return names.get(model.id) ?? model.spec.adopt ?? nameFromSchedulerAddress(model.schedulerAddress);
+    },
+
+    async describe(_query: IDescribeQuery) {
+      return (await currentType()).type;
+    },
+
+    async plan(request: ICreateRequest, clusterId: string): Promise<PlanResult> {
+      if (typeof request.adopt === 'string' && request.adopt !== '') {
+        return adoptPlan({ ...request, adopt: request.adopt }, clusterId);
+      }
+      const { type, client: gateway, offered, environments } = await currentType();
+      if (gateway === undefined) {
+        throw new ApiError(409, 'gateway_unavailable', type.reason ?? NOT_CONFIGURED);
+      }
+      if (!isObject(request.options)) {
+        return { fields: [{ path: '', message: 'The options must be a JSON object.' }] };
+      }
+      const values: Record<string, unknown> = { ...type.defaults, ...request.options };
+      const fields = schemaErrors(type.schema, values, {
+        skip: error => error.instancePath === '/python_environment' && error.keyword === 'enum'
+      });
+      const envProblem = environmentProblem(values.python_environment, environments);
+      if (envProblem !== undefined) {
+        fields.push(envProblem);
+      }
+      const adaptive = values.adaptive === true;
+      if (adaptive && Number(values.adaptive_minimum) > Number(values.adaptive_maximum)) {
+        fields.push({ path: '/adaptive_minimum', message: `Minimum workers (${String(values.adaptive_minimum)}) is more than Maximum workers (${String(values.adaptive_maximum)}).` });
+      }
+      if (fields.length > 0) {
+        return { fields };
+      }
+      let name: string;
+      try {
+        name = await gateway.create(clusterOptions(values, offered));
+      } catch (error) {
+        if (error instanceof GatewayRequestError && error.gatewayStatus === 422) {
+          return { fields: gatewayFieldErrors(error.reason, offered.map(o => o.field)) };
+        }
+        throw error;
+      }
+      names.set(clusterId, name);
+      const env = environments.find(e => e.python === values.python_environment);
+      const scaling: IScaling = adaptive
+        ? { mode: 'adaptive', minimum: Number(values.adaptive_minimum), maximum: Number(values.adaptive_maximum) }
+        : { mode: 'fixed', workers: Number(values.workers) };
+      return {
+        plan: {
+          spec: { type: 'gateway', ...(request.name ? { name: request.name } : {}), options: values },
+          environment: { python: String(values.python_environment), label: env?.label ?? String(values.python_environment) },
+          scaling,
+          workDirs: [],
+          start: { op: 'start', cluster_id: clusterId, kind: 'gateway', kwargs: startKwargs(gateway.connection, name, scaling), config: {}, scaling }
+        }
+      };
+    },
+
+    checkScaling(_spec: ICreateRequest, _scaling: IScaling): IFieldError[] {
+      // The gateway enforces its own limits and says so in the runner's log.
+      return [];
+    },
+
+    snippet(model: IClusterModel) {
+      const name = names.get(model.id) ?? model.spec.adopt ?? nameFromSchedulerAddress(model.schedulerAddress) ?? '';
+      const proxy = model.schedulerAddress?.replace(/\/[^/]+$/, '');
+      const address = lastConnection?.publicAddress ?? lastConnection?.address ?? '';
+      return gatewaySnippet(address, proxy ?? lastConnection?.proxyAddress, name);
+    },
+
+    tunnelCommand() {
+      return undefined;
+    },
+
+    watchExternal(context): IExternalFeed {
+      const watcher = new GatewayWatcher({ backend, ...context, intervalMs: options.gatewayRefreshMs ?? 10_000 });
+      watcher.start();
+      return {
+        list: () => watcher.list(),
+        connect: listener => watcher.changed.connect(listener),
+        refresh: () => watcher.refresh(),
+        stop: () => watcher.stop()
+      };
+    }
+  };
+  return backend;
+}
