@@ -41,7 +41,8 @@ import sys
 from dask.distributed import Client
 from dask_jobqueue import SLURMCluster
 cluster = SLURMCluster(cores=1, memory="1GiB", processes=1, walltime="00:10:00", queue="debug",
-                       security=True, shared_temp_directory=sys.argv[1], job_name="bench-baseline")
+                       security=True, shared_temp_directory=sys.argv[1], job_name="bench-baseline",
+                       log_directory=sys.argv[1])  # not the current directory
 cluster.scale(2)
 Client(cluster).wait_for_workers(2)
 print("ready", flush=True)
