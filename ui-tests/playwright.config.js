@@ -4,15 +4,21 @@
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
+// UI_TESTS_PORT lets two checkouts run their browser tests side by side.
+const port = process.env.UI_TESTS_PORT || '8888';
+
 module.exports = {
   ...baseConfig,
   timeout: 240000,
   expect: { timeout: 30000 },
   retries: 0,
   workers: 1,
-  reporter: [['list'], ['html', { open: 'never' }]],
+  // Per port, so that parallel runs do not clean each other's results.
+  outputDir: `test-results/${port}`,
+  reporter: [['list'], ['html', { open: 'never', outputFolder: `playwright-report/${port}` }]],
   use: {
     ...baseConfig.use,
+    baseURL: `http://localhost:${port}`,
     video: 'off',
     trace: 'retain-on-failure',
     viewport: { width: 1400, height: 900 },
@@ -23,7 +29,7 @@ module.exports = {
   },
   webServer: {
     command: 'bash start-jupyter.sh',
-    url: 'http://localhost:8888/lab',
+    url: `http://localhost:${port}/lab`,
     timeout: 120000,
     reuseExistingServer: false,
     stdout: 'pipe',

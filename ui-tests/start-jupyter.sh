@@ -3,7 +3,7 @@
 # its own Jupyter dirs, workspace, settings and cluster registry.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-state="$here/.jupyter-state"
+state="$here/.jupyter-state/${UI_TESTS_PORT:-8888}"
 rm -rf "$state"
 mkdir -p "$state/notebooks"
 export JUPYTER_CONFIG_DIR="$state/config"
@@ -11,6 +11,27 @@ export JUPYTERLAB_SETTINGS_DIR="$state/settings"
 export JUPYTERLAB_WORKSPACES_DIR="$state/workspaces"
 export JUPYTERLAB_DASK_CLUSTERS_STATE_DIR="$state/clusters"
 export PATH="$here/../.venv/bin:$PATH"
+
+# The test SLURM (make slurm-up), when it runs: the lab then offers the slurm type.
+if [ -f /tmp/jdc-slurm/env ]; then
+  set -a
+  . /tmp/jdc-slurm/env
+  set +a
+  # Job credentials and logs with the rest of the test state (one node: shared).
+  export JUPYTERLAB_DASK_CLUSTERS_SLURM_DIR="$state/slurm"
+fi
+
+# The test Dask Gateway (make gateway-up), when it runs: the lab then offers the gateway
+# type, and kernels find the credentials where users keep them (dask config, here as
+# DASK_GATEWAY__* variables), never in a cell.
+gateway_env="${JDC_GATEWAY_DIR:-/tmp/jdc-gateway}/env"
+if [ -f "$gateway_env" ]; then
+  set -a
+  . "$gateway_env"
+  set +a
+  DASK_GATEWAY__AUTH__KWARGS__PASSWORD="$(cat "$JDC_GATEWAY_PASSWORD_FILE")"
+  export DASK_GATEWAY__AUTH__KWARGS__PASSWORD
+fi
 
 # A second Python kernelspec whose environment lacks distributed: the dialog
 # must list it, disabled, with the reason.
@@ -32,4 +53,4 @@ cat > "$JUPYTER_CONFIG_DIR/labconfig/default_setting_overrides.json" <<JSON
 JSON
 export JUPYTERLAB_GALATA_ROOT_DIR="$state/notebooks"
 cd "$state/notebooks"
-exec jupyter lab --config "$here/jupyter_server_test_config.py"
+exec jupyter lab --config "$here/jupyter_server_test_config.py" --port "${UI_TESTS_PORT:-8888}"

@@ -29,10 +29,22 @@ async function fill(page: IJupyterLabPageFixture, field: string, value: string):
   await input.blur();
 }
 
-test('a local cluster from [+ New] to Stop', async ({ page }) => {
+/** A notebook on the python3 kernel, written whole: no Untitled rename to race with its session. */
+const NOTEBOOK_JSON = JSON.stringify({
+  cells: [{ cell_type: 'markdown', metadata: {}, source: ['# Dask client'] }],
+  metadata: {
+    kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' }
+  },
+  nbformat: 4,
+  nbformat_minor: 5
+});
+
+test('a local cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
   // A notebook first: the dialog defaults to its kernel's environment.
-  await page.notebook.createNew(NOTEBOOK, { kernel: 'python3' });
-  await page.notebook.setCell(0, 'markdown', '# Dask client');
+  await page.contents.uploadContent(NOTEBOOK_JSON, 'text', `${tmpPath}/${NOTEBOOK}`);
+  await page.notebook.openByPath(`${tmpPath}/${NOTEBOOK}`);
+  await page.notebook.activate(NOTEBOOK);
+  await expect(page.locator('.jp-NotebookPanel .jp-Toolbar-kernelName')).toContainText('Python 3');
   const panel = await openSidebar(page);
 
   // The dialog is rendered from the local type's JSON Schema.
