@@ -18,6 +18,7 @@ import { ClusterClient } from './api/client';
 import { addClusterCommands, CommandIDs } from './commands';
 import { addDashboardCommand } from './dashboards/commands';
 import { addInsertCodeCommand } from './insertcode';
+import { addJobLogCommand } from './jobs/commands';
 import { ClusterManager } from './manager';
 import { ClusterSettings, SETTINGS_ID } from './settings';
 import { ClusterSidebar, SIDEBAR_ID } from './sidebar/sidebar';
@@ -92,6 +93,7 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   ): void => {
     const target = new LastFocused(notebooks, consoles);
     addClusterCommands(app, { manager, settings, translator, target });
+    addJobLogCommand(app, { manager, translator });
     const sidebar = new ClusterSidebar({
       manager,
       commands: app.commands,

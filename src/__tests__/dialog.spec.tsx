@@ -6,17 +6,7 @@ import { NewClusterForm } from '../dialogs/newclusterform';
 import { SubmitDialog } from '../dialogs/submit';
 import { ClusterSettings } from '../settings';
 import { makeCluster, makeEnvironments, makeType } from './fixtures';
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) {
-    await new Promise(resolve => setTimeout(resolve, 10));
-  }
-  expect(condition()).toBe(true);
-}
-
-function query<T extends Element = HTMLElement>(selector: string): T | null {
-  return document.body.querySelector<T>(selector);
-}
+import { query, waitFor } from './wait';
 
 describe('the New cluster dialog', () => {
   afterEach(() => {

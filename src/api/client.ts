@@ -5,6 +5,8 @@ import type {
   IClusterType,
   ICreateRequest,
   IEnvironment,
+  IJobLog,
+  IJobScript,
   ILog,
   IPlot,
   IScaling,
@@ -112,6 +114,27 @@ export class ClusterClient {
    */
   log(id: string): Promise<ILog> {
     return this._request<ILog>('GET', this._clusterPath(id, 'log'));
+  }
+
+  /**
+   * The job script a batch-job type would submit for a request (types whose `preview` is true).
+   */
+  preview(request: ICreateRequest): Promise<IJobScript> {
+    return this._request<IJobScript>(
+      'POST',
+      'types/' + encodeURIComponent(request.type) + '/preview',
+      request
+    );
+  }
+
+  /**
+   * The last lines of a batch job's output and error files.
+   */
+  jobLog(id: string, job: string): Promise<IJobLog> {
+    return this._request<IJobLog>(
+      'GET',
+      this._clusterPath(id, 'jobs/' + encodeURIComponent(job) + '/log')
+    );
   }
 
   /**

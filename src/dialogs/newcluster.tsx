@@ -8,13 +8,20 @@ import {
 } from '@jupyterlab/ui-components';
 import type { ReadonlyJSONObject } from '@lumino/coreutils';
 import React, { useMemo } from 'react';
-import type { IClusterModel, ICreateRequest, IEnvironment } from '../../protocol';
+import type {
+  IClusterModel,
+  ICreateRequest,
+  IEnvironment,
+  IJobScript
+} from '../../protocol';
 import { formatValue } from '../format';
 import type { IDaskClusterManager, IDaskClusterSettings } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../tokens';
 import { annotateSources, labelEnums } from './schema';
 import { NewClusterForm } from './newclusterform';
 import { PresetBar } from './presets';
+import { JobScriptPreview } from './preview';
+import { JobScriptPanel } from './previewpanel';
 import type { ISubmitBody } from './submit';
 import type { FormUiSchema } from './validator';
 import { formValidator } from './validator';
@@ -37,7 +44,23 @@ export class NewClusterBody
     this._trans = options.translator.load(TRANSLATION_DOMAIN);
     this.addClass('jp-DaskClusters-newDialog');
     this._settings.changed.connect(this._onSettingsChanged, this);
+    const fetch = options.preview;
+    this.preview = fetch
+      ? new JobScriptPreview({
+          fetch,
+          // Refusals read the same as Start's: next to the fields, the rest above.
+          onAnswer: refusal =>
+            refusal ? this.form.showError(refusal) : this.form.clearErrors()
+        })
+      : null;
+    this.form.changed.connect(this._updatePreview, this);
+    this._updatePreview();
   }
+
+  /**
+   * The job script of the current options, for types that can show one.
+   */
+  readonly preview: JobScriptPreview | null;
 
   /**
    * The state the body renders.
@@ -71,6 +94,8 @@ export class NewClusterBody
    */
   dispose(): void {
     this._settings.changed.disconnect(this._onSettingsChanged, this);
+    this.form.changed.disconnect(this._updatePreview, this);
+    this.preview?.dispose();
     super.dispose();
   }
 
@@ -81,11 +106,27 @@ export class NewClusterBody
           <NewClusterView
             form={this.form}
             settings={this._settings}
+            preview={this.preview}
             trans={this._trans}
           />
         )}
       </UseSignal>
     );
+  }
+
+  private _updatePreview(): void {
+    if (!this.preview) {
+      return;
+    }
+    let request: ICreateRequest | null = null;
+    if (this.form.type?.preview) {
+      try {
+        request = this.form.request();
+      } catch {
+        request = null;
+      }
+    }
+    this.preview.update(request);
   }
 
   private _onSettingsChanged(): void {
@@ -107,6 +148,10 @@ export namespace NewClusterBody {
     form: NewClusterForm;
     settings: IDaskClusterSettings;
     translator: ITranslator;
+    /**
+     * Ask for the job script of a request; without it no preview is shown.
+     */
+    preview?: (request: ICreateRequest) => Promise<IJobScript>;
   }
 }
 
@@ -116,9 +161,10 @@ export namespace NewClusterBody {
 function NewClusterView(props: {
   form: NewClusterForm;
   settings: IDaskClusterSettings;
+  preview: JobScriptPreview | null;
   trans: TranslationBundle;
 }): JSX.Element {
-  const { form, settings, trans } = props;
+  const { form, settings, preview, trans } = props;
   const type = form.type;
   const schema = useMemo(
     () =>
@@ -219,6 +265,7 @@ function NewClusterView(props: {
         showErrorList={false}
         onChange={event => form.setValues({ ...event.formData })}
       />
+      {preview && type.preview && <JobScriptPanel preview={preview} trans={trans} />}
     </>
   );
 }
@@ -256,7 +303,12 @@ export async function showNewClusterDialog(options: {
     );
     return null;
   }
-  const body = new NewClusterBody({ form, settings, translator });
+  const body = new NewClusterBody({
+    form,
+    settings,
+    translator,
+    preview: request => manager.client.preview(request)
+  });
   const cluster = await SubmitDialog.show<ICreateRequest, IClusterModel>({
     title: trans.__('New Dask Cluster'),
     body,

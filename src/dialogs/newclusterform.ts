@@ -224,6 +224,20 @@ export class NewClusterForm {
   }
 
   /**
+   * Forget the errors shown, e.g. once the companion accepted the options for a preview.
+   */
+  clearErrors(): void {
+    if (
+      this._errors.messages.length === 0 &&
+      Object.keys(this._errors.fields).length === 0
+    ) {
+      return;
+    }
+    this._errors = { fields: {}, messages: [] };
+    this._changed.emit();
+  }
+
+  /**
    * Show why a request failed: field messages next to their fields, the rest above the form.
    */
   showError(error: unknown): void {

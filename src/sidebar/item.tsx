@@ -1,8 +1,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { LabIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import React, { useEffect, useState } from 'react';
-import type { IClusterModel, IJob, IPlot } from '../../protocol';
+import type { IClusterModel, IPlot } from '../../protocol';
 import { CommandIDs, ITEM_CLASS } from '../commands';
 import { formatBytes, scalingLabel, stateLabel } from '../format';
 import { daskIcon } from '../icons';
@@ -10,6 +9,7 @@ import type { ClusterAction } from '../lifecycle';
 import { canPerform } from '../lifecycle';
 import type { IDaskClusterManager } from '../tokens';
 import { trackSnippetDrag } from './drag';
+import { ClusterTimeLeft, CommandButton, JobTable } from './jobs';
 
 /**
  * What every part of an item needs.
@@ -130,8 +130,16 @@ export function ClusterItem(props: {
           value={formatBytes(cluster.memory)}
           label={trans.__('memory')}
         />
+        {running && <ClusterTimeLeft jobs={cluster.jobs} trans={trans} />}
       </div>
-      {cluster.jobs.length > 0 && <JobTable jobs={cluster.jobs} trans={trans} />}
+      {cluster.jobs.length > 0 && (
+        <JobTable
+          clusterId={cluster.id}
+          jobs={cluster.jobs}
+          commands={context.commands}
+          trans={trans}
+        />
+      )}
       {(cluster.state === 'failed' || cluster.state === 'lost') && (
         <Problem cluster={cluster} trans={trans} />
       )}
@@ -156,38 +164,6 @@ function Count(props: {
       <span className={props.className}>{props.value}</span>{' '}
       <span className="jp-DaskClusters-countLabel">{props.label}</span>
     </span>
-  );
-}
-
-/**
- * The batch jobs behind a cluster.
- */
-function JobTable(props: {
-  jobs: ReadonlyArray<IJob>;
-  trans: TranslationBundle;
-}): JSX.Element {
-  const { jobs, trans } = props;
-  return (
-    <table className="jp-DaskClusters-jobs">
-      <thead>
-        <tr>
-          <th>{trans.__('Job')}</th>
-          <th>{trans.__('State')}</th>
-          <th>{trans.__('Reason')}</th>
-          <th>{trans.__('Node')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {jobs.map(job => (
-          <tr key={job.id} className="jp-DaskClusters-job" data-job-state={job.state}>
-            <td>{job.id}</td>
-            <td>{job.state}</td>
-            <td>{job.reason ?? ''}</td>
-            <td>{job.node ?? ''}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }
 
@@ -274,27 +250,15 @@ function Actions(props: {
     <div className="jp-DaskClusters-actions">
       {ACTIONS.filter(
         a => canPerform(a.action, cluster) && commands.hasCommand(a.command)
-      ).map(a => {
-        const args = { id: cluster.id };
-        const icon = commands.icon(a.command, args);
-        const label = commands.label(a.command, args);
-        return (
-          <button
-            key={a.action}
-            type="button"
-            className={`jp-Button jp-mod-minimal jp-DaskClusters-action ${a.className}`}
-            title={label}
-            aria-label={label}
-            onClick={() => void commands.execute(a.command, args)}
-          >
-            {icon instanceof LabIcon ? (
-              <icon.react tag="span" className="jp-DaskClusters-actionIcon" />
-            ) : (
-              label
-            )}
-          </button>
-        );
-      })}
+      ).map(a => (
+        <CommandButton
+          key={a.action}
+          commands={commands}
+          command={a.command}
+          args={{ id: cluster.id }}
+          className={`jp-DaskClusters-action ${a.className}`}
+        />
+      ))}
     </div>
   );
 }

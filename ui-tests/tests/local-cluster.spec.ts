@@ -4,30 +4,16 @@
  * live Bokeh stream, code inserted into a notebook and executed, a reload,
  * scaling, and stopping. Screenshots land in ui-tests/screenshots/.
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import type { Locator } from '@playwright/test';
+import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
+import { fill, openSidebar } from './helpers';
 
 const SHOTS = path.join(__dirname, '..', 'screenshots');
-const SIDEBAR = 'dask-clusters-sidebar';
 const NOTEBOOK = 'client.ipynb';
 const PRESET = 'two small workers';
 
 test.use({ autoGoto: true });
 test.describe.configure({ mode: 'serial' });
-
-async function openSidebar(page: IJupyterLabPageFixture): Promise<Locator> {
-  await page.sidebar.openTab(SIDEBAR);
-  const panel = page.locator(`#${SIDEBAR}`);
-  await expect(panel).toBeVisible();
-  return panel;
-}
-
-async function fill(page: IJupyterLabPageFixture, field: string, value: string): Promise<void> {
-  const input = page.locator(`.jp-Dialog #root_${field}`);
-  await input.fill(value);
-  await input.blur();
-}
 
 /** A notebook on the python3 kernel, written whole: no Untitled rename to race with its session. */
 const NOTEBOOK_JSON = JSON.stringify({
