@@ -5,11 +5,11 @@
  * logs, and no job left in the queue after a stop or a killed runner.
  */
 
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IApiError, IClusterModel, IClusterType, IJobLog, IJobScript, ISnippet } from '../../../protocol/index.js';
-import { Companion, makeTestDirs, PYTHON, removeTestDirs, waitFor, type EventLog, type ITestDirs } from './harness.js';
+import { childrenOf, Companion, makeTestDirs, PYTHON, removeTestDirs, waitFor, type EventLog, type ITestDirs } from './harness.js';
 
 const SLURM_ENV_FILE = '/tmp/jdc-slurm/env';
 
@@ -28,14 +28,45 @@ function slurmEnv(): Record<string, string> {
   return env;
 }
 
-/** Ids of queued or running jobs of cluster `id` (its job names end with the id). */
-function queuedJobs(id: string): string[] {
+/** Ids of queued or running jobs whose name passes `test`. */
+function queued(test: (name: string) => boolean): string[] {
   const out = execFileSync('squeue', ['--noheader', '--format=%i %j %T'], { encoding: 'utf8' });
   return out
     .split('\n')
     .map(line => line.trim().split(/\s+/))
-    .filter(([, name, state]) => name?.endsWith(`-${id}`) && state !== undefined && !['COMPLETED', 'CANCELLED', 'FAILED', 'TIMEOUT'].includes(state))
+    .filter(([, name, state]) => name !== undefined && test(name) && state !== undefined && !['COMPLETED', 'CANCELLED', 'FAILED', 'TIMEOUT'].includes(state))
     .map(([job]) => job);
+}
+
+/** Ids of queued or running jobs of cluster `id` (its job names end with the id). */
+function queuedJobs(id: string): string[] {
+  return queued(name => name.endsWith(`-${id}`));
+}
+
+/** The SLURM client commands (Debian's slurm-client). */
+const SLURM_COMMANDS = new Set(['sacct', 'sacctmgr', 'salloc', 'sattach', 'sbatch', 'sbcast', 'scancel', 'scontrol', 'sdiag', 'sinfo', 'sprio', 'squeue', 'sreport', 'srun', 'sshare', 'sstat', 'strigger']);
+
+/**
+ * PATH without the SLURM commands: each directory that holds one is
+ * replaced by a directory (under `root`) of links to everything else in it.
+ */
+function pathWithoutSlurm(root: string): string {
+  return (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter(dir => dir !== '')
+    .map((dir, i) => {
+      const entries = existsSync(dir) ? readdirSync(dir) : [];
+      if (!entries.some(entry => SLURM_COMMANDS.has(entry))) {
+        return dir;
+      }
+      const copy = path.join(root, `path-${i}`);
+      mkdirSync(copy, { recursive: true });
+      for (const entry of entries.filter(e => !SLURM_COMMANDS.has(e))) {
+        symlinkSync(path.join(dir, entry), path.join(copy, entry));
+      }
+      return copy;
+    })
+    .join(path.delimiter);
 }
 
 const saved = { ...process.env };
@@ -110,6 +141,79 @@ describe('the SLURM type', () => {
     expect(script).toContain('--lifetime 240s --lifetime-stagger 30s');
     expect(script).toMatch(/--tls-ca-file \S+\/ca\.pem/);
   }, 30_000);
+});
+
+describe('without SLURM on PATH', () => {
+  it('lists the SLURM type as unavailable, saying what to do, and local clusters still work', async () => {
+    const bare = makeTestDirs('no-slurm');
+    const path0 = process.env.PATH;
+    let other: Companion | undefined;
+    let otherEvents: EventLog | undefined;
+    try {
+      process.env.PATH = pathWithoutSlurm(bare.root);
+      expect(process.env.PATH.split(path.delimiter).some(dir => existsSync(path.join(dir, 'sbatch')))).toBe(false);
+      other = await Companion.start(bare);
+      otherEvents = await other.events();
+      const types = (await other.request('GET', '/api/types')).json as IClusterType[];
+      const slurm = types.find(type => type.id === 'slurm');
+      expect(slurm).toMatchObject({ available: false });
+      expect(slurm!.reason).toMatch(/^sbatch is not on PATH: start JupyterLab on a SLURM login node, with the SLURM commands on PATH/);
+      const refused = await other.request('POST', '/api/clusters', { type: 'slurm', options: BASE });
+      expect(refused.status).toBe(422);
+      expect((refused.json as IApiError).fields?.[0].message).toMatch(/sbatch is not on PATH/);
+      expect(types.find(type => type.id === 'local')).toMatchObject({ available: true });
+      const created = await other.request('POST', '/api/clusters', { type: 'local', options: { workers: 1, threads_per_worker: 1, memory_per_worker: '512 MiB' } });
+      expect(created.status).toBe(201);
+      const { id } = created.json as IClusterModel;
+      await otherEvents.waitForCluster(id, 'a running local cluster', m => m.state === 'running' && m.workers === 1);
+      expect((await other.request('DELETE', `/api/clusters/${id}`)).status).toBe(202);
+      await otherEvents.waitForCluster(id, 'stopped', m => m.state === 'stopped');
+    } finally {
+      process.env.PATH = path0;
+      otherEvents?.close();
+      await other?.stop();
+      removeTestDirs(bare);
+    }
+  }, 90_000);
+});
+
+describe('refused before submitting', () => {
+  it('refuses a partition that is down, on the partition field, and submits nothing', async () => {
+    execFileSync('scontrol', ['update', 'PartitionName=short', 'State=DOWN']);
+    try {
+      const options = { ...BASE, partition: 'short', walltime: '00:05:00', job_name: 'jdc-down' };
+      for (const url of ['/api/clusters', '/api/types/slurm/preview']) {
+        const answer = await companion.request('POST', url, url === '/api/clusters' ? { type: 'slurm', options } : { options });
+        expect(answer.status).toBe(422);
+        expect((answer.json as IApiError).fields).toEqual([{ path: '/partition', message: 'Partition short is down; choose another partition (debug).' }]);
+      }
+      expect((await companion.request('GET', '/api/clusters')).json).toEqual([]);
+      expect(queued(name => name.startsWith('jdc-down-'))).toEqual([]);
+    } finally {
+      execFileSync('scontrol', ['update', 'PartitionName=short', 'State=UP']);
+    }
+  }, 30_000);
+
+  it("shows sbatch's own refusal word for word, on the directive to change, and leaves no job and no runner", async () => {
+    // What sbatch answers on this GPU-less node, by hand: the text the user must see.
+    const byHand = spawnSync('sbatch', ['--test-only'], { input: '#!/bin/sh\n#SBATCH --gres=gpu:1\ntrue\n', encoding: 'utf8' }).stderr.trim();
+    expect(byHand).toBe('sbatch: error: Invalid generic resource (gres) specification');
+    const options = { ...BASE, job_name: 'jdc-gres', job_extra_directives: '--exclusive=user\n--gres=gpu:1' };
+    for (const url of ['/api/clusters', '/api/types/slurm/preview']) {
+      const answer = await companion.request('POST', url, url === '/api/clusters' ? { type: 'slurm', options } : { options });
+      expect(answer.status).toBe(422);
+      const fields = (answer.json as IApiError).fields ?? [];
+      expect(fields).toEqual([
+        {
+          path: '/job_extra_directives',
+          message: `sbatch refuses this job: ${byHand} — without --gres=gpu:1 it would be accepted: change or remove that line of Extra #SBATCH directives.`
+        }
+      ]);
+    }
+    expect((await companion.request('GET', '/api/clusters')).json).toEqual([]);
+    expect(queued(name => name.startsWith('jdc-gres-'))).toEqual([]);
+    expect(childrenOf(companion.child.pid!)).toEqual([]);
+  }, 60_000);
 });
 
 describe('a SLURM cluster', () => {

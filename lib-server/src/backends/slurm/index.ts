@@ -38,6 +38,22 @@ function lines(text: string): string[] {
     .filter(line => line !== '');
 }
 
+/** The #SBATCH directives the user wrote: extra directive lines, and the QOS. */
+function ownDirectives(o: ISlurmOptions): { path: string; directive: string }[] {
+  return [
+    ...lines(o.job_extra_directives).map(directive => ({ path: '/job_extra_directives', directive })),
+    ...(o.qos.trim() !== '' ? [{ path: '/qos', directive: `--qos=${o.qos.trim()}` }] : [])
+  ];
+}
+
+/** `script` without its `#SBATCH <directive>` line(s). */
+function withoutDirective(script: string, directive: string): string {
+  return script
+    .split('\n')
+    .filter(line => !(line.startsWith('#SBATCH ') && line.slice('#SBATCH '.length).trim() === directive))
+    .join('\n');
+}
+
 /** The per-cluster directory holding its TLS credentials. */
 export function securityDirectory(base: string, clusterId: string): string {
   return path.join(base, clusterId);
@@ -99,7 +115,10 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
     const environments = await options.environments();
     const available = options.commands.available();
     let partitions: IPartition[] = [];
-    let reason: string | undefined = available ? undefined : 'sbatch is not on PATH: SLURM clusters need a SLURM login node.';
+    let reason: string | undefined = available ? undefined : (
+      'sbatch is not on PATH: start JupyterLab on a SLURM login node, with the SLURM commands on PATH ' +
+      '(e.g. module load slurm, or add the directory that holds sbatch to PATH), then reload.'
+    );
     if (available) {
       try {
         partitions = await options.commands.partitions();
@@ -152,12 +171,33 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
     return answer.script;
   };
 
-  /** sbatch's own verdict on the script, as a field error with what to change. */
-  const sbatchErrors = async (text: string): Promise<IFieldError[]> => {
+  /**
+   * sbatch's own verdict on the script: its message word for word, on the
+   * field to change. When the script passes without one of the user's own
+   * directives (extra #SBATCH lines, QOS), that directive is the one named.
+   */
+  const sbatchErrors = async (text: string, o: ISlurmOptions): Promise<IFieldError[]> => {
     const message = await options.commands.testScript(text);
-    return message === undefined
-      ? []
-      : [{ path: '', message: `sbatch refuses this job: ${message} — check the partition, cores, memory and extra #SBATCH directives.` }];
+    if (message === undefined) {
+      return [];
+    }
+    const refused = `sbatch refuses this job: ${message}`;
+    const culprits: { path: string; directive: string }[] = [];
+    for (const own of ownDirectives(o)) {
+      if ((await options.commands.testScript(withoutDirective(text, own.directive))) === undefined) {
+        culprits.push(own);
+      }
+    }
+    if (culprits.length === 0) {
+      return [{ path: '', message: `${refused} — check the partition, account, QOS, cores, memory and extra #SBATCH directives.` }];
+    }
+    return culprits.map(({ path: field, directive }) => ({
+      path: field,
+      message:
+        field === '/qos'
+          ? `${refused} — without --qos it would be accepted: change or clear QOS.`
+          : `${refused} — without ${directive} it would be accepted: change or remove that line of Extra #SBATCH directives.`
+    }));
   };
 
   return {
@@ -173,7 +213,7 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
         return { fields: resolved.fields };
       }
       const text = await script(resolved.options, '<cluster-id>');
-      const fields = await sbatchErrors(text);
+      const fields = await sbatchErrors(text, resolved.options);
       return fields.length > 0 ? { fields } : { script: text };
     },
 
@@ -183,7 +223,7 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
         return { fields: resolved.fields };
       }
       const o = resolved.options;
-      const fields = await sbatchErrors(await script(o, clusterId));
+      const fields = await sbatchErrors(await script(o, clusterId), o);
       if (fields.length > 0) {
         return { fields };
       }
