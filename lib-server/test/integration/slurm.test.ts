@@ -5,7 +5,7 @@
  * logs, and no job left in the queue after a stop or a killed runner.
  */
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IApiError, IClusterModel, IClusterType, IJobLog, IJobScript, ISnippet } from '../../../protocol/index.js';
@@ -41,6 +41,14 @@ function queued(test: (name: string) => boolean): string[] {
 /** Ids of queued or running jobs of cluster `id` (its job names end with the id). */
 function queuedJobs(id: string): string[] {
   return queued(name => name.endsWith(`-${id}`));
+}
+
+/** A job's state as `squeue --json` lists it (finished jobs stay listed for a few minutes). */
+function jobState(job: string): string | undefined {
+  const out = execFileSync('squeue', ['--json', '--states=all', `--jobs=${job}`], { encoding: 'utf8' });
+  const listed = (JSON.parse(out) as { jobs?: { job_id: number; job_state: string | string[] }[] }).jobs ?? [];
+  const state = listed.find(entry => String(entry.job_id) === job)?.job_state;
+  return Array.isArray(state) ? state.join(',') : state;
 }
 
 /** The SLURM client commands (Debian's slurm-client). */
@@ -326,4 +334,74 @@ describe('no orphans', () => {
     await waitFor('an empty queue', () => queuedJobs(id).length === 0, 20_000);
     await events.waitForCluster(id, 'jobs forgotten', m => m.state === 'failed' && m.jobs.length === 0);
   }, 120_000);
+});
+
+describe('the walltime, handled', () => {
+  it("keeps an adaptive cluster computing across its first worker's lifetime: that job ends itself before the walltime, a replacement takes over, no KilledWorker", async () => {
+    // 2 minutes of walltime: workers retire after 60 s +- 30 s, at least 30 s before SLURM would kill them.
+    const answer = await companion.request('POST', '/api/clusters', {
+      type: 'slurm',
+      options: { ...BASE, walltime: '00:02:00', adaptive: true, adaptive_minimum: 1, adaptive_maximum: 1, job_name: 'jdc-life' }
+    });
+    expect(answer.status).toBe(201);
+    const { id } = answer.json as IClusterModel;
+    const stop = path.join(dirs.root, `stop-${id}`);
+    const output: string[] = [];
+    const errors: string[] = [];
+    let exited: Promise<number | null> | undefined;
+    try {
+      const running = await events.waitForCluster(id, 'the first worker', m => m.state === 'running' && m.workers === 1 && m.jobs.length === 1, 90_000);
+      const first = running.jobs[0].id;
+      const { code } = (await companion.request('GET', `/api/clusters/${id}/snippet`)).json as ISnippet;
+      // A client that computes a 1 s task every 2 s and says when each was submitted, finished, and in which job it ran.
+      const program = [
+        code,
+        'import os, time',
+        'def where():',
+        '    time.sleep(1)',
+        '    return os.environ.get("SLURM_JOB_ID", "?")',
+        `while not os.path.exists(${JSON.stringify(stop)}):`,
+        '    submitted = time.time()',
+        '    job = client.submit(where, pure=False).result()',
+        '    print(int(submitted * 1000), int(time.time() * 1000), job, flush=True)',
+        '    time.sleep(2)'
+      ].join('\n');
+      const client = spawn(PYTHON, ['-c', program], { stdio: ['ignore', 'pipe', 'pipe'] });
+      client.stdout.on('data', chunk => output.push(String(chunk)));
+      client.stderr.on('data', chunk => errors.push(String(chunk)));
+      exited = new Promise(resolve => client.once('exit', resolve));
+      const results = () =>
+        output
+          .join('')
+          .split('\n')
+          .filter(line => line !== '')
+          .map(line => {
+            const [submitted, finished, job] = line.split(' ');
+            return { submitted: Number(submitted), finished: Number(finished), job };
+          });
+      await waitFor('a task on the first job', () => results().some(r => r.job === first), 60_000);
+
+      const replaced = await events.waitForCluster(id, 'a replacement job with its worker', m => m.workers === 1 && m.jobs.some(job => job.id !== first && job.state === 'RUNNING'), 150_000);
+      const second = replaced.jobs.find(job => job.id !== first)!.id;
+      // The first job ended by itself, before SLURM's walltime kill.
+      expect(jobState(first)).toBe('COMPLETED');
+      const log = await companion.request('GET', `/api/clusters/${id}/jobs/${first}/log`);
+      expect(log.status).toBe(200);
+      expect((log.json as IJobLog).stderr.lines.join('\n')).toContain('worker-lifetime-reached');
+      await waitFor('a task on the replacement job', () => results().some(r => r.job === second), 30_000);
+      writeFileSync(stop, '');
+      expect(await exited).toBe(0);
+      expect(errors.join('')).not.toMatch(/KilledWorker|Traceback/);
+      const jobs = new Set(results().map(r => r.job));
+      expect(jobs).toEqual(new Set([first, second]));
+      // A task submitted while the first worker left waited for the replacement and finished there.
+      expect(results().some(r => r.job === second && r.finished - r.submitted > 5_000)).toBe(true);
+    } finally {
+      writeFileSync(stop, '');
+      await exited;
+      expect((await companion.request('DELETE', `/api/clusters/${id}`)).status).toBe(202);
+      await events.waitForCluster(id, 'stopped without jobs', m => m.state === 'stopped' && m.jobs.length === 0, 60_000);
+      await waitFor('an empty queue', () => queuedJobs(id).length === 0, 20_000);
+    }
+  }, 300_000);
 });
