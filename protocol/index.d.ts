@@ -19,6 +19,7 @@
  *   GET    api/clusters/:id/plots          -> IPlot[]
  *   GET    api/clusters/:id/log            -> ILog
  *   GET    api/external                    -> IExternalCluster[] (also on the stream)
+ *   PUT    api/settings  ICompanionSettings -> ICompanionSettings (normalized)
  *   GET    api/clusters/:id/jobs/:job/log  -> IJobLog (batch job types)
  *   POST   api/types/:type/preview ICreateRequest -> IJobScript | 422 IApiError
  *                                            (types whose `preview` is true)
@@ -137,6 +138,11 @@ export interface IClusterType {
   linked?: { field: string; values: Record<string, Record<string, unknown>> }[];
   /** Whether `POST api/types/:type/preview` shows the job script of options. */
   preview?: boolean;
+  /**
+   * Which deployment of the type this is (e.g. a gateway's address): the
+   * browser remembers last-used values per type and instance.
+   */
+  instance?: string;
 }
 
 /** The job script a batch-job type would submit for some options. */
@@ -197,6 +203,19 @@ export interface IExternalCluster {
   status: string;
   /** ISO 8601, when known. */
   startedAt?: string;
+}
+
+/** The extension settings the companion needs (`PUT api/settings`); never secrets. */
+export interface ICompanionSettings {
+  gateway: {
+    /** Overrides the dask config's `gateway.address`. */
+    address?: string;
+    proxyAddress?: string;
+    /** Dialog fields that fill gateway options: the option each one sets. */
+    optionMapping?: { environment?: string; envVars?: string };
+  };
+  /** Environment variables for the workers, where a type can pass them. */
+  workerEnvironment: Record<string, string>;
 }
 
 /** Messages on the live event stream. */

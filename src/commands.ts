@@ -31,6 +31,8 @@ export namespace CommandIDs {
   export const copyTunnel = 'dask-clusters:copy-tunnel';
   /** Remove an ended cluster from the list: {id}. */
   export const dismiss = 'dask-clusters:dismiss';
+  /** Take over a cluster that runs outside the companion: {type, name}. */
+  export const adopt = 'dask-clusters:adopt';
   /** Show the last lines of a batch job's output and error files: {id, job}. */
   export const jobLog = 'dask-clusters:job-log';
 }

@@ -9,13 +9,15 @@ import type {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ILayoutRestorer } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { IConsoleTracker } from '@jupyterlab/console';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
+import { addAdoptCommand } from './adopt';
 import { ClusterClient } from './api/client';
-import { addClusterCommands, CommandIDs } from './commands';
+import { addClusterCommands, CommandIDs, errorMessage } from './commands';
+import { CompanionSettingsSync } from './companionsettings';
 import { addDashboardCommand } from './dashboards/commands';
 import { addInsertCodeCommand } from './insertcode';
 import { addJobLogCommand } from './jobs/commands';
@@ -93,6 +95,16 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   ): void => {
     const target = new LastFocused(notebooks, consoles);
     addClusterCommands(app, { manager, settings, translator, target });
+    addAdoptCommand(app, { manager, translator });
+    const trans = translator.load(TRANSLATION_DOMAIN);
+    new CompanionSettingsSync({
+      manager,
+      settings,
+      onError: error =>
+        Notification.error(
+          trans.__('The Dask Clusters settings were refused: %1', errorMessage(error))
+        )
+    });
     addJobLogCommand(app, { manager, translator });
     const sidebar = new ClusterSidebar({
       manager,
@@ -106,7 +118,8 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
       CommandIDs.scale,
       CommandIDs.stop,
       CommandIDs.copyTunnel,
-      CommandIDs.dismiss
+      CommandIDs.dismiss,
+      CommandIDs.adopt
     ]);
   }
 };

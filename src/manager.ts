@@ -3,11 +3,13 @@ import { Signal } from '@lumino/signaling';
 import type {
   IClusterModel,
   ICreateRequest,
+  IExternalCluster,
   IPlot,
   IScaling
 } from '../protocol';
 import { ClusterClient } from './api/client';
 import { ClusterEventStream } from './api/events';
+import { ExternalClusters } from './external';
 import { ClusterStore } from './model';
 import type { ConnectionStatus, IDaskClusterManager } from './tokens';
 
@@ -27,7 +29,11 @@ export class ClusterManager implements IDaskClusterManager {
         WebSocket: this.client.serverSettings.WebSocket
       });
     this._store.changed.connect(this._onStoreChanged, this);
-    this._stream.received.connect((_, event) => this._store.apply(event));
+    this._external.changed.connect(() => this._changed.emit());
+    this._stream.received.connect((_, event) => {
+      this._store.apply(event);
+      this._external.apply(event);
+    });
     this._stream.statusChanged.connect(() => this._changed.emit());
     if (options.connect !== false) {
       this._stream.connect();
@@ -51,6 +57,13 @@ export class ClusterManager implements IDaskClusterManager {
    */
   get clusters(): ReadonlyArray<IClusterModel> {
     return this._store.clusters;
+  }
+
+  /**
+   * Clusters outside the companion that can be adopted.
+   */
+  get external(): ReadonlyArray<IExternalCluster> {
+    return this._external.clusters;
   }
 
   /**
@@ -87,6 +100,19 @@ export class ClusterManager implements IDaskClusterManager {
   async create(request: ICreateRequest): Promise<IClusterModel> {
     const cluster = await this.client.create(request);
     this._store.upsert(cluster);
+    return cluster;
+  }
+
+  /**
+   * Adopt a cluster that runs outside the companion; it leaves the external list at once.
+   */
+  async adopt(external: IExternalCluster): Promise<IClusterModel> {
+    const cluster = await this.create({
+      type: external.type,
+      options: {},
+      adopt: external.name
+    });
+    this._external.remove(external.type, external.name);
     return cluster;
   }
 
@@ -186,6 +212,7 @@ export class ClusterManager implements IDaskClusterManager {
   }
 
   private _store = new ClusterStore();
+  private _external = new ExternalClusters();
   private _stream: ClusterEventStream;
   private _plots = new Map<string, Promise<IPlot[]>>();
   private _snippets = new Map<string, Promise<string>>();

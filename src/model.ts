@@ -65,6 +65,9 @@ export class ClusterStore {
           return;
         }
         break;
+      default:
+        // Clusters outside the companion are kept by `ExternalClusters`.
+        return;
     }
     this._emit();
   }

@@ -1,5 +1,6 @@
 import type { ISettingRegistry } from '@jupyterlab/settingregistry';
 import type { JSONValue } from '@lumino/coreutils';
+import type { ICompanionSettings } from '../protocol';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 import type { IDaskClusterSettings } from './tokens';
@@ -27,6 +28,10 @@ export interface IDaskSettings {
   presets: IPreset[];
   memoryReserve: string;
   confirmStop: boolean;
+  /** Gateway address override and option mapping, sent to the companion. */
+  gateway: ICompanionSettings['gateway'];
+  /** Environment variables for workers, sent to the companion. */
+  workerEnvironment: Record<string, string>;
 }
 
 /**
@@ -37,7 +42,9 @@ export const DEFAULT_SETTINGS: IDaskSettings = {
   lastOptions: {},
   presets: [],
   memoryReserve: '',
-  confirmStop: true
+  confirmStop: true,
+  gateway: { optionMapping: {} },
+  workerEnvironment: {}
 };
 
 /**
@@ -85,7 +92,9 @@ export function readSettings(composite: unknown): IDaskSettings {
     confirmStop:
       typeof raw.confirmStop === 'boolean'
         ? raw.confirmStop
-        : DEFAULT_SETTINGS.confirmStop
+        : DEFAULT_SETTINGS.confirmStop,
+    gateway: Private.readGateway(raw.gateway),
+    workerEnvironment: Private.readStrings(raw.workerEnvironment)
   };
 }
 
@@ -202,4 +211,48 @@ export class ClusterSettings implements IDaskClusterSettings {
   private _settings: ISettingRegistry.ISettings | null;
   private _current: IDaskSettings = DEFAULT_SETTINGS;
   private _changed = new Signal<this, void>(this);
+}
+
+namespace Private {
+  /**
+   * The non-empty trimmed text of a value, if it is one.
+   */
+  export function text(value: unknown): string | undefined {
+    return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+  }
+
+  /**
+   * The string entries of an object.
+   */
+  export function readStrings(value: unknown): Record<string, string> {
+    const strings: Record<string, string> = {};
+    if (isRecord(value)) {
+      for (const [key, entry] of Object.entries(value)) {
+        if (typeof entry === 'string') {
+          strings[key] = entry;
+        }
+      }
+    }
+    return strings;
+  }
+
+  /**
+   * The gateway settings, keeping only non-empty texts.
+   */
+  export function readGateway(value: unknown): ICompanionSettings['gateway'] {
+    const raw = isRecord(value) ? value : {};
+    const mapping = isRecord(raw.optionMapping) ? raw.optionMapping : {};
+    const address = text(raw.address);
+    const proxyAddress = text(raw.proxyAddress);
+    const environment = text(mapping.environment);
+    const envVars = text(mapping.envVars);
+    return {
+      ...(address ? { address } : {}),
+      ...(proxyAddress ? { proxyAddress } : {}),
+      optionMapping: {
+        ...(environment ? { environment } : {}),
+        ...(envVars ? { envVars } : {})
+      }
+    };
+  }
 }

@@ -4,6 +4,7 @@ import { Token } from '@lumino/coreutils';
 import type {
   IClusterModel,
   ICreateRequest,
+  IExternalCluster,
   IPlot,
   IScaling
 } from '../protocol';
@@ -30,6 +31,11 @@ export interface IDaskClusterManager extends IDisposable {
   readonly clusters: ReadonlyArray<IClusterModel>;
 
   /**
+   * Clusters that run outside the companion and can be adopted (e.g. made from notebook code).
+   */
+  readonly external: ReadonlyArray<IExternalCluster>;
+
+  /**
    * Whether a snapshot from the event stream has arrived since start-up.
    */
   readonly hasSnapshot: boolean;
@@ -53,6 +59,11 @@ export interface IDaskClusterManager extends IDisposable {
    * Start a cluster; the answer enters the list at once.
    */
   create(request: ICreateRequest): Promise<IClusterModel>;
+
+  /**
+   * Take over a cluster that runs outside the companion; it then is a cluster like any other.
+   */
+  adopt(cluster: IExternalCluster): Promise<IClusterModel>;
 
   /**
    * Change the workers of a cluster.

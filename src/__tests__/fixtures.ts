@@ -3,6 +3,7 @@ import type {
   IClusterType,
   ICreateRequest,
   IEnvironment,
+  IExternalCluster,
   IPlot,
   IScaling,
   IServerEvent
@@ -11,6 +12,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 import { ClusterClient } from '../api/client';
+import { ExternalClusters } from '../external';
 import { ClusterStore } from '../model';
 import type { ConnectionStatus, IDaskClusterManager } from '../tokens';
 
@@ -99,6 +101,7 @@ export function makeEnvironments(): IEnvironment[] {
 export class FakeManager implements IDaskClusterManager {
   constructor() {
     this._store.changed.connect(() => this._changed.emit(), this);
+    this._external.changed.connect(() => this._changed.emit(), this);
   }
   readonly client = new ClusterClient({
     serverSettings: ServerConnection.makeSettings({ baseUrl: 'http://lab.example/' })
@@ -117,8 +120,12 @@ export class FakeManager implements IDaskClusterManager {
   get hasSnapshot() {
     return this._store.hasSnapshot;
   }
+  get external() {
+    return this._external.clusters;
+  }
   emit(event: IServerEvent): void {
     this._store.apply(event);
+    this._external.apply(event);
   }
   setStatus(status: ConnectionStatus): void {
     this.status = status;
@@ -132,6 +139,11 @@ export class FakeManager implements IDaskClusterManager {
     const cluster = makeCluster({ id: 'new', state: 'starting', spec: request });
     this._store.upsert(cluster);
     return cluster;
+  }
+  async adopt(external: IExternalCluster) {
+    this.calls.push(`adopt ${external.type} ${external.name}`);
+    this._external.remove(external.type, external.name);
+    return makeCluster({ id: 'adopted', type: external.type });
   }
   async scale(id: string, scaling: IScaling) {
     this.calls.push(`scale ${id}`);
@@ -158,5 +170,6 @@ export class FakeManager implements IDaskClusterManager {
     this.isDisposed = true;
   }
   private _store = new ClusterStore();
+  private _external = new ExternalClusters();
   private _changed: Signal<IDaskClusterManager, void> = new Signal(this);
 }

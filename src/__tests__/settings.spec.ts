@@ -28,15 +28,35 @@ describe('readSettings', () => {
       lastOptions: { local: { workers: 2 } },
       presets: [{ name: 'big', type: 'slurm', options: { cores: 8 } }],
       memoryReserve: '2GiB',
-      confirmStop: false
+      confirmStop: false,
+      gateway: { optionMapping: {} },
+      workerEnvironment: {}
     });
     expect(readSettings(undefined)).toEqual({
       defaultType: 'local',
       lastOptions: {},
       presets: [],
       memoryReserve: '',
-      confirmStop: true
+      confirmStop: true,
+      gateway: { optionMapping: {} },
+      workerEnvironment: {}
     });
+  });
+
+  it('reads the gateway settings and worker variables, dropping empty texts', () => {
+    const read = readSettings({
+      gateway: {
+        address: ' https://gw.example ',
+        proxyAddress: '',
+        optionMapping: { environment: 'conda_env', envVars: 7 }
+      },
+      workerEnvironment: { A: '1', B: 2 }
+    });
+    expect(read.gateway).toEqual({
+      address: 'https://gw.example',
+      optionMapping: { environment: 'conda_env' }
+    });
+    expect(read.workerEnvironment).toEqual({ A: '1' });
   });
 });
 

@@ -3,6 +3,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import type {
   IClusterModel,
   IClusterType,
+  ICompanionSettings,
   ICreateRequest,
   IEnvironment,
   IJobLog,
@@ -135,6 +136,13 @@ export class ClusterClient {
       'GET',
       this._clusterPath(id, 'jobs/' + encodeURIComponent(job) + '/log')
     );
+  }
+
+  /**
+   * Send the extension settings the companion needs; it answers with them normalized.
+   */
+  updateSettings(settings: ICompanionSettings): Promise<ICompanionSettings> {
+    return this._request<ICompanionSettings>('PUT', 'settings', settings);
   }
 
   /**

@@ -33,6 +33,10 @@ export function parseServerEvent(data: unknown): IServerEvent | null {
         : null;
     case 'removed':
       return typeof message.id === 'string' ? (message as IServerEvent) : null;
+    case 'external':
+      return typeof message.type === 'string' && Array.isArray(message.clusters)
+        ? (message as IServerEvent)
+        : null;
     default:
       return null;
   }

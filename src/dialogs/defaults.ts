@@ -46,6 +46,30 @@ export function allowsValue(
 }
 
 /**
+ * The key of a type's last-used values: per type, and per instance (e.g. per gateway address) when the type names one.
+ */
+export function lastUsedKey(type: IClusterType): string {
+  return type.instance ? `${type.id}@${type.instance}` : type.id;
+}
+
+/**
+ * The option that selects the Python environment: `environment` when it is a
+ * string option, else the first option whose choices include `python`.
+ */
+export function environmentField(
+  schema: JSONSchema7,
+  python: string
+): string | undefined {
+  const named = propertySchema(schema, ENVIRONMENT_FIELD);
+  if (named?.type === 'string' && allowsValue(named, python)) {
+    return ENVIRONMENT_FIELD;
+  }
+  return Object.keys(schema.properties ?? {}).find(key =>
+    propertySchema(schema, key)?.enum?.includes(python)
+  );
+}
+
+/**
  * The usable environment that provides a kernel, when one does.
  */
 export function environmentForKernel(
@@ -74,11 +98,11 @@ export function initialOptions(options: {
     ...pickKnown(type.schema, type.defaults),
     ...pickKnown(type.schema, options.lastUsed)
   };
-  const field = propertySchema(type.schema, ENVIRONMENT_FIELD);
   const env = environmentForKernel(options.environments, options.kernelName);
+  const field = env && environmentField(type.schema, env.python);
   // The kernel's environment wins: client and cluster then run the same dask.
-  if (field && env && allowsValue(field, env.python)) {
-    values[ENVIRONMENT_FIELD] = env.python;
+  if (env && field) {
+    values[field] = env.python;
   }
   return values;
 }

@@ -17,6 +17,7 @@ import type {
 import { formatValue } from '../format';
 import type { IDaskClusterManager, IDaskClusterSettings } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../tokens';
+import { lastUsedKey } from './defaults';
 import { annotateSources, labelEnums } from './schema';
 import { NewClusterForm } from './newclusterform';
 import { PresetBar } from './presets';
@@ -317,7 +318,8 @@ export async function showNewClusterDialog(options: {
     submit: async request => {
       const created = await manager.create(request);
       // Remembering is a convenience: a failure to write settings must not hide the new cluster.
-      settings.setLastOptions(request.type, request.options).catch(reason => {
+      const key = form.type ? lastUsedKey(form.type) : request.type;
+      settings.setLastOptions(key, request.options).catch(reason => {
         console.warn('Could not save the last-used options', reason);
       });
       return created;

@@ -9,7 +9,7 @@ import type {
 } from '../../protocol';
 import { ApiError, pointerSegments, toErrorSchema } from '../api/errors';
 import type { IDaskSettings, IPreset } from '../settings';
-import { applyLinked, initialOptions, pickKnown } from './defaults';
+import { applyLinked, initialOptions, lastUsedKey, pickKnown } from './defaults';
 
 /**
  * What the [+New] form shows as errors: messages by field, and the rest.
@@ -106,7 +106,7 @@ export class NewClusterForm {
     if (!values) {
       values = initialOptions({
         type,
-        lastUsed: this._settings.lastOptions[type.id],
+        lastUsed: this._settings.lastOptions[lastUsedKey(type)],
         environments: this._environments,
         kernelName: this._kernelName
       });

@@ -6,6 +6,7 @@ import { CommandIDs } from '../commands';
 import { daskIcon } from '../icons';
 import type { IDaskClusterManager } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../tokens';
+import { ExternalClusterListView } from './external';
 import { ClusterListView } from './list';
 
 /**
@@ -14,7 +15,7 @@ import { ClusterListView } from './list';
 export const SIDEBAR_ID = 'dask-clusters-sidebar';
 
 /**
- * The left-area panel: a title, a toolbar with [+ New], and the live cluster list.
+ * The left-area panel: a title, a toolbar with [+ New], the live cluster list and the adoptable clusters.
  */
 export class ClusterSidebar extends SidePanel {
   /**
@@ -49,6 +50,13 @@ export class ClusterSidebar extends SidePanel {
     );
     this.addWidget(
       new ClusterListView({
+        manager: options.manager,
+        commands: options.commands,
+        translator: options.translator
+      })
+    );
+    this.addWidget(
+      new ExternalClusterListView({
         manager: options.manager,
         commands: options.commands,
         translator: options.translator

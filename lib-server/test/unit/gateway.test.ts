@@ -106,6 +106,7 @@ describe('option mapping', () => {
       workerEnvironment: { B: '2' }
     });
     expect(type.defaults).toMatchObject({ conda_env: 'geo', env_vars: { A: '1', B: '2' } });
+    expect(type.instance).toBe('http://gw');
     expect(type.linked).toEqual([{ field: 'python_environment', values: { '/opt/conda/envs/geo/bin/python': { conda_env: 'geo' }, '/opt/conda/bin/python': { conda_env: 'base' } } }]);
   });
 });

@@ -188,6 +188,8 @@ export function buildGatewayType(input: IGatewayTypeInput): IClusterType {
     id: 'gateway',
     title: 'Dask Gateway',
     description: `A cluster on the Dask Gateway at ${input.address}.`,
+    // Last-used values are remembered per gateway.
+    instance: input.address,
     available: usable,
     ...(usable ? {} : { reason: 'No Python environment here has dask-gateway: pip install dask-gateway in the environment of a kernel.' }),
     schema,
