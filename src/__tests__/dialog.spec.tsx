@@ -17,7 +17,12 @@ describe('the New cluster dialog', () => {
     const settings = new ClusterSettings(null);
     const form = new NewClusterForm({
       types: [
-        makeType(),
+        makeType({
+          sources: [
+            { field: '/workers', value: 2, source: 'CPUs of this machine' },
+            { field: '/memory', value: '', source: 'the job working directory' }
+          ]
+        }),
         makeType({ id: 'gateway', title: 'Gateway', available: false, reason: 'no address' })
       ],
       environments: makeEnvironments(),
@@ -58,6 +63,10 @@ describe('the New cluster dialog', () => {
       ['gateway', true]
     ]);
     expect(options[1].textContent).toContain('no address');
+    // Each computed default says where it came from; an empty one by its source alone.
+    const describedAs = (id: string) => query(`#${id}`)?.closest('.form-group')?.textContent;
+    expect(describedAs('root_workers')).toContain('(Default 2: CPUs of this machine.)');
+    expect(describedAs('root_memory')).toContain('(Default: the job working directory.)');
     expect(query<HTMLInputElement>('#root_workers')?.value).toBe('2');
     expect(query<HTMLInputElement>('#root_environment')?.value).toBe(
       '/envs/science/bin/python'

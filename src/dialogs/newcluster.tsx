@@ -173,12 +173,13 @@ function NewClusterView(props: {
         ? annotateSources(
             labelEnums(type.schema, type.uiSchema),
             type.sources,
-            source =>
-              trans.__(
-                '(Default %1: %2.)',
-                formatValue(source.value),
-                source.source
-              )
+            source => {
+              const value = formatValue(source.value);
+              // An empty default (e.g. no local directory) is described by its source alone.
+              return value
+                ? trans.__('(Default %1: %2.)', value, source.source)
+                : trans.__('(Default: %1.)', source.source);
+            }
           )
         : undefined,
     [type, trans]
