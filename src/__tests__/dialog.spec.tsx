@@ -15,6 +15,8 @@ describe('the New cluster dialog', () => {
 
   it('stays open on a 422, shows each message next to its field, and closes on success', async () => {
     const settings = new ClusterSettings(null);
+    // Last time the user chose 3 threads: a value that differs from the default.
+    await settings.setLastOptions('local', { threads: 3 });
     const form = new NewClusterForm({
       types: [
         makeType({
@@ -67,6 +69,8 @@ describe('the New cluster dialog', () => {
     const describedAs = (id: string) => query(`#${id}`)?.closest('.form-group')?.textContent;
     expect(describedAs('root_workers')).toContain('(Default 2: CPUs of this machine.)');
     expect(describedAs('root_memory')).toContain('(Default: the job working directory.)');
+    // ...and only there: no second "Default:" line under fields that differ from it.
+    expect(query('.jp-modifiedIndicator')).toBeNull();
     expect(query<HTMLInputElement>('#root_workers')?.value).toBe('2');
     expect(query<HTMLInputElement>('#root_environment')?.value).toBe(
       '/envs/science/bin/python'

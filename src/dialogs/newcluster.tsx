@@ -265,6 +265,8 @@ function NewClusterView(props: {
         validator={formValidator()}
         liveValidate
         showErrorList={false}
+        // The descriptions already say each default and where it came from.
+        showModifiedFromDefault={false}
         onChange={event => form.setValues({ ...event.formData })}
       />
       {preview && type.preview && <JobScriptPanel preview={preview} trans={trans} />}
