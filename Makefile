@@ -65,7 +65,7 @@ gateway-up: $(VENV)/.deps
 
 build: $(LABEXT) $(COMPANION)
 
-$(COMPANION): lib-server/node_modules/.stamp $(COMPANION_SOURCES) protocol/index.d.ts
+$(COMPANION): lib-server/node_modules/.stamp $(COMPANION_SOURCES) lib-server/build.mjs protocol/index.d.ts
 	npm --prefix lib-server run build
 
 $(LABEXT): $(VENV)/.deps node_modules/.stamp $(TS_SOURCES) $(wildcard style/*) schema/plugin.json

@@ -1,5 +1,6 @@
 // Bundles the companion into one ESM file, so the Python wheel needs no node_modules.
 import { build } from 'esbuild';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -8,9 +9,37 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** The output file of `npm run build`: next to runner.py in the Python package. */
 export const defaultOutfile = path.join(here, '..', 'jupyterlab_dask_clusters', 'companion', 'main.mjs');
 
-/** Bundle src/main.ts into `outfile`. */
+/** The packages (name -> directory) whose code went into the bundle, from esbuild's metafile. */
+function bundledPackages(metafile) {
+  const packages = new Map();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (match) {
+      const dir = input.slice(0, match.index + match[0].length - 1).replace(/^\//, '');
+      packages.set(match[1], path.resolve(here, dir));
+    }
+  }
+  return packages;
+}
+
+/** Their licence texts, next to the bundle: the MIT and ISC licences ask that they ship with it. */
+function writeLicenses(metafile, outfile) {
+  const sections = [];
+  for (const [name, dir] of [...bundledPackages(metafile)].sort(([a], [b]) => a.localeCompare(b))) {
+    const { version, license } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    const file = readdirSync(dir).find(entry => /^(licen[cs]e|copying)(\.|$)/i.test(entry));
+    if (!file) {
+      throw new Error(`${name} is bundled but has no licence file to ship with it`);
+    }
+    sections.push(`${name} ${version} (${license})\n\n${readFileSync(path.join(dir, file), 'utf8').trim()}\n`);
+  }
+  const header = 'Third-party code bundled into main.mjs, with its licences.\n';
+  writeFileSync(path.join(path.dirname(outfile), 'THIRD_PARTY_LICENSES.txt'), [header, ...sections].join(`\n${'-'.repeat(72)}\n\n`));
+}
+
+/** Bundle src/main.ts into `outfile`, with the licences of what it bundles beside it. */
 export async function bundle(outfile = defaultOutfile) {
-  await build({
+  const result = await build({
     entryPoints: [path.join(here, 'src', 'main.ts')],
     outfile,
     bundle: true,
@@ -23,9 +52,12 @@ export async function bundle(outfile = defaultOutfile) {
     banner: {
       js: "import { createRequire as __companionCreateRequire } from 'node:module';\nconst require = __companionCreateRequire(import.meta.url);"
     },
+    // Licences ship whole in THIRD_PARTY_LICENSES.txt instead.
     legalComments: 'none',
+    metafile: true,
     logLevel: 'warning'
   });
+  writeLicenses(result.metafile, outfile);
   return outfile;
 }
 

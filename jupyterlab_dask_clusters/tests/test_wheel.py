@@ -58,6 +58,14 @@ def test_python_package_files(names):
         assert f"jupyterlab_dask_clusters/{name}" in names, name
 
 
+def test_bundled_licences_ship_with_the_companion(wheel):
+    # The companion bundles npm packages (ajv, execa, ws, ...): their licences must travel with it.
+    text = read(wheel, "jupyterlab_dask_clusters/companion/THIRD_PARTY_LICENSES.txt")
+    for package in ("ajv", "execa", "http-proxy-3", "ws"):
+        assert f"\n{package} " in text, package
+    assert "Permission is hereby granted" in text
+
+
 def test_labextension_as_shared_data(names, dist_info):
     data = dist_info.replace(".dist-info", ".data") + "/data/" + LABEXT
     assert f"{data}/package.json" in names
