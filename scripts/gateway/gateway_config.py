@@ -8,7 +8,9 @@
 #   JDC_GATEWAY_VENV           virtualenv whose `dask` starts the schedulers and workers
 #
 # The cluster options offer one field of every type the gateway knows, so that a client can be
-# tested against each: Integer, Float, String, Bool, Select and Mapping.
+# tested against each: Integer, Float, String, Bool, Select and Mapping. The handler also has rules
+# of its own that the options' bounds cannot say (a client learns them only from the gateway's
+# 422), and a Select naming the software environment, as sites offer their conda environments.
 import os
 
 from dask_gateway_server.options import Bool, Float, Integer, Mapping, Options, Select, String
@@ -43,11 +45,26 @@ PROFILES = {
     "short-lived": 600,
 }
 
+# Software environments a worker may use, by the names a site would give them; the worker learns
+# the chosen one from JDC_PYTHON_ENV (a real site would start the worker in that environment).
+PYTHON_ENVS = ["default", "analysis"]
+
+# A rule only the handler knows: at most this much worker memory per worker core.
+MAX_GIB_PER_CORE = 4
+
 
 def options_handler(options):
     """Turn the user's choices into ClusterConfig settings."""
+    if options.worker_memory > MAX_GIB_PER_CORE * options.worker_cores:
+        # The gateway answers 422 with this text; it names the option first, so clients can put
+        # it next to that field.
+        raise ValueError(
+            "worker_memory may be at most %d GiB per worker core: %g GiB asked with %d core(s)"
+            % (MAX_GIB_PER_CORE, options.worker_memory, options.worker_cores)
+        )
     env = {str(k): str(v) for k, v in options.environment.items()}
     env["JDC_CLUSTER_PROFILE"] = options.profile
+    env["JDC_PYTHON_ENV"] = options.python_env
     if options.label:
         env["JDC_CLUSTER_LABEL"] = options.label
     if options.verbose:
@@ -68,5 +85,6 @@ c.Backend.cluster_options = Options(
     Bool("verbose", default=False, label="Verbose worker logs"),
     Select("profile", list(PROFILES), default="standard", label="Profile"),
     Mapping("environment", default={}, label="Environment variables"),
+    Select("python_env", PYTHON_ENVS, default="default", label="Software environment"),
     handler=options_handler,
 )

@@ -2,7 +2,8 @@
  * The Gateway type against the real dask-gateway-server that `make test`
  * starts (scripts/gateway/gateway.sh up): options of every type, create,
  * scale, dashboard, snippet computing in a real Python, stop; a cluster made
- * from Python code listed, adopted and stopped; a wrong password.
+ * from Python code listed, adopted, adapted and stopped; a rule only the
+ * gateway's options handler knows, refused on its field; a wrong password.
  */
 
 import { execFileSync } from 'node:child_process';
@@ -46,6 +47,24 @@ function liveOnGateway(): string[] {
   return JSON.parse(
     python('import json\nfrom dask_gateway import Gateway\nprint(json.dumps([c.name for c in Gateway().list_clusters()]))').trim()
   ) as string[];
+}
+
+/** A cluster as the gateway reports it, in any status. */
+interface IReport {
+  name: string;
+  status: string;
+  options: Record<string, unknown>;
+}
+
+/** Every cluster of the user the gateway knows, live or ended, with its options. */
+function reportsOnGateway(): IReport[] {
+  return JSON.parse(
+    python(
+      'import json\nfrom dask_gateway import Gateway\n' +
+        "reports = Gateway().list_clusters(status=['pending', 'running', 'stopping', 'stopped', 'failed'])\n" +
+        "print(json.dumps([{'name': c.name, 'status': c.status.name, 'options': dict(c.options)} for c in reports]))"
+    ).trim()
+  ) as IReport[];
 }
 
 let dirs: ITestDirs;
@@ -117,6 +136,24 @@ describe('the form from the gateway options', () => {
     expect((answer.json as IApiError).fields?.map(f => f.path)).toEqual(['/worker_cores']);
     expect(liveOnGateway()).toEqual(before);
   });
+
+  it("puts the gateway's own 422 (a rule of its options handler) on the option's field and creates nothing", async () => {
+    // 6 GiB is within the bounds the gateway publishes (and our schema mirrors), but the
+    // test gateway's handler allows at most 4 GiB per worker core.
+    const type = await gatewayType(companion);
+    expect(type.schema.properties?.worker_memory).toMatchObject({ maximum: 8 });
+    const label = `refused-by-handler-${Date.now()}`;
+    const before = ((await companion.request('GET', '/api/clusters')).json as IClusterModel[]).length;
+    const answer = await companion.request('POST', '/api/clusters', { type: 'gateway', options: { worker_cores: 1, worker_memory: 6, label } });
+    expect(answer.status).toBe(422);
+    const error = answer.json as IApiError;
+    expect(error.fields).toEqual([
+      { path: '/worker_memory', message: 'The gateway refused this value: worker_memory may be at most 4 GiB per worker core: 6 GiB asked with 1 core(s)' }
+    ]);
+    // Nothing on the gateway (in any status) and nothing here.
+    expect(reportsOnGateway().filter(report => report.options.label === label)).toEqual([]);
+    expect(((await companion.request('GET', '/api/clusters')).json as IClusterModel[]).length).toBe(before);
+  }, 60_000);
 });
 
 describe('a cluster created from the sidebar', () => {
@@ -199,6 +236,50 @@ describe('a cluster made from notebook code', () => {
     expect((await companion.request('DELETE', `/api/clusters/${adopted.id}`)).status).toBe(202);
     await waitFor('the gateway to stop it', () => !liveOnGateway().includes(name), 60_000);
   }, 240_000);
+
+  it('is adopted, then adapts between 1 and 2 workers on the gateway, then stopped', async () => {
+    const other = python('from dask_gateway import Gateway\nprint(Gateway().new_cluster(shutdown_on_close=False).name)').trim().split('\n').at(-1) ?? '';
+    expect(other).toMatch(/^[0-9a-f]+$/);
+    const answer = await companion.request('POST', '/api/clusters', { type: 'gateway', options: {}, adopt: other });
+    expect(answer.status).toBe(201);
+    const model = answer.json as IClusterModel;
+    try {
+      await events.waitForCluster(model.id, 'running', m => m.state === 'running', 60_000);
+      const scaled = await companion.request('POST', `/api/clusters/${model.id}/scale`, { mode: 'adaptive', minimum: 1, maximum: 2 });
+      expect(scaled.status).toBe(200);
+      expect((scaled.json as IClusterModel).scaling).toEqual({ mode: 'adaptive', minimum: 1, maximum: 2 });
+      // The adopted cluster had no worker: the gateway's adaptive loop starts the minimum.
+      await events.waitForCluster(model.id, 'the adaptive minimum of one worker', m => m.workers === 1, 120_000);
+      // The gateway's scheduler service says it adapts with our bounds; under load it grows to
+      // the maximum, and no further.
+      const { code } = (await companion.request('GET', `/api/clusters/${model.id}/snippet`)).json as ISnippet;
+      const out = python(
+        [
+          code,
+          'import json, time',
+          'def adaptive(dask_scheduler):',
+          "    service = dask_scheduler.services['gateway']",
+          '    return [service.adapt_task is not None, service.minimum, service.maximum]',
+          'state = client.run_on_scheduler(adaptive)',
+          'futures = client.map(lambda i: time.sleep(2) or i, range(40))',
+          'deadline = time.time() + 120',
+          "while len(client.scheduler_info()['workers']) < 2 and time.time() < deadline:",
+          '    time.sleep(0.5)',
+          "grown = len(client.scheduler_info()['workers'])",
+          'total = sum(client.gather(futures))',
+          "print(json.dumps({'adaptive': state, 'grown': grown, 'total': total}))",
+          'client.close()',
+          'gateway.close()'
+        ].join('\n')
+      );
+      expect(JSON.parse(out.trim().split('\n').at(-1) ?? '')).toEqual({ adaptive: [true, 1, 2], grown: 2, total: 780 });
+      await events.waitForCluster(model.id, 'two workers', m => m.workers === 2, 30_000);
+      expect(Math.max(...events.models(model.id).map(m => m.workers))).toBe(2);
+    } finally {
+      expect((await companion.request('DELETE', `/api/clusters/${model.id}`)).status).toBe(202);
+      await waitFor('the gateway to stop it', () => !liveOnGateway().includes(other), 60_000);
+    }
+  }, 360_000);
 
   it('disappears when stopped elsewhere', async () => {
     const other = python('from dask_gateway import Gateway\nprint(Gateway().new_cluster(shutdown_on_close=False).name)').trim().split('\n').at(-1) ?? '';
