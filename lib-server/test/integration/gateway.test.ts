@@ -3,11 +3,13 @@
  * starts (scripts/gateway/gateway.sh up): options of every type, create,
  * scale, dashboard, snippet computing in a real Python, stop; a cluster made
  * from Python code listed, adopted, adapted and stopped; a rule only the
- * gateway's options handler knows, refused on its field; a wrong password.
+ * gateway's options handler knows, refused on its field; the environment
+ * choice mapped onto a gateway option (settings) and seen by the workers;
+ * a wrong password.
  */
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { IApiError, IClusterModel, IClusterType, IExternalCluster, IPlot, IServerEvent, ISnippet } from '../../../protocol/index.js';
@@ -65,6 +67,11 @@ function reportsOnGateway(): IReport[] {
         "print(json.dumps([{'name': c.name, 'status': c.status.name, 'options': dict(c.options)} for c in reports]))"
     ).trim()
   ) as IReport[];
+}
+
+/** The gateway name of a cluster, from its scheduler address. */
+function nameOf(model: IClusterModel): string | undefined {
+  return /\/([^/]+)$/.exec(model.schedulerAddress ?? '')?.[1];
 }
 
 let dirs: ITestDirs;
@@ -297,9 +304,18 @@ describe('a cluster made from notebook code', () => {
   });
 });
 
-/** Run `check` against a second companion started with `env` on top of the user's. */
-async function withCompanion(label: string, env: Record<string, string>, check: (other: Companion) => Promise<void>): Promise<void> {
+/**
+ * Run `check` against a second companion started with `env` on top of the
+ * user's, after `prepare` set up its directories.
+ */
+async function withCompanion(
+  label: string,
+  env: Record<string, string>,
+  check: (other: Companion) => Promise<void>,
+  prepare: (otherDirs: ITestDirs) => void = () => undefined
+): Promise<void> {
   const otherDirs = makeTestDirs(label);
+  prepare(otherDirs);
   const saveDirs = dirs;
   dirs = otherDirs;
   const other = await startWith(env);
@@ -312,6 +328,59 @@ async function withCompanion(label: string, env: Record<string, string>, check: 
     removeTestDirs(otherDirs);
   }
 }
+
+describe('the environment choice mapped onto a gateway option', () => {
+  it('sets the option named in the settings from the chosen environment, and the workers see it', async () => {
+    let analysis = '';
+    const prepare = (otherDirs: ITestDirs): void => {
+      // A second environment with dask-gateway, named "analysis" like a site's conda environment.
+      analysis = path.join(otherDirs.root, 'envs', 'analysis', 'bin', 'python');
+      mkdirSync(path.dirname(analysis), { recursive: true });
+      writeFileSync(analysis, `#!/bin/sh\nexec ${PYTHON} "$@"\n`);
+      chmodSync(analysis, 0o755);
+      const kernel = path.join(otherDirs.jupyterData, 'kernels', 'analysis');
+      mkdirSync(kernel, { recursive: true });
+      writeFileSync(
+        path.join(kernel, 'kernel.json'),
+        JSON.stringify({ argv: [analysis, '-m', 'ipykernel_launcher', '-f', '{connection_file}'], display_name: 'Analysis', language: 'python' })
+      );
+    };
+    await withCompanion(
+      'gateway-mapping',
+      {},
+      async other => {
+        const put = await other.request('PUT', '/api/settings', { gateway: { optionMapping: { environment: 'python_env' } }, workerEnvironment: {} });
+        expect(put.status).toBe(200);
+        const type = await gatewayType(other);
+        expect(type.schema.properties?.python_env).toMatchObject({ type: 'string', title: 'Software environment', enum: ['default', 'analysis'] });
+        expect(type.linked).toEqual([{ field: 'python_environment', values: { [analysis]: { python_env: 'analysis' } } }]);
+        // The server's environment is the default one and names no choice: the gateway's default stays.
+        expect(type.defaults).toMatchObject({ python_environment: PYTHON, python_env: 'default' });
+
+        // The request names only the environment; the option follows from the mapping.
+        const otherEvents = await other.events();
+        const answer = await other.request('POST', '/api/clusters', { type: 'gateway', options: { python_environment: analysis, workers: 1 } });
+        expect(answer.status).toBe(201);
+        const cluster = answer.json as IClusterModel;
+        let name: string | undefined;
+        try {
+          expect(cluster.environment.python).toBe(analysis);
+          const running = await otherEvents.waitForCluster(cluster.id, 'one worker', m => m.state === 'running' && m.workers === 1, 120_000);
+          name = nameOf(running);
+          expect(reportsOnGateway().find(report => report.name === name)?.options).toMatchObject({ python_env: 'analysis' });
+          const { code } = (await other.request('GET', `/api/clusters/${cluster.id}/snippet`)).json as ISnippet;
+          const out = python(`${code}\nimport os\nprint(list(client.run(lambda: os.environ['JDC_PYTHON_ENV']).values()))\nclient.close()\ngateway.close()`);
+          expect(out.trim().split('\n').at(-1)).toBe("['analysis']");
+        } finally {
+          expect((await other.request('DELETE', `/api/clusters/${cluster.id}`)).status).toBe(202);
+          await waitFor('the gateway to stop it', () => name === undefined || !liveOnGateway().includes(name), 60_000);
+          otherEvents.close();
+        }
+      },
+      prepare
+    );
+  }, 240_000);
+});
 
 describe('an unusable gateway', () => {
   it('is unavailable with the reason when the password is wrong; local still works', async () => {

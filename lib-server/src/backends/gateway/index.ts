@@ -71,6 +71,23 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The gateway options implied by the chosen values through the type's links
+ * (the environment option of the settings' mapping): the defaults hold the
+ * default environment's, so a request that names another environment but not
+ * the option itself gets the option of the environment it names.
+ */
+export function mappedOptions(type: IClusterType, requested: Record<string, unknown>): Record<string, unknown> {
+  const implied: Record<string, unknown> = {};
+  for (const link of type.linked ?? []) {
+    const chosen = requested[link.field];
+    if (chosen !== undefined) {
+      Object.assign(implied, link.values[String(chosen)] ?? {});
+    }
+  }
+  return implied;
+}
+
 /** The gateway backend. */
 export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayBackend {
   const names = new Map<string, string>();
@@ -211,7 +228,7 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
       if (!isObject(request.options)) {
         return { fields: [{ path: '', message: 'The options must be a JSON object.' }] };
       }
-      const values: Record<string, unknown> = { ...type.defaults, ...request.options };
+      const values: Record<string, unknown> = { ...type.defaults, ...mappedOptions(type, request.options), ...request.options };
       const fields = schemaErrors(type.schema, values, {
         skip: error => error.instancePath === '/python_environment' && error.keyword === 'enum'
       });
