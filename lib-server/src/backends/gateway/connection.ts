@@ -4,6 +4,7 @@
  * the extension's settings. Pure, apart from `loadGatewayConfig`.
  */
 
+import type { ICompanionSettings } from '../../../../protocol/index.js';
 import type { JsonCommand } from '../../util/exec.js';
 
 /** How requests to the gateway authenticate. Secrets stay in memory. */
@@ -23,13 +24,8 @@ export interface IGatewayConnection {
   source: string;
 }
 
-/** What the extension's settings may say about the gateway (no secrets). */
-export interface IGatewaySettings {
-  address?: string;
-  proxyAddress?: string;
-  /** Dialog fields that fill gateway options: `{environment: "<option>", envVars: "<option>"}`. */
-  optionMapping?: { environment?: string; envVars?: string };
-}
+/** What the extension's settings say about the gateway (no secrets); the shape is shared through protocol/. */
+export type IGatewaySettings = ICompanionSettings['gateway'];
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -4,15 +4,12 @@
  * they load and whenever they change. Held in memory; never secrets.
  */
 
+import type { ICompanionSettings } from '../../../../protocol/index.js';
 import { ApiError } from '../../http/errors.js';
 import type { Router } from '../../http/router.js';
-import type { IGatewaySettings } from './connection.js';
 
-/** What the browser sends. */
-export interface ICompanionSettings {
-  gateway: IGatewaySettings;
-  workerEnvironment: Record<string, string>;
-}
+/** What the browser sends: the shape is shared with it through protocol/. */
+export type { ICompanionSettings };
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
