@@ -11,7 +11,7 @@ import type { Locator } from '@playwright/test';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { fill, openSidebar } from './helpers';
+import { fill, insertClientCode, openSidebar, openTaskStream } from './helpers';
 
 const SHOTS = path.join(__dirname, '..', 'screenshots');
 const NOTEBOOK = 'gateway-client.ipynb';
@@ -148,20 +148,11 @@ test('a Dask Gateway cluster from [+ New], and one made from code adopted', asyn
   await panel.screenshot({ path: `${SHOTS}/gateway-running.png` });
 
   // A dashboard plot in a lab tab, through the companion's proxy to the gateway.
-  await item.locator('.jp-DaskClusters-plot', { hasText: /Task Stream/i }).first().click();
-  const dashboard = page.locator('.jp-DaskClusters-dashboard').first();
-  await expect(dashboard).toBeVisible();
-  await expect(dashboard.frameLocator('iframe').locator('.bk-Canvas, canvas, .bk-root').first()).toBeAttached({
-    timeout: 60000
-  });
+  await openTaskStream(page, item);
   await page.screenshot({ path: `${SHOTS}/gateway-dashboard.png` });
 
   // The inserted code connects through the gateway, holds no secret, and computes.
-  await page.notebook.activate(NOTEBOOK);
-  await page.notebook.selectCells(0);
-  await item.locator('.jp-DaskClusters-insert').click();
-  await expect(page.locator('.jp-Notebook .jp-Cell')).toHaveCount(2);
-  const inserted = await page.notebook.getCellTextInput(1);
+  const inserted = await insertClientCode(page, item, NOTEBOOK);
   expect(inserted).toContain('Gateway(');
   expect(inserted).toContain('.connect(');
   expect(inserted).toContain('get_client()');

@@ -35,3 +35,27 @@ export async function openNewNotebook(page: IJupyterLabPageFixture, filePath: st
   await page.contents.uploadContent(notebook, 'text', filePath);
   await page.notebook.openByPath(filePath);
 }
+
+/** Open a cluster item's Task Stream plot in a lab tab and wait for Bokeh to draw in it. */
+export async function openTaskStream(page: IJupyterLabPageFixture, item: Locator): Promise<Locator> {
+  await item.locator('.jp-DaskClusters-plot', { hasText: /Task Stream/i }).first().click();
+  const dashboard = page.locator('.jp-DaskClusters-dashboard').first();
+  await expect(dashboard).toBeVisible();
+  await expect(dashboard.frameLocator('iframe').locator('.bk-Canvas, canvas, .bk-root').first()).toBeAttached({
+    timeout: 60000
+  });
+  return dashboard;
+}
+
+/** Insert a cluster's client code below the first cell of `notebook`; returns the new cell's text. */
+export async function insertClientCode(
+  page: IJupyterLabPageFixture,
+  item: Locator,
+  notebook: string
+): Promise<string> {
+  await page.notebook.activate(notebook);
+  await page.notebook.selectCells(0);
+  await item.locator('.jp-DaskClusters-insert').click();
+  await expect(page.locator('.jp-Notebook .jp-Cell')).toHaveCount(2);
+  return (await page.notebook.getCellTextInput(1)) ?? '';
+}

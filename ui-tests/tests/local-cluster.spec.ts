@@ -6,7 +6,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
-import { fill, openSidebar } from './helpers';
+import { fill, insertClientCode, openSidebar, openTaskStream } from './helpers';
 
 const SHOTS = path.join(__dirname, '..', 'screenshots');
 const NOTEBOOK = 'client.ipynb';
@@ -89,20 +89,10 @@ test('a local cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
       ws.on('framereceived', frame => bokehFrames.push(String(frame.payload).slice(0, 40)));
     }
   });
-  await item.locator('.jp-DaskClusters-plot', { hasText: /Task Stream/i }).first().click();
-  const dashboard = page.locator('.jp-DaskClusters-dashboard').first();
-  await expect(dashboard).toBeVisible();
-  const frame = dashboard.frameLocator('iframe');
-  await expect(frame.locator('.bk-Canvas, canvas, .bk-root').first()).toBeAttached({
-    timeout: 60000
-  });
+  await openTaskStream(page, item);
 
   // Insert the client code into the notebook and run it with a computation.
-  await page.notebook.activate(NOTEBOOK);
-  await page.notebook.selectCells(0);
-  await item.locator('.jp-DaskClusters-insert').click();
-  await expect(page.locator('.jp-Notebook .jp-Cell')).toHaveCount(2);
-  const inserted = await page.notebook.getCellTextInput(1);
+  const inserted = await insertClientCode(page, item, NOTEBOOK);
   expect(inserted).toContain('Client(');
   await page.notebook.addCell(
     'code',

@@ -10,7 +10,7 @@ import { expect, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 import { execFileSync } from 'child_process';
 import * as path from 'path';
-import { fill, openNewNotebook, openSidebar } from './helpers';
+import { fill, insertClientCode, openNewNotebook, openSidebar, openTaskStream } from './helpers';
 
 const SHOTS = path.join(__dirname, '..', 'screenshots');
 const NOTEBOOK = 'slurm.ipynb';
@@ -121,20 +121,11 @@ test('a SLURM cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
   await page.screenshot({ path: `${SHOTS}/slurm-job-log.png` });
 
   // A dashboard plot in a lab tab.
-  await cluster.locator('.jp-DaskClusters-plot', { hasText: /Task Stream/i }).first().click();
-  const dashboard = page.locator('.jp-DaskClusters-dashboard').first();
-  await expect(dashboard).toBeVisible();
-  await expect(dashboard.frameLocator('iframe').locator('.bk-Canvas, canvas, .bk-root').first()).toBeAttached({
-    timeout: 60000
-  });
+  await openTaskStream(page, cluster);
   await page.screenshot({ path: `${SHOTS}/slurm-dashboard.png` });
 
   // The inserted client code connects over TLS and computes on the batch jobs.
-  await page.notebook.activate(NOTEBOOK);
-  await page.notebook.selectCells(0);
-  await cluster.locator('.jp-DaskClusters-insert').click();
-  await expect(page.locator('.jp-Notebook .jp-Cell')).toHaveCount(2);
-  const inserted = await page.notebook.getCellTextInput(1);
+  const inserted = await insertClientCode(page, cluster, NOTEBOOK);
   expect(inserted).toContain('Security(');
   expect(inserted).not.toMatch(/BEGIN|PRIVATE KEY/);
   await page.notebook.addCell(
