@@ -129,7 +129,7 @@ export interface IClusterType {
   uiSchema: Record<string, unknown>;
   /** Values the form starts from (before the user's last-used values). */
   defaults: Record<string, unknown>;
-  /** Where each computed default came from. */
+  /** Where each computed default came from; a later entry for a field overrides an earlier one. */
   sources: IDefaultSource[];
   /**
    * When `field` takes a value, set these other fields, e.g. the workload

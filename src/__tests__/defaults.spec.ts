@@ -106,6 +106,18 @@ describe('applyLinked', () => {
 });
 
 describe('annotateSources', () => {
+  it('names only the source in effect when several give a field its default', () => {
+    const schema = annotateSources(
+      makeType().schema,
+      [
+        { field: '/memory', value: '', source: 'the gateway' },
+        { field: '/memory', value: '2GiB', source: 'your settings' }
+      ],
+      s => `[${s.source}]`
+    );
+    expect(schema.properties?.memory).toMatchObject({ description: '[your settings]' });
+  });
+
   it('appends where a default came from to the field description', () => {
     const type = makeType();
     const schema = annotateSources(

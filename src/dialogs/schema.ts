@@ -12,9 +12,13 @@ export function annotateSources(
   if (!sources.length || !schema.properties) {
     return schema;
   }
+  // A later source for the same field overrides an earlier one (e.g. the
+  // user's settings over the gateway's default): only that one is in effect.
+  const effective = new Map(
+    sources.map(source => [source.field.replace(/^\//, ''), source] as const)
+  );
   const properties = { ...schema.properties };
-  for (const source of sources) {
-    const key = source.field.replace(/^\//, '');
+  for (const [key, source] of effective) {
     const property = properties[key];
     // Some servers already say it in the description: say it once.
     if (
