@@ -41,3 +41,18 @@ export function parseScaling(body: unknown): { scaling: IScaling } | { fields: I
     ? { fields }
     : { scaling: { mode: 'adaptive', minimum: raw.minimum as number, maximum: raw.maximum as number } };
 }
+
+/** The scaling fields every type's form shares: workers, or adaptive bounds. */
+export interface IScalingFields {
+  workers: number;
+  adaptive: boolean;
+  adaptive_minimum: number;
+  adaptive_maximum: number;
+}
+
+/** A validated form's scaling fields as an IScaling. Pure. */
+export function scalingFromOptions(o: IScalingFields): IScaling {
+  return o.adaptive
+    ? { mode: 'adaptive', minimum: o.adaptive_minimum, maximum: o.adaptive_maximum }
+    : { mode: 'fixed', workers: o.workers };
+}

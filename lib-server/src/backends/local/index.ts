@@ -1,6 +1,7 @@
 /** The `local` cluster type: distributed.LocalCluster on the Jupyter host. */
 
 import type { IClusterModel, ICreateRequest, IFieldError, IScaling } from '../../../../protocol/index.js';
+import { scalingFromOptions } from '../../clusters/scaling.js';
 import type { IEnvironmentInfo } from '../../envs/probe.js';
 import { ApiError } from '../../http/errors.js';
 import { formatMemory, parseMemory } from '../../util/memory.js';
@@ -93,9 +94,7 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
       }
       const o = resolved.options;
       const environment = context.environments.find(env => env.python === o.environment);
-      const scaling: IScaling = o.adaptive
-        ? { mode: 'adaptive', minimum: o.adaptive_minimum, maximum: o.adaptive_maximum }
-        : { mode: 'fixed', workers: o.workers };
+      const scaling = scalingFromOptions(o);
       const localDirectory = clusterScratchDir(options.scratchBase(), options.uid, clusterId);
       const config: Record<string, unknown> = {};
       for (const field of Object.keys(MEMORY_FRACTIONS) as MemoryFractionField[]) {

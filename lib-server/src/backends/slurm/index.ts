@@ -2,6 +2,7 @@
 
 import path from 'node:path';
 import type { IClusterModel, ICreateRequest, IFieldError, IScaling } from '../../../../protocol/index.js';
+import { scalingFromOptions } from '../../clusters/scaling.js';
 import type { Registry } from '../../clusters/registry.js';
 import type { IEnvironmentInfo } from '../../envs/probe.js';
 import { execa } from 'execa';
@@ -228,9 +229,7 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
         return { fields };
       }
       const environment = resolved.environments.find(env => env.python === o.environment);
-      const scaling: IScaling = o.adaptive
-        ? { mode: 'adaptive', minimum: o.adaptive_minimum, maximum: o.adaptive_maximum }
-        : { mode: 'fixed', workers: o.workers };
+      const scaling = scalingFromOptions(o);
       const dir = securityDirectory(options.sharedBase, clusterId);
       const kwargs = slurmKwargs(o, clusterId, dir);
       return {
