@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GatewayClient } from '../../src/backends/gateway/client.js';
 import { resolveConnection } from '../../src/backends/gateway/connection.js';
-import { gatewaySnippet } from '../../src/backends/gateway/index.js';
+import { createGatewayBackend, gatewaySnippet } from '../../src/backends/gateway/index.js';
 import { buildGatewayType, gatewayFieldErrors } from '../../src/backends/gateway/schema.js';
 
 let server: Server;
@@ -108,5 +108,48 @@ describe('option mapping', () => {
     expect(type.defaults).toMatchObject({ conda_env: 'geo', env_vars: { A: '1', B: '2' } });
     expect(type.instance).toBe('http://gw');
     expect(type.linked).toEqual([{ field: 'python_environment', values: { '/opt/conda/envs/geo/bin/python': { conda_env: 'geo' }, '/opt/conda/bin/python': { conda_env: 'base' } } }]);
+  });
+});
+
+describe('reading the dask config', () => {
+  /** A backend whose `runner.py gateway-config` is counted, and fails when told to. */
+  function counted(): { reads: () => number; failNext: () => void; backend: ReturnType<typeof createGatewayBackend> } {
+    let reads = 0;
+    let fail = false;
+    const backend = createGatewayBackend({
+      environments: async () => [],
+      serverPython: '/usr/bin/python3',
+      runnerPath: '/runner.py',
+      run: async (_file, args) => {
+        if (args.includes('gateway-config')) {
+          reads += 1;
+          if (fail) {
+            fail = false;
+            throw new Error('dask is not importable');
+          }
+        }
+        return {};
+      },
+      env: {},
+      user: 'alice'
+    });
+    return { reads: () => reads, failNext: () => (fail = true), backend };
+  }
+
+  it('reads it once for repeated refreshes, again when the dialog opens, and retries a failed read', async () => {
+    const { reads, failNext, backend } = counted();
+    await backend.client();
+    await backend.client();
+    await backend.client();
+    expect(reads()).toBe(1);
+    await backend.describe({});
+    expect(reads()).toBe(2);
+    failNext();
+    await backend.client(true);
+    expect(reads()).toBe(3);
+    await backend.client();
+    expect(reads()).toBe(4);
+    await backend.client();
+    expect(reads()).toBe(4);
   });
 });

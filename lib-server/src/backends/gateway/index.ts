@@ -6,6 +6,7 @@
  */
 
 import type { IClusterModel, IClusterType, ICreateRequest, IFieldError, IScaling } from '../../../../protocol/index.js';
+import { scalingFromOptions } from '../../clusters/scaling.js';
 import type { IEnvironmentInfo } from '../../envs/probe.js';
 import { ApiError } from '../../http/errors.js';
 import type { JsonCommand } from '../../util/exec.js';
@@ -38,8 +39,11 @@ export const NOT_CONFIGURED =
 
 /** The gateway backend, with what its watcher needs. */
 export interface IGatewayBackend extends IBackend {
-  /** A client of the configured gateway, or why there is none (`undefined`: not configured). */
-  client(): Promise<GatewayClient | { unavailable: string } | undefined>;
+  /**
+   * A client of the configured gateway, or why there is none (`undefined`: not configured).
+   * `fresh` reads the user's dask config again instead of reusing the last read.
+   */
+  client(fresh?: boolean): Promise<GatewayClient | { unavailable: string } | undefined>;
   /** The gateway name of a cluster this companion manages, when known. */
   gatewayName(model: IClusterModel): string | undefined;
 }
@@ -93,11 +97,25 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
   const names = new Map<string, string>();
   let lastConnection: IGatewayConnection | undefined;
 
-  const connection = async (): Promise<IGatewayConnection | { unavailable: string } | undefined> => {
+  // The user's dask config takes a Python process to read: read it when the
+  // dialog opens (describe), and reuse that read for the watcher's refreshes
+  // and for requests. A failed read is not kept.
+  let configRead: Promise<unknown> | undefined;
+  const readConfig = (fresh: boolean): Promise<unknown> => {
+    if (fresh || configRead === undefined) {
+      configRead = loadGatewayConfig(options.run, options.serverPython, options.runnerPath);
+      configRead.catch(() => {
+        configRead = undefined;
+      });
+    }
+    return configRead;
+  };
+
+  const connection = async (fresh: boolean): Promise<IGatewayConnection | { unavailable: string } | undefined> => {
     const settings = options.gatewaySettings?.() ?? {};
     let config: unknown = {};
     try {
-      config = await loadGatewayConfig(options.run, options.serverPython, options.runnerPath);
+      config = await readConfig(fresh);
     } catch (error) {
       // Without dask in the server's Python, the environment still says where the gateway is.
       const address = options.env.DASK_GATEWAY__ADDRESS;
@@ -113,15 +131,15 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
     return resolved;
   };
 
-  const client = async (): Promise<GatewayClient | { unavailable: string } | undefined> => {
-    const resolved = await connection();
+  const client = async (fresh = false): Promise<GatewayClient | { unavailable: string } | undefined> => {
+    const resolved = await connection(fresh);
     return resolved === undefined || 'unavailable' in resolved ? resolved : new GatewayClient(resolved);
   };
 
-  const currentType = async (): Promise<
-    { type: IClusterType; client?: GatewayClient; offered: IGatewayOption[]; environments: IEnvironmentInfo[] }
-  > => {
-    const found = await client();
+  const currentType = async (
+    fresh = false
+  ): Promise<{ type: IClusterType; client?: GatewayClient; offered: IGatewayOption[]; environments: IEnvironmentInfo[] }> => {
+    const found = await client(fresh);
     if (found === undefined) {
       return { type: unavailableGatewayType(NOT_CONFIGURED), offered: [], environments: [] };
     }
@@ -214,7 +232,7 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
     },
 
     async describe(_query: IDescribeQuery) {
-      return (await currentType()).type;
+      return (await currentType(true)).type;
     },
 
     async plan(request: ICreateRequest, clusterId: string): Promise<PlanResult> {
@@ -254,9 +272,12 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
       }
       names.set(clusterId, name);
       const env = environments.find(e => e.python === values.python_environment);
-      const scaling: IScaling = adaptive
-        ? { mode: 'adaptive', minimum: Number(values.adaptive_minimum), maximum: Number(values.adaptive_maximum) }
-        : { mode: 'fixed', workers: Number(values.workers) };
+      const scaling = scalingFromOptions({
+        adaptive,
+        workers: Number(values.workers),
+        adaptive_minimum: Number(values.adaptive_minimum),
+        adaptive_maximum: Number(values.adaptive_maximum)
+      });
       return {
         plan: {
           spec: { type: 'gateway', ...(request.name ? { name: request.name } : {}), options: values },
