@@ -90,6 +90,11 @@ export interface IClusterModel {
   hasDashboard: boolean;
   /** A shell command that forwards the dashboard to a laptop. */
   tunnelCommand?: string;
+  /**
+   * Something wrong with a live cluster that the user should see, e.g. its
+   * workers keep being restarted for exceeding their memory limit.
+   */
+  warning?: string;
   /** Why it failed or was lost, and the last lines of its runner log. */
   error?: string;
   logTail?: string[];
@@ -216,6 +221,19 @@ export interface ICompanionSettings {
   };
   /** Environment variables for the workers, where a type can pass them. */
   workerEnvironment: Record<string, string>;
+  /**
+   * Caps a site sets through JupyterLab's settings overrides (the companion
+   * has its own defaults when absent).
+   */
+  limits?: ICompanionLimits;
+}
+
+/** Per-user caps on what the companion launches. */
+export interface ICompanionLimits {
+  /** Clusters starting or running at once. */
+  maxClusters?: number;
+  /** Workers in one cluster (fixed count or adaptive maximum). */
+  maxWorkersPerCluster?: number;
 }
 
 /** Messages on the live event stream. */
