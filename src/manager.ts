@@ -117,12 +117,13 @@ export class ClusterManager implements IDaskClusterManager {
   }
 
   /**
-   * Change the workers of a cluster.
+   * Change the workers of a cluster; the list follows the event stream, not the answer.
    */
-  async scale(id: string, scaling: IScaling): Promise<IClusterModel> {
-    const cluster = await this.client.scale(id, scaling);
-    this._store.upsert(cluster);
-    return cluster;
+  scale(id: string, scaling: IScaling): Promise<IClusterModel> {
+    // The answer is the model right after the command, the stream carries the
+    // new scaling and every worker that comes or goes since: applying it could
+    // put back a count the stream had already moved past.
+    return this.client.scale(id, scaling);
   }
 
   /**

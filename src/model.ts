@@ -7,8 +7,9 @@ import { stateRank } from './lifecycle';
  * The list of clusters as the companion reports it, kept by id.
  *
  * The event stream is the authority; answers to REST calls only fill in
- * what the stream has not delivered yet, so the sidebar reacts at once
- * without ever moving a cluster back in its lifecycle.
+ * a cluster the stream has not delivered yet, or move one on in its
+ * lifecycle, so the sidebar reacts at once without ever showing an older
+ * state over a newer one.
  */
 export class ClusterStore {
   /**
@@ -73,14 +74,18 @@ export class ClusterStore {
   }
 
   /**
-   * Take a cluster from a REST answer, unless the stream already told something newer.
+   * Take a cluster from a REST answer when the store lacks it or the answer moves it on in its lifecycle.
    */
   upsert(cluster: IClusterModel): void {
     if (this._removed.has(cluster.id)) {
       return;
     }
+    // An answer in the same state carries no ordering against the stream: a
+    // scale answer taken right after the command would overwrite the workers
+    // the stream pushed since, and nothing newer may follow to correct it.
+    // Only a later state proves the answer newer (a stop answer's `stopping`).
     const known = this._byId.get(cluster.id);
-    if (known && stateRank(cluster.state) < stateRank(known.state)) {
+    if (known && stateRank(cluster.state) <= stateRank(known.state)) {
       return;
     }
     this._byId.set(cluster.id, cluster);

@@ -1,45 +1,6 @@
-import { ServerConnection } from '@jupyterlab/services';
-import { ClusterClient } from '../api/client';
-import { backoffDelay, ClusterEventStream, parseServerEvent } from '../api/events';
+import { backoffDelay, parseServerEvent } from '../api/events';
 import { ClusterManager } from '../manager';
-import { makeCluster } from './fixtures';
-
-/**
- * A WebSocket stand-in: records every socket, lets the test open, message and close it.
- */
-class FakeSocket {
-  static sockets: FakeSocket[] = [];
-  constructor(readonly url: string) {
-    FakeSocket.sockets.push(this);
-  }
-  onopen: (() => void) | null = null;
-  onmessage: ((event: { data: string }) => void) | null = null;
-  onclose: (() => void) | null = null;
-  onerror: (() => void) | null = null;
-  closed = false;
-  close(): void {
-    this.closed = true;
-  }
-  open(): void {
-    this.onopen?.();
-  }
-  send(message: unknown): void {
-    this.onmessage?.({ data: JSON.stringify(message) });
-  }
-  drop(): void {
-    this.onerror?.();
-    this.onclose?.();
-  }
-}
-
-function makeStream(): ClusterEventStream {
-  return new ClusterEventStream({
-    url: 'ws://lab.example/dask-clusters/api/events',
-    WebSocket: FakeSocket as unknown as typeof WebSocket,
-    initialDelay: 100,
-    maximumDelay: 1000
-  });
-}
+import { FakeSocket, makeClient, makeCluster, makeStream } from './fixtures';
 
 beforeEach(() => {
   FakeSocket.sockets = [];
@@ -124,10 +85,7 @@ describe('ClusterEventStream', () => {
 describe('ClusterManager with the event stream', () => {
   it('takes the snapshot again after reconnecting', () => {
     const stream = makeStream();
-    const client = new ClusterClient({
-      serverSettings: ServerConnection.makeSettings({ baseUrl: 'http://lab.example/' })
-    });
-    const manager = new ClusterManager({ client, stream });
+    const manager = new ClusterManager({ client: makeClient(), stream });
     let changes = 0;
     manager.changed.connect(() => changes++);
 

@@ -12,6 +12,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 import { ClusterClient } from '../api/client';
+import { ClusterEventStream } from '../api/events';
 import { ExternalClusters } from '../external';
 import { ClusterStore } from '../model';
 import type { ConnectionStatus, IDaskClusterManager } from '../tokens';
@@ -96,6 +97,55 @@ export function makeEnvironments(): IEnvironment[] {
 }
 
 /**
+ * A REST client for a lab at http://lab.example/; tests replace its calls with spies.
+ */
+export function makeClient(): ClusterClient {
+  return new ClusterClient({
+    serverSettings: ServerConnection.makeSettings({ baseUrl: 'http://lab.example/' })
+  });
+}
+
+/**
+ * A WebSocket stand-in: records every socket, lets the test open, message and close it.
+ */
+export class FakeSocket {
+  static sockets: FakeSocket[] = [];
+  constructor(readonly url: string) {
+    FakeSocket.sockets.push(this);
+  }
+  onopen: (() => void) | null = null;
+  onmessage: ((event: { data: string }) => void) | null = null;
+  onclose: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  closed = false;
+  close(): void {
+    this.closed = true;
+  }
+  open(): void {
+    this.onopen?.();
+  }
+  send(message: unknown): void {
+    this.onmessage?.({ data: JSON.stringify(message) });
+  }
+  drop(): void {
+    this.onerror?.();
+    this.onclose?.();
+  }
+}
+
+/**
+ * An event stream over `FakeSocket`, reconnecting after 100 ms at first.
+ */
+export function makeStream(): ClusterEventStream {
+  return new ClusterEventStream({
+    url: 'ws://lab.example/dask-clusters/api/events',
+    WebSocket: FakeSocket as unknown as typeof WebSocket,
+    initialDelay: 100,
+    maximumDelay: 1000
+  });
+}
+
+/**
  * A manager without a server: the test feeds events and sets the answers.
  */
 export class FakeManager implements IDaskClusterManager {
@@ -103,9 +153,7 @@ export class FakeManager implements IDaskClusterManager {
     this._store.changed.connect(() => this._changed.emit(), this);
     this._external.changed.connect(() => this._changed.emit(), this);
   }
-  readonly client = new ClusterClient({
-    serverSettings: ServerConnection.makeSettings({ baseUrl: 'http://lab.example/' })
-  });
+  readonly client = makeClient();
   plotsAnswer: IPlot[] = [];
   snippetAnswer = 'from dask.distributed import Client\nclient = Client("tcp://x:1")';
   calls: string[] = [];

@@ -60,6 +60,16 @@ describe('ClusterStore', () => {
     expect(store.get('c1')).toBeUndefined();
   });
 
+  it('keeps the streamed workers over a later answer in the same state', () => {
+    const store = new ClusterStore();
+    store.apply({ kind: 'cluster', cluster: makeCluster({ workers: 2 }) });
+    // A scale answer: the model right after the command, before a worker retired.
+    const answer = makeCluster({ scaling: { mode: 'fixed', workers: 1 }, workers: 2 });
+    store.apply({ kind: 'cluster', cluster: { ...answer, workers: 1 } });
+    store.upsert(answer);
+    expect(store.get('c1')?.workers).toBe(1);
+  });
+
   it('lets a stop answer move a running cluster to stopping', () => {
     const store = new ClusterStore();
     store.apply({ kind: 'cluster', cluster: makeCluster({ state: 'running' }) });

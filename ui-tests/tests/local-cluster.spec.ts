@@ -167,14 +167,25 @@ test('a local cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
   await adaptDialog.getByRole('button', { name: /Scale|Apply/ }).click();
   await expect(itemAgain.locator('.jp-DaskClusters-scaling')).toContainText('adaptive 1–3');
 
-  // Scale to 3 workers.
-  await itemAgain.locator('.jp-DaskClusters-scale').click();
-  await page.locator('.jp-Dialog #root_mode').getByLabel('Fixed').check();
-  await fill(page, 'workers', '3');
-  await page.locator('.jp-Dialog').getByRole('button', { name: /Scale|Apply/ }).click();
-  await expect(itemAgain.locator('.jp-DaskClusters-workers')).toHaveText('3', {
-    timeout: 60000
-  });
+  // A fixed number of workers, through the item's Scale button; a retiring worker takes a while.
+  const workers = itemAgain.locator('.jp-DaskClusters-workers');
+  const scaleTo = async (count: number) => {
+    await itemAgain.locator('.jp-DaskClusters-scale').click();
+    await page.locator('.jp-Dialog #root_mode').getByLabel('Fixed').check();
+    await fill(page, 'workers', String(count));
+    await page.locator('.jp-Dialog').getByRole('button', { name: /Scale|Apply/ }).click();
+    await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+    await expect(itemAgain.locator('.jp-DaskClusters-scaling')).toHaveText(`fixed ${count}`);
+    await expect(workers).toHaveText(String(count), { timeout: 60000 });
+  };
+  await scaleTo(3);
+
+  // Down from 2 to 1: the card follows the event stream, and the answer of
+  // the scale request (still 2 workers when it was sent) does not put it back.
+  await scaleTo(2);
+  await scaleTo(1);
+  await page.waitForTimeout(5000);
+  await expect(workers).toHaveText('1');
 
   // Client code into a console, through the item's context menu.
   await page.evaluate(async () => {
