@@ -176,6 +176,33 @@ describe('ClusterSidebar', () => {
     expect(node.querySelector('.jp-DaskClusters-plot')).toBeNull();
   });
 
+  it('shows the warning of a live cluster, and nothing for one without', async () => {
+    const { sidebar, manager } = context;
+    const warning =
+      'Workers keep restarting: 4 workers were lost in the last 60 s (memory limit 1 GiB).';
+    manager.emit({
+      kind: 'snapshot',
+      clusters: [makeCluster({ id: 'warned', workers: 0, warning }), makeCluster({ id: 'fine' })]
+    });
+    await settle();
+    const warned = item(sidebar, 'warned');
+    const alert = warned.querySelector<HTMLElement>('.jp-DaskClusters-warning');
+    expect(alert?.getAttribute('role')).toBe('alert');
+    expect(alert?.getAttribute('aria-label')).toBe(`Warning: ${warning}`);
+    expect(alert?.textContent).toBe(warning);
+    expect(alert?.querySelector('.jp-DaskClusters-warningIcon svg')).not.toBeNull();
+    expect(warned.classList).toContain('jp-mod-warning');
+    const fine = item(sidebar, 'fine');
+    expect(fine.querySelector('.jp-DaskClusters-warning')).toBeNull();
+    expect(fine.querySelector('[role="alert"]')).toBeNull();
+    expect(fine.classList).not.toContain('jp-mod-warning');
+
+    // The companion clears it once the workers settle.
+    manager.emit({ kind: 'cluster', cluster: makeCluster({ id: 'warned' }) });
+    await settle();
+    expect(item(sidebar, 'warned').querySelector('.jp-DaskClusters-warning')).toBeNull();
+  });
+
   it('says when the service is unreachable and when the list is empty', async () => {
     const { sidebar, manager } = context;
     manager.setStatus('closed');

@@ -4,7 +4,7 @@ import React, { useEffect, useState } from 'react';
 import type { IClusterModel, IPlot } from '../../protocol';
 import { CommandIDs, ITEM_CLASS } from '../commands';
 import { formatBytes, scalingLabel, stateLabel } from '../format';
-import { daskIcon } from '../icons';
+import { daskIcon, warningIcon } from '../icons';
 import type { ClusterAction } from '../lifecycle';
 import { canPerform } from '../lifecycle';
 import type { IDaskClusterManager } from '../tokens';
@@ -83,7 +83,7 @@ export function ClusterItem(props: {
 
   return (
     <li
-      className={ITEM_CLASS}
+      className={cluster.warning ? `${ITEM_CLASS} jp-mod-warning` : ITEM_CLASS}
       data-cluster-id={cluster.id}
       data-state={cluster.state}
       title={
@@ -132,6 +132,7 @@ export function ClusterItem(props: {
         />
         {running && <ClusterTimeLeft jobs={cluster.jobs} trans={trans} />}
       </div>
+      {cluster.warning && <Warning text={cluster.warning} trans={trans} />}
       {cluster.jobs.length > 0 && (
         <JobTable
           clusterId={cluster.id}
@@ -164,6 +165,22 @@ function Count(props: {
       <span className={props.className}>{props.value}</span>{' '}
       <span className="jp-DaskClusters-countLabel">{props.label}</span>
     </span>
+  );
+}
+
+/**
+ * What the companion says is wrong with a live cluster, so "running, 0 workers" does not read as fine.
+ */
+function Warning(props: { text: string; trans: TranslationBundle }): JSX.Element {
+  return (
+    <div
+      className="jp-DaskClusters-warning"
+      role="alert"
+      aria-label={props.trans.__('Warning: %1', props.text)}
+    >
+      <warningIcon.react tag="span" className="jp-DaskClusters-warningIcon" />
+      <span className="jp-DaskClusters-warningText">{props.text}</span>
+    </div>
   );
 }
 
