@@ -10,7 +10,8 @@ import type { IDaskClusterManager, IDaskClusterSettings } from './tokens';
 export function companionSettings(settings: IDaskSettings): ICompanionSettings {
   return {
     gateway: settings.gateway,
-    workerEnvironment: settings.workerEnvironment
+    workerEnvironment: settings.workerEnvironment,
+    limits: settings.limits
   };
 }
 

@@ -1,6 +1,6 @@
 import type { ISettingRegistry } from '@jupyterlab/settingregistry';
 import type { JSONValue } from '@lumino/coreutils';
-import type { ICompanionSettings } from '../protocol';
+import type { ICompanionLimits, ICompanionSettings } from '../protocol';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 import type { IDaskClusterSettings } from './tokens';
@@ -32,6 +32,8 @@ export interface IDaskSettings {
   gateway: ICompanionSettings['gateway'];
   /** Environment variables for workers, sent to the companion. */
   workerEnvironment: Record<string, string>;
+  /** The site's caps on clusters and workers, sent to the companion. */
+  limits: ICompanionLimits;
 }
 
 /**
@@ -44,7 +46,9 @@ export const DEFAULT_SETTINGS: IDaskSettings = {
   memoryReserve: '',
   confirmStop: true,
   gateway: { optionMapping: {} },
-  workerEnvironment: {}
+  workerEnvironment: {},
+  // Without settings the companion applies its own defaults.
+  limits: {}
 };
 
 /**
@@ -94,7 +98,8 @@ export function readSettings(composite: unknown): IDaskSettings {
         ? raw.confirmStop
         : DEFAULT_SETTINGS.confirmStop,
     gateway: Private.readGateway(raw.gateway),
-    workerEnvironment: Private.readStrings(raw.workerEnvironment)
+    workerEnvironment: Private.readStrings(raw.workerEnvironment),
+    limits: Private.readLimits(raw.limits)
   };
 }
 
@@ -234,6 +239,21 @@ namespace Private {
       }
     }
     return strings;
+  }
+
+  /**
+   * The limits that are whole numbers of at least 1; the companion's defaults stand for the rest.
+   */
+  export function readLimits(value: unknown): ICompanionLimits {
+    const raw = isRecord(value) ? value : {};
+    const limits: ICompanionLimits = {};
+    for (const key of ['maxClusters', 'maxWorkersPerCluster'] as const) {
+      const entry = raw[key];
+      if (typeof entry === 'number' && Number.isInteger(entry) && entry >= 1) {
+        limits[key] = entry;
+      }
+    }
+    return limits;
   }
 
   /**

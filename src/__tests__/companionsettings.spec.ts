@@ -53,17 +53,19 @@ async function flush(): Promise<void> {
 }
 
 describe('companionSettings', () => {
-  it('is the gateway part and the worker variables, nothing else', () => {
+  it('is the gateway part, the worker variables and the limits, nothing else', () => {
     expect(
       companionSettings({
         ...DEFAULT_SETTINGS,
         lastOptions: { local: { workers: 2 } },
         gateway: { address: 'https://gw', optionMapping: { envVars: 'environment' } },
-        workerEnvironment: { A: '1' }
+        workerEnvironment: { A: '1' },
+        limits: { maxClusters: 3, maxWorkersPerCluster: 8 }
       })
     ).toEqual({
       gateway: { address: 'https://gw', optionMapping: { envVars: 'environment' } },
-      workerEnvironment: { A: '1' }
+      workerEnvironment: { A: '1' },
+      limits: { maxClusters: 3, maxWorkersPerCluster: 8 }
     });
   });
 });
@@ -87,7 +89,7 @@ describe('CompanionSettingsSync', () => {
     sync.dispose();
   });
 
-  it('sends when the gateway settings change, not for last-used values', async () => {
+  it('sends when the gateway settings, variables or limits change, not for last-used values', async () => {
     const { settings, sent, sync } = setup('open');
     await flush();
     expect(sent).toHaveLength(1);
@@ -98,10 +100,15 @@ describe('CompanionSettingsSync', () => {
     await flush();
     expect(sent).toHaveLength(2);
     expect(sent[1].workerEnvironment).toEqual({ B: '2' });
+    // A site's new limits reach the companion without a reload.
+    settings.update({ limits: { maxClusters: 2 } });
+    await flush();
+    expect(sent).toHaveLength(3);
+    expect(sent[2].limits).toEqual({ maxClusters: 2 });
     sync.dispose();
     settings.update({ workerEnvironment: { C: '3' } });
     await flush();
-    expect(sent).toHaveLength(2);
+    expect(sent).toHaveLength(3);
   });
 
   it('reports a refusal, not a missing answer, and sends again on the next change', async () => {

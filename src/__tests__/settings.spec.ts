@@ -30,7 +30,8 @@ describe('readSettings', () => {
       memoryReserve: '2GiB',
       confirmStop: false,
       gateway: { optionMapping: {} },
-      workerEnvironment: {}
+      workerEnvironment: {},
+      limits: {}
     });
     expect(readSettings(undefined)).toEqual({
       defaultType: 'local',
@@ -39,7 +40,8 @@ describe('readSettings', () => {
       memoryReserve: '',
       confirmStop: true,
       gateway: { optionMapping: {} },
-      workerEnvironment: {}
+      workerEnvironment: {},
+      limits: {}
     });
   });
 
@@ -57,6 +59,20 @@ describe('readSettings', () => {
       optionMapping: { environment: 'conda_env' }
     });
     expect(read.workerEnvironment).toEqual({ A: '1' });
+  });
+});
+
+describe('limits', () => {
+  it('keeps whole numbers of at least 1 and leaves the rest to the companion', () => {
+    expect(readSettings({ limits: { maxClusters: 3, maxWorkersPerCluster: 16 } }).limits).toEqual({
+      maxClusters: 3,
+      maxWorkersPerCluster: 16
+    });
+    expect(readSettings({ limits: { maxClusters: 0, maxWorkersPerCluster: 2.5 } }).limits).toEqual(
+      {}
+    );
+    expect(readSettings({ limits: { maxClusters: '4' } }).limits).toEqual({});
+    expect(readSettings({ limits: 7 }).limits).toEqual({});
   });
 });
 
@@ -85,27 +101,37 @@ describe('ClusterSettings without a registry', () => {
   });
 });
 
+/**
+ * A settings connector in memory over a schema, keeping what is saved.
+ */
+function makeConnector(
+  pluginSchema: unknown = schema
+): IDataConnector<ISettingRegistry.IPlugin, string> {
+  const saved: Record<string, string> = {};
+  return {
+    fetch: async id => ({
+      id,
+      schema: pluginSchema as ISettingRegistry.ISchema,
+      data: { composite: {}, user: {} },
+      raw: saved[id] ?? '{}',
+      version: 'test'
+    }),
+    list: async () => ({ ids: [], values: [] }),
+    save: async (id, raw) => {
+      saved[id] = raw;
+    },
+    remove: async () => undefined
+  };
+}
+
 describe('ClusterSettings with the setting registry', () => {
   it('writes only values the schema accepts', async () => {
-    const saved: Record<string, string> = {};
-    const connector: IDataConnector<ISettingRegistry.IPlugin, string> = {
-      fetch: async id => ({
-        id,
-        schema: schema as unknown as ISettingRegistry.ISchema,
-        data: { composite: {}, user: {} },
-        raw: saved[id] ?? '{}',
-        version: 'test'
-      }),
-      list: async () => ({ ids: [], values: [] }),
-      save: async (id, raw) => {
-        saved[id] = raw;
-      },
-      remove: async () => undefined
-    };
+    const connector = makeConnector();
     const registry = new SettingRegistry({ connector });
     const settings = new ClusterSettings(await registry.load(SETTINGS_ID));
     expect(settings.current.confirmStop).toBe(true);
     expect(settings.current.defaultType).toBe('local');
+    expect(settings.current.limits).toEqual({ maxClusters: 10, maxWorkersPerCluster: 64 });
 
     await settings.setLastOptions('slurm', { cores: 4, queue: 'debug', unset: undefined });
     await settings.savePreset({ name: 'big', type: 'slurm', options: { cores: 16 } });
@@ -118,5 +144,14 @@ describe('ClusterSettings with the setting registry', () => {
       { name: 'big', type: 'slurm', options: { cores: 16 } }
     ]);
     expect(settings.current.presets.map(p => p.name)).toEqual(['big']);
+  });
+
+  it('takes the limits a site sets through the settings overrides', async () => {
+    // The server applies overrides.json as the property's default.
+    const overridden = JSON.parse(JSON.stringify(schema));
+    overridden.properties.limits.default = { maxClusters: 2 };
+    const registry = new SettingRegistry({ connector: makeConnector(overridden) });
+    const settings = new ClusterSettings(await registry.load(SETTINGS_ID));
+    expect(settings.current.limits).toEqual({ maxClusters: 2, maxWorkersPerCluster: 64 });
   });
 });
