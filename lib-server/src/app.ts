@@ -19,6 +19,7 @@ import { procInspector } from './clusters/reconcile.js';
 import { Registry } from './clusters/registry.js';
 import type { ICompanionConfig } from './config.js';
 import { EnvironmentDiscovery, which } from './envs/discovery.js';
+import { crossSiteUpgradeRefusal } from './http/guard.js';
 import { Router } from './http/router.js';
 import { DashboardProxy } from './proxy/dashboard.js';
 import { runJson } from './util/exec.js';
@@ -53,8 +54,8 @@ function removeStaleSocket(socket: string): void {
   unlinkSync(socket);
 }
 
-function refuseUpgrade(socket: Duplex): void {
-  socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+function refuseUpgrade(socket: Duplex, status = '404 Not Found', message = ''): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
 }
 
 /** Build the companion and listen on `config.socket`. */
@@ -130,7 +131,18 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
   const server = createServer((req, res) => void router.handle(req, res));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    const pathname = new URL(req.url ?? '/', 'http://companion').pathname;
+    const refusal = crossSiteUpgradeRefusal(req.headers);
+    if (refusal !== undefined) {
+      refuseUpgrade(socket, '403 Forbidden', refusal);
+      return;
+    }
+    let pathname: string;
+    try {
+      pathname = new URL(req.url ?? '/', 'http://companion').pathname;
+    } catch {
+      refuseUpgrade(socket, '400 Bad Request');
+      return;
+    }
     if (pathname === '/api/events') {
       events.handleUpgrade(req, socket, head);
     } else if (!proxy.ws(req, socket, head)) {

@@ -1,9 +1,11 @@
 /** GET api/types: every cluster type, described for the [+NEW] dialog. */
 
 import type { IJobScript } from '../../../protocol/index.js';
-import { ApiError, invalidOptions } from '../http/errors.js';
+import { ApiError, invalidOptions, unknownFields } from '../http/errors.js';
 import type { Router } from '../http/router.js';
 import type { IApiContext } from './context.js';
+import { isObject } from '../util/objects.js';
+
 
 /** Register the routes of cluster types. */
 export function typeRoutes(router: Router, context: IApiContext): void {
@@ -20,8 +22,17 @@ export function typeRoutes(router: Router, context: IApiContext): void {
       throw new ApiError(404, 'no_preview', `Cluster type "${params.type}" has no job script to preview.`);
     }
     const body = await json();
-    const options = typeof body === 'object' && body !== null && 'options' in body ? (body as { options: unknown }).options : {};
-    const result = await backend.preview({ type: params.type, options: (options ?? {}) as Record<string, unknown> });
+    if (!isObject(body)) {
+      throw new ApiError(400, 'bad_request', 'Send {"options": {...}}.');
+    }
+    const problems = unknownFields(body, ['type', 'name', 'options']);
+    if (body.options !== undefined && !isObject(body.options)) {
+      problems.push({ path: '/options', message: 'The options must be a JSON object, e.g. {"workers": 2}.' });
+    }
+    if (problems.length > 0) {
+      throw invalidOptions(problems);
+    }
+    const result = await backend.preview({ type: params.type, options: isObject(body.options) ? body.options : {} });
     if ('fields' in result) {
       throw invalidOptions(result.fields);
     }

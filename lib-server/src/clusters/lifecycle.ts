@@ -10,13 +10,14 @@ import { mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { IClusterModel, ICreateRequest } from '../../../protocol/index.js';
 import type { IBackend } from '../backends/backend.js';
-import { ApiError, invalidOptions, unknownCluster } from '../http/errors.js';
+import { ApiError, invalidOptions, unknownCluster, unknownFields } from '../http/errors.js';
 import { scalingCommand, type RunnerEvent } from '../runner/protocol.js';
 import { killGroup, RunnerProcess, type IRunnerExit } from '../runner/supervisor.js';
 import { ensurePrivateDir, readTail, removeDir } from '../util/files.js';
 import { planReconciliation, type IProcessInspector } from './reconcile.js';
 import { ACTIVE_STATES, type IClusterRecord, type Registry } from './registry.js';
 import { parseScaling } from './scaling.js';
+import { isObject } from '../util/objects.js';
 
 /** Lines of runner log kept in `logTail`. */
 export const LOG_TAIL_LINES = 50;
@@ -34,9 +35,6 @@ export interface IClusterManagerOptions {
   termGraceMs?: number;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Create `dir` 0700, refusing a parent that another user owns or can write. */
 function makeWorkDir(dir: string): void {
@@ -49,6 +47,9 @@ function makeWorkDir(dir: string): void {
   }
   mkdirSync(dir, { mode: 0o700 });
 }
+
+/** The top-level fields of a create request (ICreateRequest). */
+export const CREATE_FIELDS = ['type', 'name', 'options', 'adopt'] as const;
 
 /** Every cluster and its runner. */
 export class ClusterManager {
@@ -86,6 +87,16 @@ export class ClusterManager {
     if (!isObject(body) || typeof body.type !== 'string') {
       throw new ApiError(400, 'bad_request', 'Send {"type": "<cluster type>", "options": {...}}.');
     }
+    const unknown = unknownFields(body, CREATE_FIELDS);
+    if (unknown.length > 0) {
+      throw invalidOptions(unknown);
+    }
+    if (body.options !== undefined && !isObject(body.options)) {
+      throw invalidOptions([{ path: '/options', message: 'The options must be a JSON object, e.g. {"workers": 2}.' }]);
+    }
+    if (body.adopt !== undefined && (typeof body.adopt !== 'string' || body.adopt === '')) {
+      throw invalidOptions([{ path: '/adopt', message: 'Adopt names the cluster to take over: a non-empty string.' }]);
+    }
     if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 200)) {
       throw new ApiError(422, 'invalid_name', 'The name must be a string of at most 200 characters.');
     }
@@ -93,7 +104,7 @@ export class ClusterManager {
     const request: ICreateRequest = {
       type: body.type,
       ...(typeof body.name === 'string' && body.name.trim() !== '' ? { name: body.name.trim() } : {}),
-      options: (body.options ?? {}) as Record<string, unknown>,
+      options: isObject(body.options) ? body.options : {},
       ...(typeof body.adopt === 'string' ? { adopt: body.adopt } : {})
     };
     const id = this.newId();

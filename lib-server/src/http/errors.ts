@@ -33,3 +33,16 @@ export function invalidOptions(fields: IFieldError[]): ApiError {
   const summary = fields.map(field => `${field.path || '/'}: ${field.message}`).join('; ');
   return new ApiError(422, 'invalid_options', `The request has ${fields.length} problem(s): ${summary}`, fields);
 }
+
+/**
+ * Fields of `body` not in `accepted`, each as a problem that names the
+ * accepted ones: a misspelt field is refused, never silently ignored.
+ */
+export function unknownFields(body: Record<string, unknown>, accepted: readonly string[], prefix = ''): IFieldError[] {
+  return Object.keys(body)
+    .filter(key => !accepted.includes(key))
+    .map(key => ({
+      path: `${prefix}/${key}`,
+      message: `Unknown field "${key}"; remove it or fix its spelling (accepted: ${accepted.join(', ')}).`
+    }));
+}

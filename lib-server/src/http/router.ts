@@ -2,6 +2,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from './errors.js';
+import { crossSiteRefusal } from './guard.js';
 
 /** What a handler gets. */
 export interface IRequest {
@@ -33,7 +34,17 @@ interface IRoute {
 }
 
 /** Largest JSON body accepted, in bytes. */
-const MAX_BODY = 1024 * 1024;
+export const MAX_BODY = 1024 * 1024;
+
+/** Deepest nesting of arrays and objects accepted in a JSON body. */
+export const MAX_DEPTH = 32;
+
+/**
+ * Most bytes read and thrown away from a body that is answered without being
+ * read (Tornado's own default limit). A proxy that is still sending when the
+ * answer comes sees a broken pipe, so the rest of the body is drained first.
+ */
+const MAX_DRAIN = 100 * 1024 * 1024;
 
 /**
  * Match `path` against route `segments`: `:name` takes one segment, a final
@@ -70,21 +81,88 @@ export function matchPath(segments: string[], path: string): Record<string, stri
   return parts.length === segments.length ? params : undefined;
 }
 
-/** Read a request body as JSON; ApiError 400 when it is malformed or too large. */
-export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY) {
-      throw new ApiError(413, 'too_large', `The request body is larger than ${MAX_BODY} bytes.`);
+/**
+ * The deepest nesting of `[` and `{` in JSON text, outside strings. Checked
+ * before parsing, so no later recursion over the value can overflow the stack.
+ */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) {
+        i++; // backslash: skip the escaped character
+      } else if (c === 0x22) {
+        inString = false;
+      }
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      deepest = Math.max(deepest, depth);
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
     }
-    chunks.push(buffer);
+  }
+  return deepest;
+}
+
+function isJsonContentType(value: string | undefined): boolean {
+  const type = (value ?? '').split(';')[0].trim().toLowerCase();
+  return type === 'application/json' || /^application\/[a-z0-9.+-]*\+json$/.test(type);
+}
+
+/** Read a request body as JSON; ApiError 400, 413 or 415 when it is malformed, too large or not JSON. */
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  if (!isJsonContentType(req.headers['content-type'])) {
+    throw new ApiError(
+      415,
+      'not_json',
+      `The request body must be JSON, sent with Content-Type: application/json (got ${JSON.stringify(req.headers['content-type'] ?? 'none')}).`
+    );
+  }
+  // Not `for await`: leaving that loop early destroys the request, and with
+  // it the connection the answer must go out on.
+  const chunks = await new Promise<Buffer[] | undefined>((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        cleanup();
+        resolve(undefined);
+      } else {
+        parts.push(chunk);
+      }
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(parts);
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+  if (chunks === undefined) {
+    throw new ApiError(413, 'too_large', `The request body is larger than ${MAX_BODY / 1024 / 1024} MiB; send a smaller one.`);
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') {
     throw new ApiError(400, 'malformed_json', 'The request body is empty; send a JSON object.');
+  }
+  if (nestingDepth(text) > MAX_DEPTH) {
+    throw new ApiError(400, 'too_deep', `The request body nests arrays and objects more than ${MAX_DEPTH} levels deep; send a flat JSON object.`);
   }
   try {
     return JSON.parse(text) as unknown;
@@ -92,6 +170,39 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
     const detail = error instanceof Error ? error.message : String(error);
     throw new ApiError(400, 'malformed_json', `The request body is not valid JSON: ${detail}`);
   }
+}
+
+/**
+ * Read and discard what is left of a request body (at most MAX_DRAIN bytes),
+ * so an early answer never meets a client that is still sending. False when
+ * the body was larger: the connection is then closed after the answer.
+ */
+export function drainBody(req: IncomingMessage): Promise<boolean> {
+  if (req.readableEnded || req.complete) {
+    return Promise.resolve(true);
+  }
+  return new Promise(resolve => {
+    let size = 0;
+    const done = (complete: boolean) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      resolve(complete);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_DRAIN) {
+        req.pause();
+        done(false);
+      }
+    };
+    const onEnd = () => done(true);
+    const onError = () => done(false);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.resume();
+  });
 }
 
 /** Write `body` as a JSON answer. */
@@ -126,39 +237,52 @@ export class Router {
 
   /** Answer one request. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let reply: IReply | undefined;
     try {
-      const url = new URL(req.url ?? '/', 'http://companion');
-      const method = (req.method ?? 'GET').toUpperCase();
-      let allowed: string[] = [];
-      for (const route of this.routes) {
-        const params = matchPath(route.segments, url.pathname);
-        if (params === undefined) {
-          continue;
-        }
-        if (route.method !== '*' && route.method !== method && !(method === 'HEAD' && route.method === 'GET')) {
-          allowed.push(route.method);
-          continue;
-        }
-        const reply = await route.handler({ req, res, params, url, json: () => readJson(req) });
-        if (reply !== undefined) {
-          sendJson(res, reply.status, reply.body);
-        }
-        return;
-      }
-      allowed = [...new Set(allowed)];
-      if (allowed.length > 0) {
-        res.setHeader('Allow', allowed.join(', '));
-        throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on ${url.pathname}; use ${allowed.join(' or ')}.`);
-      }
-      throw new ApiError(404, 'not_found', `Nothing at ${url.pathname}.`);
+      reply = await this.dispatch(req, res);
     } catch (error) {
       if (error instanceof ApiError) {
-        sendJson(res, error.status, error.toJSON());
+        reply = { status: error.status, body: error.toJSON() };
       } else {
         console.error('request failed:', error);
         const message = error instanceof Error ? error.message : String(error);
-        sendJson(res, 500, { error: 'internal', message: `The companion failed: ${message}` });
+        reply = { status: 500, body: { error: 'internal', message: `The companion failed: ${message}` } };
       }
     }
+    if (reply === undefined) {
+      return; // the handler answered itself
+    }
+    if (!(await drainBody(req))) {
+      res.setHeader('Connection', 'close');
+      res.once('finish', () => req.socket.destroySoon());
+    }
+    sendJson(res, reply.status, reply.body);
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<IReply | undefined> {
+    const url = new URL(req.url ?? '/', 'http://companion');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const refusal = crossSiteRefusal(method, req.headers);
+    if (refusal !== undefined) {
+      throw new ApiError(403, 'cross_site', refusal);
+    }
+    let allowed: string[] = [];
+    for (const route of this.routes) {
+      const params = matchPath(route.segments, url.pathname);
+      if (params === undefined) {
+        continue;
+      }
+      if (route.method !== '*' && route.method !== method && !(method === 'HEAD' && route.method === 'GET')) {
+        allowed.push(route.method);
+        continue;
+      }
+      return await route.handler({ req, res, params, url, json: () => readJson(req) });
+    }
+    allowed = [...new Set(allowed)];
+    if (allowed.length > 0) {
+      res.setHeader('Allow', allowed.join(', '));
+      throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on ${url.pathname}; use ${allowed.join(' or ')}.`);
+    }
+    throw new ApiError(404, 'not_found', `Nothing at ${url.pathname}.`);
   }
 }

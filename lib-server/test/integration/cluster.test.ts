@@ -60,7 +60,11 @@ describe('requests that launch nothing', () => {
     ['an unknown type', () => ({ type: 'kubernetes', options: {} }), 400, 'unknown_type'],
     ['zero workers', () => ({ type: 'local', options: { workers: 0 } }), 422, 'invalid_options'],
     ['an unknown option', () => ({ type: 'local', options: { wrokers: 2 } }), 422, 'invalid_options'],
-    ['an environment without distributed', () => ({ type: 'local', options: { environment: dirs.plainPython } }), 422, 'invalid_options']
+    ['an environment without distributed', () => ({ type: 'local', options: { environment: dirs.plainPython } }), 422, 'invalid_options'],
+    ['a misspelt top-level field', () => ({ type: 'local', option: { workers: 2 } }), 422, 'invalid_options'],
+    ['negative workers', () => ({ type: 'local', options: { workers: -1 } }), 422, 'invalid_options'],
+    ['options that are not an object', () => ({ type: 'local', options: [2] }), 422, 'invalid_options'],
+    ['absurdly nested JSON', () => `{"type": "local", "options": {"x": ${'['.repeat(10_000)}${']'.repeat(10_000)}}}`, 400, 'too_deep']
   ])('%s', async (_what, body, status, code) => {
     const answer = await companion.request('POST', '/api/clusters', body());
     expect(answer.status).toBe(status);
@@ -70,6 +74,13 @@ describe('requests that launch nothing', () => {
     }
     expect((await companion.request('GET', '/api/clusters')).json).toEqual([]);
     expect(existsSync(path.join(dirs.state, 'logs'))).toBe(false);
+  });
+
+  it('names the unknown field and the accepted ones', async () => {
+    const answer = await companion.request('POST', '/api/clusters', { type: 'local', option: {} });
+    expect((answer.json as IApiError).fields).toEqual([
+      { path: '/option', message: 'Unknown field "option"; remove it or fix its spelling (accepted: type, name, options, adopt).' }
+    ]);
   });
 });
 

@@ -1,10 +1,11 @@
 import { jest } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiError, invalidOptions } from '../../src/http/errors.js';
-import { matchPath, Router } from '../../src/http/router.js';
+import { matchPath, MAX_BODY, nestingDepth, Router } from '../../src/http/router.js';
 
 describe('matchPath', () => {
   const segments = (pattern: string) => pattern.split('/').slice(1);
@@ -39,12 +40,30 @@ describe('Router over HTTP', () => {
   let server: Server;
   const socketPath = () => path.join(dir, 'router.sock');
 
-  function call(method: string, urlPath: string, body?: string): Promise<{ status: number; json: unknown; headers: Record<string, unknown> }> {
+  function call(
+    method: string,
+    urlPath: string,
+    body?: string | Buffer,
+    headers: Record<string, string> = { 'Content-Type': 'application/json' }
+  ): Promise<{ status: number; json: unknown; headers: Record<string, unknown> }> {
     return new Promise((resolve, reject) => {
-      const req = request({ socketPath: socketPath(), method, path: urlPath, headers: { 'Content-Type': 'application/json' } }, res => {
+      const req = request({ socketPath: socketPath(), method, path: urlPath, headers }, res => {
         let text = '';
         res.on('data', chunk => (text += chunk));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined, headers: res.headers }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  let tcp: Server;
+  function overTcp(urlPath: string, body: Buffer): Promise<number> {
+    const { port } = tcp.address() as AddressInfo;
+    return new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: urlPath, headers: { 'Content-Type': 'application/json', 'Content-Length': body.length } }, res => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
       });
       req.on('error', reject);
       req.end(body);
@@ -65,9 +84,12 @@ describe('Router over HTTP', () => {
       .add('DELETE', '/items/:id', () => ({ status: 204 }));
     server = createServer((req, res) => void router.handle(req, res));
     await new Promise<void>(resolve => server.listen(socketPath(), resolve));
+    tcp = createServer((req, res) => void router.handle(req, res));
+    await new Promise<void>(resolve => tcp.listen(0, '127.0.0.1', resolve));
   });
 
   afterAll(async () => {
+    await new Promise(resolve => tcp.close(resolve));
     await new Promise(resolve => server.close(resolve));
     rmSync(dir, { recursive: true, force: true });
   });
@@ -107,7 +129,48 @@ describe('Router over HTTP', () => {
     spy.mockRestore();
   });
 
+  it('refuses a cross-site POST with only the cookie: 403, and the handler never runs', async () => {
+    const refused = await call('POST', '/items', '{"a":1}', { 'Content-Type': 'text/plain', Cookie: '_xsrf=2|aa|bb|1; username-x=secret', Origin: 'https://evil.example', Host: 'lab.example:8888' });
+    expect(refused.status).toBe(403);
+    expect(refused.json).toMatchObject({ error: 'cross_site', message: expect.stringContaining('another site (https://evil.example)') });
+  });
+
+  it('takes the same origin, the XSRF token, or a script with neither cookie nor Origin', async () => {
+    const json = { 'Content-Type': 'application/json' };
+    expect((await call('POST', '/items', '{}', { ...json, Origin: 'http://lab.example:8888', Host: 'lab.example:8888', Cookie: 'a=b' })).status).toBe(201);
+    expect((await call('POST', '/items', '{}', { ...json, Cookie: '_xsrf=tok123', 'X-XSRFToken': 'tok123', Origin: 'https://evil.example' })).status).toBe(201);
+    expect((await call('POST', '/items', '{}', json)).status).toBe(201);
+    expect((await call('POST', '/items', '{}', { ...json, Cookie: '_xsrf=tok123', 'X-XSRFToken': 'other' })).status).toBe(403);
+  });
+
+  it('answers 415 for a body that is not JSON', async () => {
+    const answer = await call('POST', '/items', 'a=1', { 'Content-Type': 'application/x-www-form-urlencoded' });
+    expect(answer).toMatchObject({ status: 415, json: { error: 'not_json', message: expect.stringContaining('Content-Type: application/json') } });
+  });
+
+  it('answers 400 for absurdly nested JSON, 413 for a body over the limit', async () => {
+    expect(await call('POST', '/items', '['.repeat(10_000) + ']'.repeat(10_000))).toMatchObject({ status: 400, json: { error: 'too_deep' } });
+    expect(await overTcp('/items', Buffer.alloc(MAX_BODY + 10, 0x20))).toBe(413);
+  });
+
+  // Over TCP: a Node client on a Unix socket reported EPIPE here even after
+  // the server had read the whole body; jupyter-server-proxy's own client is
+  // tested through a real Jupyter server in pytest.
+  it('reads the whole body before an early answer, so a sending client never sees a broken pipe', async () => {
+    for (let i = 0; i < 5; i++) {
+      expect(await overTcp('/nothing/here', Buffer.alloc(3 * MAX_BODY, 0x20))).toBe(404);
+    }
+  });
+
   it('keeps ApiError bodies minimal', () => {
     expect(new ApiError(409, 'not_running', 'x').toJSON()).toEqual({ error: 'not_running', message: 'x' });
+  });
+});
+
+describe('nestingDepth', () => {
+  it('counts brackets outside strings only', () => {
+    expect(nestingDepth('{"a": [1, {"b": 2}]}')).toBe(3);
+    expect(nestingDepth('"[[[[\\"[["')).toBe(0);
+    expect(nestingDepth('[]')).toBe(1);
   });
 });

@@ -6,6 +6,7 @@
 
 import type { ICompanionSettings } from '../../../../protocol/index.js';
 import type { JsonCommand } from '../../util/exec.js';
+import { isObject } from '../../util/objects.js';
 
 /** How requests to the gateway authenticate. Secrets stay in memory. */
 export type GatewayAuth =
@@ -27,9 +28,6 @@ export interface IGatewayConnection {
 /** What the extension's settings say about the gateway (no secrets); the shape is shared through protocol/. */
 export type IGatewaySettings = ICompanionSettings['gateway'];
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** A key of dask config, spelled with `-` or `_` (dask accepts both). */
 function key(config: Record<string, unknown>, name: string): unknown {

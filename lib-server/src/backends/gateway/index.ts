@@ -16,6 +16,7 @@ import { GatewayClient, GatewayRequestError, type IGatewayOption } from './clien
 import { loadGatewayConfig, resolveConnection, type IGatewayConnection, type IGatewaySettings } from './connection.js';
 import { GatewayWatcher } from './watch.js';
 import { buildGatewayType, clusterOptions, gatewayFieldErrors, gatewayUsable, offeredOptions, unavailableGatewayType } from './schema.js';
+import { isObject } from '../../util/objects.js';
 
 /** What the gateway backend needs from its surroundings. */
 export interface IGatewayBackendOptions {
@@ -71,9 +72,6 @@ export function gatewaySnippet(address: string, proxyAddress: string | undefined
   ].join('\n');
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * The gateway options implied by the chosen values through the type's links

@@ -4,26 +4,66 @@
  * they load and whenever they change. Held in memory; never secrets.
  */
 
-import type { ICompanionSettings } from '../../../../protocol/index.js';
-import { ApiError } from '../../http/errors.js';
+import type { ICompanionLimits, ICompanionSettings } from '../../../../protocol/index.js';
+import { ApiError, invalidOptions, unknownFields } from '../../http/errors.js';
 import type { Router } from '../../http/router.js';
+import { isObject } from '../../util/objects.js';
 
 /** What the browser sends: the shape is shared with it through protocol/. */
 export type { ICompanionSettings };
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function optionalText(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
-/** The settings in `body`, or an ApiError 400 naming what is wrong. Pure. */
+/** Default caps when the settings set none: generous for one person, finite for a shared host. */
+export const DEFAULT_LIMITS: Required<ICompanionLimits> = { maxClusters: 10, maxWorkersPerCluster: 64 };
+
+const LIMIT_FIELDS = ['maxClusters', 'maxWorkersPerCluster'] as const;
+
+function parseLimits(value: unknown): ICompanionLimits {
+  if (value === undefined) {
+    return {};
+  }
+  if (!isObject(value)) {
+    throw invalidOptions([{ path: '/limits', message: 'Limits must be an object, e.g. {"maxClusters": 10}.' }]);
+  }
+  const problems = unknownFields(value, LIMIT_FIELDS, '/limits');
+  const limits: ICompanionLimits = {};
+  for (const name of LIMIT_FIELDS) {
+    const n = value[name];
+    if (n === undefined) {
+      continue;
+    }
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 100_000) {
+      problems.push({ path: `/limits/${name}`, message: `${name} must be a whole number from 1 to 100000 (got ${JSON.stringify(n)}).` });
+    } else {
+      limits[name] = n;
+    }
+  }
+  if (problems.length > 0) {
+    throw invalidOptions(problems);
+  }
+  return limits;
+}
+
+/** The settings in `body`, or an ApiError 400/422 naming what is wrong. Pure. */
 export function parseSettings(body: unknown): ICompanionSettings {
   if (!isObject(body)) {
     throw new ApiError(400, 'bad_request', 'Send {"gateway": {...}, "workerEnvironment": {...}}.');
   }
+  const problems = [
+    ...unknownFields(body, ['gateway', 'workerEnvironment', 'limits']),
+    ...(isObject(body.gateway) ? unknownFields(body.gateway, ['address', 'proxyAddress', 'optionMapping'], '/gateway') : []),
+    ...(isObject(body.gateway) && isObject(body.gateway.optionMapping)
+      ? unknownFields(body.gateway.optionMapping, ['environment', 'envVars'], '/gateway/optionMapping')
+      : [])
+  ];
+  if (problems.length > 0) {
+    throw invalidOptions(problems);
+  }
+  const limits = parseLimits(body.limits);
   const gateway = isObject(body.gateway) ? body.gateway : {};
   const mapping = isObject(gateway.optionMapping) ? gateway.optionMapping : {};
   const env = isObject(body.workerEnvironment) ? body.workerEnvironment : {};
@@ -44,7 +84,8 @@ export function parseSettings(body: unknown): ICompanionSettings {
       ...(proxyAddress ? { proxyAddress } : {}),
       optionMapping: { ...(environment ? { environment } : {}), ...(envVars ? { envVars } : {}) }
     },
-    workerEnvironment
+    workerEnvironment,
+    limits
   };
 }
 

@@ -11,6 +11,7 @@ import { schemaErrors } from '../../util/schema-errors.js';
 import { memoryPerWorker, PROFILES, type Profile } from './profiles.js';
 import type { IHostResources } from './resources.js';
 import { MEMORY_FRACTIONS, memoryFractionDefault, type ILocalOptions, type MemoryFractionField } from './schema.js';
+import { isObject } from '../../util/objects.js';
 
 /** What validation checks against. */
 export interface ILocalValidationContext {
@@ -23,9 +24,6 @@ export interface ILocalValidationContext {
   exists: (path: string) => boolean;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isProfile(value: unknown): value is Profile {
   return typeof value === 'string' && (PROFILES as readonly string[]).includes(value);

@@ -11,6 +11,7 @@ import { schemaErrors } from '../../util/schema-errors.js';
 import { partitionProblem, type IPartition } from './queries.js';
 import { slurmUsable, type ISlurmOptions } from './schema.js';
 import { formatSlurmTime, parseSlurmTime } from './walltime.js';
+import { isObject } from '../../util/objects.js';
 
 /** What validation checks against. */
 export interface ISlurmValidationContext {
@@ -19,9 +20,6 @@ export interface ISlurmValidationContext {
   environments: IEnvironmentInfo[];
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Problems of `options` with the partition it names. */
 export function partitionErrors(options: Record<string, unknown>, partitions: IPartition[]): IFieldError[] {
