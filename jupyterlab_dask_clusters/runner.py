@@ -48,6 +48,11 @@ Subcommands
     ``host``...). ``config`` is applied with ``dask.config.set`` before the
     cluster starts, so worker processes inherit it.
 
+    For any kind, a ``security_directory`` kwarg (a directory of mode 0700)
+    makes the cluster TLS-only: the runner writes fresh temporary credentials
+    there as ca.pem, cert.pem and key.pem (0600) and passes the cluster a
+    ``Security`` that requires encryption; clients load the same files.
+
     Later stdin lines::
 
         {"op": "scale", "workers": 3}       fixed size (stops adaptive scaling)
@@ -62,6 +67,9 @@ Subcommands
             sent after "started" and on every change
         {"event": "error", "message": "...", "traceback": "..."}
             a failed command; a failed start is followed by exit code 1
+        {"event": "warning", "message": "..." | null}
+            workers keep dying (e.g. killed for exceeding their memory limit,
+            then restarted by their nanny); null once they have been stable
         {"event": "closed"}
             the cluster was closed; sent right before exiting with code 0
 
@@ -235,16 +243,48 @@ def _fixed_or_minimum(scaling):
     return int(scaling.get("workers", 0))
 
 
+# ----------------------------------------------------------------------- tls
+
+TLS_FILES = {"ca": "ca.pem", "cert": "cert.pem", "key": "key.pem"}
+
+
+def _tls_security(directory):
+    from distributed.security import Security
+
+    paths = {key: os.path.join(directory, name) for key, name in TLS_FILES.items()}
+    roles = {}
+    for role in ("scheduler", "worker", "client"):
+        roles[f"tls_{role}_cert"] = paths["cert"]
+        roles[f"tls_{role}_key"] = paths["key"]
+    return Security(tls_ca_file=paths["ca"], require_encryption=True, **roles), paths
+
+
+def _write_tls_credentials(paths):
+    """Fresh temporary credentials (what security=True makes), written 0600."""
+    from distributed.security import Security
+
+    temporary = Security.temporary()
+    values = {"ca": temporary.tls_ca_file, "cert": temporary.tls_client_cert, "key": temporary.tls_client_key}
+    for key, path in paths.items():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(values[key])
+
+
+# --------------------------------------------------------------- kind: local
+
+
 async def start_local(message):
     from distributed import LocalCluster
 
     kwargs = dict(message.get("kwargs") or {})
+    if "security_directory" in kwargs:
+        kwargs["security"], paths = _tls_security(kwargs.pop("security_directory"))
+        _write_tls_credentials(paths)
     kwargs.setdefault("n_workers", _fixed_or_minimum(message.get("scaling") or {}))
     # Keep distributed's own log levels: the log file is where users look.
     kwargs.setdefault("silence_logs", False)
     return LocalCluster(asynchronous=True, **kwargs)
-
-
 
 
 # ------------------------------------------------------------ kind: gateway
@@ -365,6 +405,65 @@ DASHBOARD_ADDRESSES = {"gateway": _gateway_dashboard_address}
 WATCHERS = {}
 
 
+LOSS_WINDOW = 60.0
+LOSSES_FOR_WARNING = 3
+STABLE_BEFORE_CLEAR = 120.0
+
+
+class RestartLoopDetector:
+    """Counts workers lost without being asked to leave (their connection
+    dropped: killed for memory, crashed); several within a minute means the
+    nannies are restarting them in a loop, which the user must hear about."""
+
+    def __init__(self, protocol, clock=None):
+        import time
+
+        self.protocol = protocol
+        self.clock = clock or time.monotonic
+        self.losses = []
+        self.memory_limit = 0
+        self.warned = False
+
+    def added(self, memory_limit):
+        self.memory_limit = memory_limit or self.memory_limit
+
+    def lost(self, stimulus_id):
+        # Retirement, scale-down and lifetime ends have their own stimulus ids;
+        # a dropped connection is the scheduler's cleanup.
+        if not str(stimulus_id or "").startswith("handle-worker-cleanup"):
+            return
+        now = self.clock()
+        self.losses = [t for t in self.losses if now - t < LOSS_WINDOW] + [now]
+        if len(self.losses) >= LOSSES_FOR_WARNING:
+            self.warned = True
+            limit = f" of {_format_bytes(self.memory_limit)} each" if self.memory_limit else ""
+            self.protocol.emit(
+                {
+                    "event": "warning",
+                    "message": (
+                        f"Workers keep restarting: {len(self.losses)} were lost in the last "
+                        f"{int(LOSS_WINDOW)} s. Most often a task needs more than the workers' "
+                        f"memory limit{limit}: give each worker more memory (fewer workers), "
+                        "or split the work into smaller tasks. The cluster log has the details."
+                    ),
+                }
+            )
+
+    def check(self):
+        """Clear the warning once no worker was lost for a while."""
+        if self.warned and (not self.losses or self.clock() - self.losses[-1] >= STABLE_BEFORE_CLEAR):
+            self.warned = False
+            self.losses = []
+            self.protocol.emit({"event": "warning", "message": None})
+
+
+def _format_bytes(n):
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit in ("B", "KiB", "MiB") else f"{n:.1f} {unit}"
+        n /= 1024
+
+
 class WorkersWatch:
     """Reports worker count, cores and memory whenever they change."""
 
@@ -373,6 +472,8 @@ class WorkersWatch:
         self.protocol = protocol
         self.last = None
         self.task = None
+        self.restarts = RestartLoopDetector(protocol)
+        self.checker = None
 
     def counts(self):
         scheduler = getattr(self.cluster, "scheduler", None)
@@ -400,19 +501,27 @@ class WorkersWatch:
         scheduler = getattr(self.cluster, "scheduler", None)
         if scheduler is not None and hasattr(scheduler, "add_plugin"):
             scheduler.add_plugin(self._plugin())
+            self.checker = asyncio.ensure_future(self._check_restarts())
         else:
             self.task = asyncio.ensure_future(self._poll())
         self.report()
 
     def stop(self):
-        if self.task is not None:
-            self.task.cancel()
+        for task in (self.task, self.checker):
+            if task is not None:
+                task.cancel()
+
+    async def _check_restarts(self):
+        while True:
+            await asyncio.sleep(10)
+            self.restarts.check()
 
     def _plugin(self):
         from distributed.diagnostics.plugin import SchedulerPlugin
 
         loop = asyncio.get_running_loop()
         report = self.report
+        restarts = self.restarts
 
         class Plugin(SchedulerPlugin):
             name = "jupyterlab-dask-clusters-workers"
@@ -420,9 +529,12 @@ class WorkersWatch:
             # The scheduler calls these around its own bookkeeping; report
             # on the next loop turn, when the worker table is up to date.
             def add_worker(self, scheduler=None, worker=None):
+                ws = scheduler.workers.get(worker) if scheduler is not None else None
+                restarts.added(getattr(ws, "memory_limit", 0))
                 loop.call_soon(report)
 
-            def remove_worker(self, scheduler=None, worker=None, **kwargs):
+            def remove_worker(self, scheduler=None, worker=None, *, stimulus_id=None, **kwargs):
+                restarts.lost(stimulus_id)
                 loop.call_soon(report)
 
         return Plugin()
@@ -435,7 +547,23 @@ class WorkersWatch:
             self.report()
 
 
+def _bound_dashboard(cluster):
+    """Where an in-process scheduler's dashboard really listens: the address
+    it bound (loopback), not the scheduler's host, which may be another
+    interface."""
+    server = getattr(getattr(cluster, "scheduler", None), "http_server", None)
+    for sock in list(getattr(server, "_sockets", {}).values()):
+        host, port = sock.getsockname()[:2]
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    return None
+
+
 def _dashboard_address(cluster):
+    bound = _bound_dashboard(cluster)
+    if bound:
+        return bound
     info = cluster.scheduler_info or {}
     port = (info.get("services") or {}).get("dashboard")
     if not port:
@@ -630,36 +758,10 @@ def cmd_run():
 #     python runner.py job-script        {"kwargs": {...}} -> {"script": "#!/usr/bin/env bash ..."}
 
 SLURM_JOBS_POLL_INTERVAL = 0.5
-TLS_FILES = {"ca": "ca.pem", "cert": "cert.pem", "key": "key.pem"}
-
-
-def _slurm_security(directory):
-    from distributed.security import Security
-
-    paths = {key: os.path.join(directory, name) for key, name in TLS_FILES.items()}
-    roles = {}
-    for role in ("scheduler", "worker", "client"):
-        roles[f"tls_{role}_cert"] = paths["cert"]
-        roles[f"tls_{role}_key"] = paths["key"]
-    return Security(tls_ca_file=paths["ca"], require_encryption=True, **roles), paths
-
-
-def _write_slurm_credentials(paths):
-    """Fresh temporary credentials (what security=True makes), written 0600."""
-    from distributed.security import Security
-
-    temporary = Security.temporary()
-    values = {"ca": temporary.tls_ca_file, "cert": temporary.tls_client_cert, "key": temporary.tls_client_key}
-    for key, path in paths.items():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(values[key])
-
-
 def _slurm_kwargs(kwargs):
     kwargs = dict(kwargs)
     directory = kwargs.pop("security_directory")
-    security, paths = _slurm_security(directory)
+    security, paths = _tls_security(directory)
     kwargs["security"] = security
     kwargs["shared_temp_directory"] = directory
     return kwargs, paths
@@ -669,7 +771,7 @@ async def start_slurm(message):
     from dask_jobqueue import SLURMCluster
 
     kwargs, paths = _slurm_kwargs(message.get("kwargs") or {})
-    _write_slurm_credentials(paths)
+    _write_tls_credentials(paths)
     kwargs.setdefault("n_workers", _fixed_or_minimum(message.get("scaling") or {}))
     kwargs.setdefault("silence_logs", False)
     return SLURMCluster(asynchronous=True, **kwargs)

@@ -10,7 +10,7 @@ import type { IApiContext } from './api/context.js';
 import { environmentRoutes } from './api/environments.js';
 import { EventStream } from './api/events.js';
 import { typeRoutes } from './api/types.js';
-import { settingsRoutes, SettingsStore } from './backends/gateway/settings.js';
+import { DEFAULT_LIMITS, settingsRoutes, SettingsStore } from './backends/gateway/settings.js';
 import { createBackends } from './backends/index.js';
 import { detectHostResources } from './backends/local/resources.js';
 import { scratchBase } from './backends/local/scratch.js';
@@ -87,14 +87,17 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     hostname: os.hostname(),
     runnerPath: config.runnerPath,
     home: os.homedir(),
-    env: process.env
+    env: process.env,
+    localSecurityBase: config.localTls ? path.join(config.stateDir, 'security') : undefined,
+    clusters: () => registry.list().map(record => record.model)
   });
   const manager = new ClusterManager({
     registry,
     backends,
     runnerPath: config.runnerPath,
     stateDir: config.stateDir,
-    baseUrl: `${config.baseUrl}dask-clusters/`
+    baseUrl: `${config.baseUrl}dask-clusters/`,
+    limits: () => ({ ...DEFAULT_LIMITS, ...settings.current.limits })
   });
   manager.reconcile(procInspector);
   // After reconciliation: backends see which clusters ended and clean up after them.

@@ -20,6 +20,12 @@ export interface ICompanionConfig {
   runnerPath: string;
   /** Default memory kept for the system, e.g. "2GiB" or "10%". */
   memoryReserve?: string;
+  /**
+   * Whether local clusters use TLS (the default). A site turns it off with
+   * JUPYTERLAB_DASK_CLUSTERS_LOCAL_TLS=off; then any user on the host can
+   * connect to a local scheduler and run code as its owner.
+   */
+  localTls: boolean;
 }
 
 /** A command line the companion cannot run with. */
@@ -66,6 +72,7 @@ export function resolveConfig(
     serverPython: env.JUPYTERLAB_DASK_CLUSTERS_PYTHON || 'python3',
     stateDir: path.resolve(env.JUPYTERLAB_DASK_CLUSTERS_STATE_DIR || path.join(stateHome, 'jupyterlab-dask-clusters')),
     runnerPath: path.resolve(env.JUPYTERLAB_DASK_CLUSTERS_RUNNER || path.join(bundleDir, '..', 'runner.py')),
-    ...(env.JUPYTERLAB_DASK_CLUSTERS_MEMORY_RESERVE ? { memoryReserve: env.JUPYTERLAB_DASK_CLUSTERS_MEMORY_RESERVE } : {})
+    ...(env.JUPYTERLAB_DASK_CLUSTERS_MEMORY_RESERVE ? { memoryReserve: env.JUPYTERLAB_DASK_CLUSTERS_MEMORY_RESERVE } : {}),
+    localTls: !['off', '0', 'false', 'no'].includes((env.JUPYTERLAB_DASK_CLUSTERS_LOCAL_TLS ?? '').trim().toLowerCase())
   };
 }

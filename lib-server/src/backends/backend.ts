@@ -47,8 +47,8 @@ export interface IBackend {
   describe(query: IDescribeQuery): Promise<IClusterType>;
   /** Validate `request` and resolve it into a launch; nothing starts here. */
   plan(request: ICreateRequest, clusterId: string): Promise<PlanResult>;
-  /** Problems with rescaling a cluster of this type that was started from `spec`. */
-  checkScaling(spec: ICreateRequest, scaling: IScaling): IFieldError[];
+  /** Problems with rescaling `cluster` (of this type) to `scaling`. */
+  checkScaling(cluster: IClusterModel, scaling: IScaling): IFieldError[];
   /**
    * Python code that connects a kernel to a running cluster. `dashboardLink`
    * is the dashboard's path through JupyterLab, when it has one.

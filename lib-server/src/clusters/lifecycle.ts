@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { IClusterModel, ICreateRequest } from '../../../protocol/index.js';
+import type { ICompanionLimits, IClusterModel, ICreateRequest, IFieldError, IScaling } from '../../../protocol/index.js';
 import type { IBackend } from '../backends/backend.js';
 import { ApiError, invalidOptions, unknownCluster, unknownFields } from '../http/errors.js';
 import { scalingCommand, type RunnerEvent } from '../runner/protocol.js';
@@ -30,6 +30,8 @@ export interface IClusterManagerOptions {
   stateDir: string;
   /** Where JupyterLab serves the companion, e.g. `/user/me/dask-clusters/`. */
   baseUrl: string;
+  /** The caps in force (site settings over the defaults). */
+  limits: () => Required<ICompanionLimits>;
   /** Grace periods of a stop: after `close`, then after SIGTERM. */
   closeGraceMs?: number;
   termGraceMs?: number;
@@ -101,6 +103,16 @@ export class ClusterManager {
       throw new ApiError(422, 'invalid_name', 'The name must be a string of at most 200 characters.');
     }
     const backend = this.backend(body.type);
+    const { maxClusters } = this.options.limits();
+    const active = this.list().filter(model => model.state === 'starting' || model.state === 'running');
+    if (active.length >= maxClusters) {
+      throw new ApiError(
+        409,
+        'too_many_clusters',
+        `You already run ${active.length} clusters (${active.map(model => `"${model.name}"`).join(', ')}), the most allowed here ` +
+          `(limits.maxClusters = ${maxClusters}, set by your site or in Settings > Dask Clusters); stop one first.`
+      );
+    }
     const request: ICreateRequest = {
       type: body.type,
       ...(typeof body.name === 'string' && body.name.trim() !== '' ? { name: body.name.trim() } : {}),
@@ -113,6 +125,10 @@ export class ClusterManager {
       throw invalidOptions(result.fields);
     }
     const { plan } = result;
+    const tooMany = this.workerCapProblems(plan.scaling, true);
+    if (tooMany.length > 0) {
+      throw invalidOptions(tooMany);
+    }
     for (const dir of plan.workDirs) {
       makeWorkDir(dir);
     }
@@ -164,7 +180,7 @@ export class ClusterManager {
     if ('fields' in parsed) {
       throw invalidOptions(parsed.fields);
     }
-    const problems = this.backend(record.model.type).checkScaling(record.model.spec, parsed.scaling);
+    const problems = [...this.workerCapProblems(parsed.scaling, false), ...this.backend(record.model.type).checkScaling(record.model, parsed.scaling)];
     if (problems.length > 0) {
       throw invalidOptions(problems);
     }
@@ -174,6 +190,22 @@ export class ClusterManager {
     return this.update(id, r => {
       r.model.scaling = parsed.scaling;
     }).model;
+  }
+
+  /** The per-cluster worker cap, on the form's fields (`options`) or the scale request's. */
+  private workerCapProblems(scaling: IScaling, options: boolean): IFieldError[] {
+    const { maxWorkersPerCluster } = this.options.limits();
+    const count = scaling.mode === 'fixed' ? scaling.workers : scaling.maximum;
+    if (count <= maxWorkersPerCluster) {
+      return [];
+    }
+    const field = scaling.mode === 'fixed' ? '/workers' : options ? '/adaptive_maximum' : '/maximum';
+    return [
+      {
+        path: field,
+        message: `${count} workers is more than the ${maxWorkersPerCluster} one cluster may have here (limits.maxWorkersPerCluster, set by your site or in Settings); use at most ${maxWorkersPerCluster}.`
+      }
+    ];
   }
 
   /**
@@ -306,6 +338,15 @@ export class ClusterManager {
           record.model.jobs = event.jobs.map(job => known.get(job) ?? { id: job, state: 'SUBMITTED' });
         });
         break;
+      case 'warning':
+        this.update(id, ({ model }) => {
+          if (event.message === null) {
+            delete model.warning;
+          } else {
+            model.warning = event.message;
+          }
+        });
+        break;
       case 'error':
         this.lastErrors.set(id, event.message);
         break;
@@ -350,6 +391,7 @@ export class ClusterManager {
     model.cores = 0;
     model.memory = 0;
     model.hasDashboard = false;
+    delete model.warning;
     delete model.schedulerAddress;
     delete model.tunnelCommand;
     delete record.dashboardUrl;

@@ -4,11 +4,11 @@
  * directory), so a restarted companion can account for what it had.
  */
 
-import { readFileSync, renameSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import type { ClusterState, IClusterModel } from '../../../protocol/index.js';
 import { Emitter } from '../util/emitter.js';
-import { ensurePrivateDir, writeFileAtomic } from '../util/files.js';
+import { preparePrivateDir, writeFileAtomic } from '../util/files.js';
 
 /** One cluster: what the browser sees plus what only the companion needs. */
 export interface IClusterRecord {
@@ -82,10 +82,16 @@ export class Registry {
     }
   }
 
-  /** A registry holding what `stateDir` recorded; a corrupt file is set aside, not fatal. */
+  /**
+   * A registry holding what `stateDir` recorded; a corrupt file is set aside,
+   * not fatal. Throws UnsafeDirectoryError for a directory others own or can write.
+   */
   static open(stateDir: string): Registry {
-    ensurePrivateDir(stateDir);
+    preparePrivateDir(stateDir);
     const file = path.join(stateDir, 'clusters.json');
+    if (existsSync(file)) {
+      chmodSync(file, 0o600); // written 0600, but a copied or restored file may not be
+    }
     try {
       return new Registry(stateDir, loadRecords(file));
     } catch (error) {

@@ -32,6 +32,8 @@ export type RunnerEvent =
   | { event: 'workers'; workers: number; cores: number; memory: number }
   | { event: 'error'; message: string; traceback: string }
   | { event: 'jobs'; jobs: string[] }
+  /** Something the user should see about a live cluster; `message: null` clears it. */
+  | { event: 'warning'; message: string | null }
   | { event: 'closed' };
 
 /** The runner command that applies `scaling` to a running cluster. */
@@ -87,6 +89,11 @@ export function parseRunnerEvent(line: string): RunnerEvent | { invalid: string 
     case 'jobs':
       if (Array.isArray(value.jobs) && value.jobs.every(job => typeof job === 'string')) {
         return { event: 'jobs', jobs: value.jobs as string[] };
+      }
+      break;
+    case 'warning':
+      if (typeof value.message === 'string' || value.message === null) {
+        return { event: 'warning', message: value.message };
       }
       break;
     case 'closed':

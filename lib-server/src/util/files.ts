@@ -3,6 +3,53 @@
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
+/** A directory that other users own or can write: the companion will not keep state in it. */
+export class UnsafeDirectoryError extends Error {}
+
+function octal(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, '0');
+}
+
+/**
+ * Create `dir` 0700 if missing, then refuse it (UnsafeDirectoryError) when
+ * another user owns it or can write it, or when a world-writable parent
+ * without the sticky bit would let anyone swap it; a directory of ours that
+ * others can only read is tightened to 0700.
+ */
+export function preparePrivateDir(dir: string, uid: number | undefined = process.getuid?.()): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const info = statSync(dir);
+  if (!info.isDirectory()) {
+    throw new UnsafeDirectoryError(`${dir} is not a directory; remove it, or set JUPYTERLAB_DASK_CLUSTERS_STATE_DIR to a directory of your own.`);
+  }
+  if (uid !== undefined && info.uid !== uid) {
+    throw new UnsafeDirectoryError(
+      `${dir} belongs to user id ${info.uid}, not to you (${uid}), so its owner could read your clusters' credentials and change what they run. ` +
+        'Remove it (or ask its owner to), or set JUPYTERLAB_DASK_CLUSTERS_STATE_DIR to a directory of your own.'
+    );
+  }
+  if ((info.mode & 0o022) !== 0) {
+    throw new UnsafeDirectoryError(
+      `${dir} can be written by other users (mode ${octal(info.mode)}), who could then change your clusters. Run: chmod 700 ${dir}`
+    );
+  }
+  if ((info.mode & 0o077) !== 0) {
+    chmodSync(dir, 0o700);
+  }
+  for (let parent = path.dirname(dir); ; parent = path.dirname(parent)) {
+    const p = statSync(parent);
+    if ((p.mode & 0o002) !== 0 && (p.mode & 0o1000) === 0) {
+      throw new UnsafeDirectoryError(
+        `${parent}, which holds ${dir}, can be written by anyone (mode ${octal(p.mode)}) and lacks the sticky bit, so another user could replace your state directory. ` +
+          `Run: chmod o-w ${parent} (or chmod +t), or set JUPYTERLAB_DASK_CLUSTERS_STATE_DIR elsewhere.`
+      );
+    }
+    if (parent === path.dirname(parent)) {
+      break;
+    }
+  }
+}
+
 /** Create `dir` (and parents) readable by this user only; tighten it if it is ours but open to others. */
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });

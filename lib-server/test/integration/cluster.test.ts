@@ -4,8 +4,8 @@
  * must launch nothing.
  */
 
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { IApiError, IClusterModel, IClusterType, IEnvironment, IPlot, ISnippet } from '../../../protocol/index.js';
 import { Companion, groupMembers, makeTestDirs, PYTHON, removeTestDirs, waitFor, type EventLog, type ITestDirs } from './harness.js';
@@ -97,19 +97,48 @@ describe('a local cluster', () => {
 
     const running = await events.waitForCluster(cluster.id, 'running with 2 workers', m => m.state === 'running' && m.workers === 2);
     expect(running).toMatchObject({ cores: 2, memory: 2 * GiB, hasDashboard: true });
-    expect(running.schedulerAddress).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    expect(running.schedulerAddress).toMatch(/^tls:\/\/127\.0\.0\.1:\d+$/);
     expect(running.tunnelCommand).toMatch(/^ssh -N -L 8787:127\.0\.0\.1:\d+ \S+@\S+$/);
     expect(events.states(cluster.id).slice(0, 2)).toEqual(['starting', 'running']);
 
     runnerPid = companion.runnerPid(cluster.id)!;
     expect(groupMembers(runnerPid).length).toBeGreaterThanOrEqual(3); // runner + 2 worker processes
     expect(readdirSync(path.join(dirs.tmp, `dask-clusters-${process.getuid!()}`))).toEqual([cluster.id]);
+    // Its TLS credentials: owner-only files in an owner-only directory.
+    const security = path.join(dirs.state, 'security', cluster.id);
+    expect(statSync(security).mode & 0o777).toBe(0o700);
+    expect(readdirSync(security).sort()).toEqual(['ca.pem', 'cert.pem', 'key.pem']);
+    for (const file of readdirSync(security)) {
+      expect(statSync(path.join(security, file)).mode & 0o777).toBe(0o600);
+    }
   }, 90_000);
+
+  it('holds the per-user caps a site sets: clusters at once, workers per cluster', async () => {
+    const limits = (values: Record<string, number>) => companion.request('PUT', '/api/settings', { gateway: {}, workerEnvironment: {}, limits: values });
+    expect((await limits({ maxClusters: 1, maxWorkersPerCluster: 2 })).status).toBe(200);
+    try {
+      const second = await companion.request('POST', '/api/clusters', { type: 'local', options: { workers: 1 } });
+      expect(second.status).toBe(409);
+      expect((second.json as IApiError).message).toContain('You already run 1 clusters ("integration"), the most allowed here (limits.maxClusters = 1');
+      const scale = await companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'fixed', workers: 3 });
+      expect(scale.status).toBe(422);
+      expect((scale.json as IApiError).fields).toEqual([{ path: '/workers', message: expect.stringContaining('more than the 2 one cluster may have here') }]);
+      expect((await companion.request('GET', '/api/clusters')).json).toHaveLength(1);
+    } finally {
+      await limits({});
+    }
+  });
 
   it('gives a snippet that connects a client', async () => {
     const snippet = (await companion.request('GET', `/api/clusters/${cluster.id}/snippet`)).json as ISnippet;
     const current = (await companion.request('GET', `/api/clusters/${cluster.id}`)).json as IClusterModel;
-    expect(snippet.code).toContain(`client = Client("${current.schedulerAddress}")`);
+    expect(snippet.code).toContain(`client = Client("${current.schedulerAddress}", security=security)`);
+    expect(snippet.code).toContain(path.join(dirs.state, 'security', cluster.id, 'key.pem'));
+    expect(snippet.code).not.toContain('BEGIN');
+    // Without the credentials the scheduler refuses the client.
+    const refused = spawnSync(PYTHON, ['-c', `from dask.distributed import Client\nClient("${current.schedulerAddress}", timeout=5)`], { encoding: 'utf8', timeout: 60_000 });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/TLS|ssl|security/i);
     const code = `${snippet.code}\nprint(client.submit(sum, [1, 2, 3]).result(), len(client.nthreads()), client.dashboard_link)`;
     const out = execFileSync(PYTHON, ['-c', code], { encoding: 'utf8', timeout: 60_000 });
     // The link goes through JupyterLab's proxy, not to 127.0.0.1.
@@ -212,6 +241,7 @@ describe('a local cluster', () => {
     expect(events.states(cluster.id).slice(-2)).toEqual(['stopping', 'stopped']);
     expect(groupMembers(runnerPid)).toEqual([]);
     expect(existsSync(path.join(dirs.tmp, `dask-clusters-${process.getuid!()}`, cluster.id))).toBe(false);
+    expect(existsSync(path.join(dirs.state, 'security', cluster.id))).toBe(false);
     expect((await companion.request('GET', `/dashboard/${cluster.id}/individual-task-stream`)).status).toBe(404);
 
     expect((await companion.request('DELETE', `/api/clusters/${cluster.id}`)).status).toBe(204);

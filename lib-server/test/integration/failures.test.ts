@@ -6,8 +6,9 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { IClusterModel } from '../../../protocol/index.js';
-import { childrenOf, Companion, groupMembers, isRunning, makeTestDirs, removeTestDirs, waitFor, type ITestDirs } from './harness.js';
+import { execFileSync } from 'node:child_process';
+import type { IClusterModel, ISnippet } from '../../../protocol/index.js';
+import { childrenOf, Companion, groupMembers, isRunning, makeTestDirs, PYTHON, removeTestDirs, waitFor, type ITestDirs } from './harness.js';
 
 const SMALL = { type: 'local', options: { workers: 1, threads_per_worker: 1, memory_per_worker: '512 MiB' } };
 
@@ -80,6 +81,41 @@ describe('with one companion', () => {
     await waitFor('the worker processes to go', () => groupMembers(pid).length === 0, 10_000);
     expect(existsSync(scratchOf(cluster.id))).toBe(false);
   }, 90_000);
+
+  it('warns on the item when workers are killed for memory again and again, instead of "running, 0 workers"', async () => {
+    const events = await companion.events();
+    const answer = await companion.request('POST', '/api/clusters', {
+      type: 'local',
+      name: 'too small',
+      options: { workers: 1, threads_per_worker: 1, memory_per_worker: '256 MiB' }
+    });
+    expect(answer.status).toBe(201);
+    const cluster = answer.json as IClusterModel;
+    await events.waitForCluster(cluster.id, 'running', m => m.state === 'running' && m.workers === 1, 60_000);
+    const snippet = ((await companion.request('GET', `/api/clusters/${cluster.id}/snippet`)).json as ISnippet).code;
+    // A task that needs far more than the worker's limit: its nanny kills and restarts the worker each time.
+    const hog = [
+      snippet,
+      'import time',
+      'def hog():',
+      '    data = bytearray(700 * 2**20)',
+      '    for i in range(0, len(data), 4096):',
+      '        data[i] = 1',
+      '    time.sleep(2)',
+      'try:',
+      '    client.submit(hog).result(timeout=120)',
+      'except Exception as error:',
+      '    print(type(error).__name__)'
+    ].join('\n');
+    const out = execFileSync(PYTHON, ['-c', hog], { encoding: 'utf8', timeout: 150_000 });
+    expect(out).toContain('KilledWorker');
+    const warned = await events.waitForCluster(cluster.id, 'a warning', m => m.warning !== undefined, 30_000);
+    expect(warned.state).toBe('running');
+    expect(warned.warning).toMatch(/^Workers keep restarting: \d+ were lost in the last 60 s\. .*memory limit of 256 MiB each/);
+    expect((await companion.request('DELETE', `/api/clusters/${cluster.id}`)).status).toBe(202);
+    const stopped = await events.waitForCluster(cluster.id, 'stopped', m => m.state === 'stopped');
+    expect(stopped.warning).toBeUndefined();
+  }, 240_000);
 
   it('leaves no runner or worker behind when it is killed with SIGKILL', async () => {
     const { pid } = await startRunning();

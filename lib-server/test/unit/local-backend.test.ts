@@ -1,8 +1,10 @@
-import { createLocalBackend, localSnippet, localTunnelCommand } from '../../src/backends/local/index.js';
+import { createLocalBackend, localTunnelCommand } from '../../src/backends/local/index.js';
+import { clientSnippet } from '../../src/backends/tls.js';
 import { clusterScratchDir, scratchBase } from '../../src/backends/local/scratch.js';
 import type { IClusterModel } from '../../../protocol/index.js';
 import { ENVIRONMENTS, GiB, HOST, SERVER_PYTHON } from './fixtures.js';
 
+let others: IClusterModel[] = [];
 const backend = createLocalBackend({
   environments: () => Promise.resolve(ENVIRONMENTS),
   serverPython: SERVER_PYTHON,
@@ -12,8 +14,28 @@ const backend = createLocalBackend({
   uid: 1234,
   exists: () => true,
   user: 'alice',
-  hostname: 'login1'
+  hostname: 'login1',
+  localSecurityBase: '/state/security',
+  clusters: () => others
 });
+
+function localModel(id: string, memory: string, workers: number): IClusterModel {
+  return {
+    id,
+    name: `local ${id}`,
+    type: 'local',
+    state: 'running',
+    createdAt: '2026-01-01T00:00:00Z',
+    spec: { type: 'local', options: { memory_per_worker: memory } },
+    scaling: { mode: 'fixed', workers },
+    workers,
+    cores: workers,
+    memory: 0,
+    environment: { python: SERVER_PYTHON, label: 'py' },
+    hasDashboard: true,
+    jobs: []
+  };
+}
 
 describe('local backend', () => {
   it('turns a request into a runner start command, memory in bytes', async () => {
@@ -24,7 +46,7 @@ describe('local backend', () => {
     const { plan } = result;
     expect(plan.environment).toEqual({ python: SERVER_PYTHON, label: 'Python 3 (ipykernel)' });
     expect(plan.scaling).toEqual({ mode: 'fixed', workers: 2 });
-    expect(plan.workDirs).toEqual(['/scratch/dask-clusters-1234/abcd1234']);
+    expect(plan.workDirs).toEqual(['/scratch/dask-clusters-1234/abcd1234', '/state/security/abcd1234']);
     expect(plan.spec).toMatchObject({ type: 'local', name: 'mine', options: { workers: 2, memory_per_worker: '3.5 GiB' } });
     expect(plan.start).toEqual({
       op: 'start',
@@ -36,9 +58,10 @@ describe('local backend', () => {
         processes: true,
         memory_limit: 3.5 * GiB,
         local_directory: '/scratch/dask-clusters-1234/abcd1234',
-        dashboard_address: ':0',
+        dashboard_address: '127.0.0.1:0',
         host: '127.0.0.1',
-        scheduler_port: 0
+        scheduler_port: 0,
+        security_directory: '/state/security/abcd1234'
       },
       config: {
         'distributed.worker.memory.target': 0.75,
@@ -68,26 +91,47 @@ describe('local backend', () => {
   });
 
   it('refuses to scale beyond the host memory', () => {
-    const spec = { type: 'local', options: { memory_per_worker: '8GiB' } };
-    expect(backend.checkScaling(spec, { mode: 'fixed', workers: 4 })).toEqual([]);
-    expect(backend.checkScaling(spec, { mode: 'fixed', workers: 5 })).toEqual([
+    const cluster = localModel('me', '8GiB', 2);
+    expect(backend.checkScaling(cluster, { mode: 'fixed', workers: 4 })).toEqual([]);
+    expect(backend.checkScaling(cluster, { mode: 'fixed', workers: 5 })).toEqual([
       { path: '/workers', message: expect.stringContaining('use at most 4 workers') }
     ]);
-    expect(backend.checkScaling(spec, { mode: 'adaptive', minimum: 0, maximum: 9 })[0].path).toBe('/maximum');
+    expect(backend.checkScaling(cluster, { mode: 'adaptive', minimum: 0, maximum: 9 })[0].path).toBe('/maximum');
   });
 
-  it('writes a snippet that connects to the scheduler', () => {
-    expect(localSnippet('tcp://127.0.0.1:40001')).toBe(
+  it('counts the user\'s other running local clusters when scaling, not this one', () => {
+    const cluster = localModel('me', '8GiB', 2);
+    others = [cluster, localModel('other', '8GiB', 2), { ...localModel('gone', '8GiB', 2), state: 'stopped' }];
+    try {
+      expect(backend.checkScaling(cluster, { mode: 'fixed', workers: 2 })).toEqual([]);
+      expect(backend.checkScaling(cluster, { mode: 'fixed', workers: 3 })).toEqual([
+        { path: '/workers', message: expect.stringContaining('after your other local clusters "local other" (16 GiB); use at most 2 workers') }
+      ]);
+    } finally {
+      others = [];
+    }
+  });
+
+  it('writes a snippet that loads the cluster\'s TLS credentials from its directory, no key in it', () => {
+    const model = { id: 'abcd1234', schedulerAddress: 'tls://127.0.0.1:1' } as IClusterModel;
+    const code = backend.snippet(model, undefined);
+    expect(code).toContain('tls_ca_file="/state/security/abcd1234/ca.pem"');
+    expect(code).toContain('tls_client_key="/state/security/abcd1234/key.pem"');
+    expect(code).toContain('Client("tls://127.0.0.1:1", security=security)');
+    expect(code).not.toContain('BEGIN');
+  });
+
+  it('connects in the clear only where a site turned TLS off', () => {
+    expect(clientSnippet('tcp://127.0.0.1:40001', undefined)).toBe(
       'from dask.distributed import Client\nclient = Client("tcp://127.0.0.1:40001")\nclient'
     );
-    const model = { schedulerAddress: 'tcp://127.0.0.1:1' } as IClusterModel;
-    expect(backend.snippet(model, undefined)).toContain('Client("tcp://127.0.0.1:1")');
+    expect(backend.snippet({ id: 'x', schedulerAddress: 'tcp://127.0.0.1:1' } as IClusterModel, undefined)).toContain('Client("tcp://127.0.0.1:1")\n');
   });
 
   it('points the Client\'s dashboard link through JupyterLab when there is a dashboard', () => {
-    const code = localSnippet('tcp://127.0.0.1:40001', '/user/a/dask-clusters/dashboard/abc/status');
+    const code = clientSnippet('tls://127.0.0.1:40001', '/state/security/abc', '/user/a/dask-clusters/dashboard/abc/status');
     expect(code).toContain('dask.config.set({"distributed.dashboard.link": "/user/a/dask-clusters/dashboard/abc/status"})');
-    expect(code.indexOf('dask.config.set')).toBeLessThan(code.indexOf('Client("tcp://127.0.0.1:40001")'));
+    expect(code.indexOf('dask.config.set')).toBeLessThan(code.indexOf('Client("tls://127.0.0.1:40001"'));
   });
 
   it('writes an ssh tunnel command for the dashboard port', () => {

@@ -6,7 +6,7 @@ import { ENVIRONMENTS, GiB, HOST, NO_DASK, RESERVE, SERVER_PYTHON, TUNED, USABLE
 describe('profiles', () => {
   it('splits CPUs by workload', () => {
     expect(profileShape('cpu', 8)).toEqual({ workers: 8, threads: 1 });
-    expect(profileShape('io', 8)).toEqual({ workers: 1, threads: 16 });
+    expect(profileShape('io', 8)).toEqual({ workers: 1, threads: 8 });
     expect(profileShape('mixed', 8)).toEqual({ workers: 4, threads: 2 });
     expect(profileShape('mixed', 9)).toEqual({ workers: 3, threads: 3 });
     expect(profileShape('mixed', 7)).toEqual({ workers: 7, threads: 1 });
@@ -79,7 +79,7 @@ describe('buildLocalType', () => {
       memory_per_worker: '3.5 GiB',
       adaptive_maximum: 8
     });
-    expect(link?.values.io).toMatchObject({ workers: 1, threads_per_worker: 16 });
+    expect(link?.values.io).toMatchObject({ workers: 1, threads_per_worker: 8 });
   });
 
   it('is unavailable, with a reason, when no environment has distributed', () => {

@@ -10,7 +10,8 @@ const context: ILocalValidationContext = {
   environments: ENVIRONMENTS,
   host: HOST,
   budget: workerBudget(HOST, RESERVE),
-  exists: path => existing.has(path)
+  exists: path => existing.has(path),
+  running: []
 };
 
 function problems(options: unknown): IFieldError[] {
@@ -28,6 +29,35 @@ function resolved(options: unknown) {
   }
   return result.options;
 }
+
+describe('sane limits', () => {
+  it('refuses workers too small to run, naming the minimum', () => {
+    expect(problems({ workers: 2, memory_per_worker: '1 MiB' })).toEqual([
+      { path: '/memory_per_worker', message: expect.stringContaining('Give each worker at least 256 MiB') }
+    ]);
+  });
+
+  it('refuses more threads per worker than the host gives, with the source', () => {
+    expect(problems({ workers: 1, threads_per_worker: 1e9 })).toEqual([
+      { path: '/threads_per_worker', message: expect.stringMatching(/^Threads per worker \(1000000000\) is more than the 8 CPUs this host gives you \(.+\); use at most 8\.$/) }
+    ]);
+  });
+
+  it('counts the memory of the user\'s running local clusters, naming them', () => {
+    const busy = { ...context, running: [{ name: 'local 1', memory: 20 * 2 ** 30 }, { name: 'big', memory: 8 * 2 ** 30 }] };
+    const result = resolveLocalOptions({ workers: 2, memory_per_worker: '4 GiB' }, busy);
+    expect('fields' in result && result.fields).toEqual([
+      {
+        path: '/memory_per_worker',
+        message: expect.stringContaining('is more than the 4 GiB left on this host (32 GiB, ')
+      }
+    ]);
+    const [problem] = (result as { fields: IFieldError[] }).fields;
+    expect(problem.message).toContain('after your running local clusters "local 1" (20 GiB), "big" (8 GiB)');
+    expect(problem.message).toContain('2 GiB fits');
+    expect('options' in resolveLocalOptions({ workers: 2, memory_per_worker: '1 GiB' }, busy)).toBe(true);
+  });
+});
 
 describe('resolveLocalOptions', () => {
   it('fills every default into an empty request', () => {

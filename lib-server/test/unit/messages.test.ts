@@ -62,8 +62,10 @@ describe('resolveConfig', () => {
       baseUrl: '/user/alice/',
       serverPython: '/env/bin/python',
       stateDir: '/home/alice/.local/state/jupyterlab-dask-clusters',
-      runnerPath: '/site/pkg/runner.py'
+      runnerPath: '/site/pkg/runner.py',
+      localTls: true
     });
+    expect(resolveConfig(['--socket', '/s'], { JUPYTERLAB_DASK_CLUSTERS_LOCAL_TLS: 'off' }, '/h', '/b').localTls).toBe(false);
     const custom = resolveConfig(
       ['--socket', '/s'],
       {

@@ -1,11 +1,13 @@
 import { jest } from '@jest/globals';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClusterState } from '../../../protocol/index.js';
 import { ClusterManager } from '../../src/clusters/lifecycle.js';
 import { isOurRunner, planReconciliation, type IProcessInspector } from '../../src/clusters/reconcile.js';
 import { Registry, type IClusterRecord, type RegistryChange } from '../../src/clusters/registry.js';
+import { preparePrivateDir, UnsafeDirectoryError } from '../../src/util/files.js';
+import { DEFAULT_LIMITS } from '../../src/backends/gateway/settings.js';
 
 const RUNNER = '/site/jupyterlab_dask_clusters/runner.py';
 
@@ -74,6 +76,37 @@ describe('Registry', () => {
     expect(statSync(stateDir).mode & 0o777).toBe(0o700);
   });
 
+  it('refuses a state directory that others can write, saying what to run', () => {
+    const stateDir = path.join(dir, 'shared');
+    mkdirSync(stateDir);
+    chmodSync(stateDir, 0o775);
+    expect(() => Registry.open(stateDir)).toThrow(new UnsafeDirectoryError(`${stateDir} can be written by other users (mode 0775), who could then change your clusters. Run: chmod 700 ${stateDir}`));
+    expect(existsSync(path.join(stateDir, 'clusters.json'))).toBe(false);
+  });
+
+  it('refuses a state directory of another user', () => {
+    const stateDir = path.join(dir, 'theirs');
+    mkdirSync(stateDir, { mode: 0o700 });
+    chownSync(stateDir, 4321, 4321);
+    expect(() => Registry.open(stateDir)).toThrow(/belongs to user id 4321, not to you .*JUPYTERLAB_DASK_CLUSTERS_STATE_DIR/);
+  });
+
+  it('refuses a state directory under a world-writable parent without the sticky bit', () => {
+    const open = path.join(dir, 'open-parent');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    expect(() => preparePrivateDir(path.join(open, 'state'))).toThrow(/can be written by anyone \(mode 0777\) and lacks the sticky bit/);
+    chmodSync(open, 0o1777);
+    expect(() => preparePrivateDir(path.join(open, 'state2'))).not.toThrow();
+  });
+
+  it('keeps the registry file 0600 even when it was copied in with a wider mode', () => {
+    writeFileSync(path.join(dir, 'clusters.json'), '{"version": 1, "clusters": []}');
+    chmodSync(path.join(dir, 'clusters.json'), 0o644);
+    Registry.open(dir);
+    expect(statSync(path.join(dir, 'clusters.json')).mode & 0o777).toBe(0o600);
+  });
+
   it('sets a corrupt file aside instead of failing', () => {
     writeFileSync(path.join(dir, 'clusters.json'), '{"version": 1, "clus');
     const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
@@ -125,7 +158,7 @@ describe('ClusterManager.reconcile', () => {
     const logFile = path.join(dir, 'c1.log');
     writeFileSync(logFile, Array.from({ length: 80 }, (_, i) => `line ${i}`).join('\n') + '\n');
     const registry = new Registry(dir, [record('c1', 'running', 4242, { workDirs: [scratch], logFile, dashboardUrl: 'http://127.0.0.1:1' })]);
-    const manager = new ClusterManager({ registry, backends: new Map(), runnerPath: RUNNER, stateDir: dir, baseUrl: '/dask-clusters/' });
+    const manager = new ClusterManager({ registry, backends: new Map(), runnerPath: RUNNER, stateDir: dir, baseUrl: '/dask-clusters/', limits: () => DEFAULT_LIMITS });
     manager.reconcile({ isAlive: () => false, cmdline: () => undefined });
 
     const model = registry.get('c1')!.model;
@@ -145,7 +178,7 @@ describe('ClusterManager.reconcile', () => {
     const logFile = path.join(dir, 'c2.log');
     writeFileSync(logFile, 'x\n');
     const registry = new Registry(dir, [record('c2', 'failed', undefined, { logFile })]);
-    const manager = new ClusterManager({ registry, backends: new Map(), runnerPath: RUNNER, stateDir: dir, baseUrl: '/dask-clusters/' });
+    const manager = new ClusterManager({ registry, backends: new Map(), runnerPath: RUNNER, stateDir: dir, baseUrl: '/dask-clusters/', limits: () => DEFAULT_LIMITS });
     expect(manager.logTail('c2')).toEqual(['x']);
     expect(manager.remove('c2')).toEqual({ status: 204 });
     expect(registry.get('c2')).toBeUndefined();

@@ -287,7 +287,7 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
       };
     },
 
-    checkScaling(_spec: ICreateRequest, _scaling: IScaling): IFieldError[] {
+    checkScaling(_cluster: IClusterModel, _scaling: IScaling): IFieldError[] {
       // The gateway enforces its own limits and says so in the runner's log.
       return [];
     },

@@ -8,8 +8,9 @@ import { formatMemory, parseMemory } from '../../util/memory.js';
 import type { IBackend, IDescribeQuery, PlanResult } from '../backend.js';
 import { memoryReserve, type IHostResources, type ISourced } from './resources.js';
 import { buildLocalType, MEMORY_FRACTIONS, workerBudget, type MemoryFractionField } from './schema.js';
+import { clientSnippet, securityDirectory } from '../tls.js';
 import { clusterScratchDir } from './scratch.js';
-import { resolveLocalOptions } from './validate.js';
+import { describeRunning, resolveLocalOptions, type IRunningLocal } from './validate.js';
 
 /** What the local backend needs from its surroundings. */
 export interface ILocalBackendOptions {
@@ -25,26 +26,19 @@ export interface ILocalBackendOptions {
   /** For the tunnel command. */
   user: string;
   hostname: string;
+  /**
+   * Base of the per-cluster TLS credential directories (under the state
+   * directory); undefined when a site turned TLS off for local clusters.
+   */
+  localSecurityBase: string | undefined;
+  /** Every cluster the companion holds, for the memory the user's running local clusters take. */
+  clusters: () => IClusterModel[];
 }
 
-/**
- * A local scheduler's Python snippet. With a dashboard link, the Client's
- * dashboard link (in its repr and `client.dashboard_link`) goes through
- * JupyterLab's proxy, which works from any browser, instead of 127.0.0.1.
- */
-export function localSnippet(schedulerAddress: string, dashboardLink?: string): string {
-  const connect = `client = Client(${JSON.stringify(schedulerAddress)})\nclient`;
-  if (dashboardLink === undefined) {
-    return `from dask.distributed import Client\n${connect}`;
-  }
-  return [
-    'import dask',
-    'from dask.distributed import Client',
-    '',
-    '# Open the dashboard through JupyterLab (no SSH tunnel needed).',
-    `dask.config.set({"distributed.dashboard.link": ${JSON.stringify(dashboardLink)}})`,
-    connect
-  ].join('\n');
+/** Memory a local cluster may take: its workers (or adaptive maximum) x memory per worker. */
+function heldMemory(model: IClusterModel): number {
+  const perWorker = parseMemory(String(model.spec.options.memory_per_worker ?? '')) ?? 0;
+  return perWorker * (model.scaling.mode === 'fixed' ? model.scaling.workers : model.scaling.maximum);
 }
 
 /** `ssh -N -L 8787:127.0.0.1:<port> user@host` for a dashboard at `dashboardUrl`. */
@@ -71,6 +65,13 @@ function reserveFor(host: IHostResources, spec: string | undefined): ISourced {
 
 /** The local backend. */
 export function createLocalBackend(options: ILocalBackendOptions): IBackend {
+  /** The user's local clusters that hold memory now, but `except`. */
+  const running = (except?: string): IRunningLocal[] =>
+    options
+      .clusters()
+      .filter(model => model.type === 'local' && model.id !== except && (model.state === 'starting' || model.state === 'running'))
+      .map(model => ({ name: model.name, memory: heldMemory(model) }));
+
   const typeFor = async (reserveSpec: string | undefined) => {
     const environments = await options.environments();
     const host = options.host();
@@ -88,7 +89,7 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
 
     async plan(request: ICreateRequest, clusterId: string): Promise<PlanResult> {
       const context = await typeFor(options.memoryReserve);
-      const resolved = resolveLocalOptions(request.options ?? {}, { ...context, exists: options.exists });
+      const resolved = resolveLocalOptions(request.options ?? {}, { ...context, exists: options.exists, running: running() });
       if ('fields' in resolved) {
         return { fields: resolved.fields };
       }
@@ -96,6 +97,7 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
       const environment = context.environments.find(env => env.python === o.environment);
       const scaling = scalingFromOptions(o);
       const localDirectory = clusterScratchDir(options.scratchBase(), options.uid, clusterId);
+      const security = options.localSecurityBase === undefined ? undefined : securityDirectory(options.localSecurityBase, clusterId);
       const config: Record<string, unknown> = {};
       for (const field of Object.keys(MEMORY_FRACTIONS) as MemoryFractionField[]) {
         config[`distributed.worker.memory.${MEMORY_FRACTIONS[field].key}`] = o[field];
@@ -105,7 +107,7 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
           spec: { type: 'local', ...(request.name ? { name: request.name } : {}), options: { ...o } },
           environment: { python: o.environment, label: environment?.label ?? o.environment },
           scaling,
-          workDirs: [localDirectory],
+          workDirs: [localDirectory, ...(security !== undefined ? [security] : [])],
           start: {
             op: 'start',
             cluster_id: clusterId,
@@ -117,9 +119,11 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
               // Validated: parses.
               memory_limit: parseMemory(o.memory_per_worker),
               local_directory: localDirectory,
-              dashboard_address: ':0',
+              // Loopback only: scheduler, nannies, workers and the dashboard.
+              dashboard_address: '127.0.0.1:0',
               host: '127.0.0.1',
-              scheduler_port: 0
+              scheduler_port: 0,
+              ...(security !== undefined ? { security_directory: security } : {})
             },
             config,
             scaling
@@ -128,19 +132,22 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
       };
     },
 
-    checkScaling(spec: ICreateRequest, scaling: IScaling): IFieldError[] {
+    checkScaling(cluster: IClusterModel, scaling: IScaling): IFieldError[] {
       const count = scaling.mode === 'fixed' ? scaling.workers : scaling.maximum;
       const path = scaling.mode === 'fixed' ? '/workers' : '/maximum';
-      const perWorker = parseMemory(String(spec.options.memory_per_worker ?? ''));
+      const perWorker = parseMemory(String(cluster.spec.options.memory_per_worker ?? ''));
       const host = options.host();
-      if (perWorker !== undefined && perWorker * count > host.memory.value) {
-        const fits = Math.max(0, Math.floor(host.memory.value / perWorker));
+      const others = running(cluster.id);
+      const taken = others.reduce((sum, r) => sum + r.memory, 0);
+      if (perWorker !== undefined && perWorker * count + taken > host.memory.value) {
+        const fits = Math.max(0, Math.floor((host.memory.value - taken) / perWorker));
+        const after = others.length > 0 ? ` after your other local clusters ${describeRunning(others)}` : '';
         return [
           {
             path,
             message:
               `${count} workers x ${formatMemory(perWorker)} = ${formatMemory(perWorker * count)} is more than the ` +
-              `${formatMemory(host.memory.value)} this host has (${host.memory.source}); use at most ${fits} workers.`
+              `${formatMemory(Math.max(0, host.memory.value - taken))} this host has (${host.memory.source})${after}; use at most ${fits} workers.`
           }
         ];
       }
@@ -148,7 +155,8 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
     },
 
     snippet(model: IClusterModel, dashboardLink: string | undefined) {
-      return localSnippet(model.schedulerAddress ?? '', dashboardLink);
+      const security = options.localSecurityBase === undefined ? undefined : securityDirectory(options.localSecurityBase, model.id);
+      return clientSnippet(model.schedulerAddress ?? '', model.schedulerAddress?.startsWith('tls://') ? security : undefined, dashboardLink);
     },
 
     tunnelCommand(dashboardUrl: string) {

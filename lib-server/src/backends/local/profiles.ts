@@ -23,7 +23,7 @@ export type ProfileValues = {
 /** A sentence per profile for the dialog. */
 export const PROFILE_TITLES: Record<Profile, string> = {
   cpu: 'CPU-bound: one single-threaded process per CPU',
-  io: 'I/O-bound: one process with many threads',
+  io: 'I/O-bound: one process with a thread per CPU',
   mixed: 'Mixed: a few processes with a few threads each'
 };
 
@@ -34,8 +34,9 @@ export function profileShape(profile: Profile, cpus: number): { workers: number;
     case 'cpu':
       return { workers: n, threads: 1 };
     case 'io':
-      // Threads of I/O-bound tasks mostly wait, so more threads than CPUs pay off.
-      return { workers: 1, threads: 2 * n };
+      // One process shares memory between all its threads; threads per worker
+      // stay within the CPUs this host gives (the limit validation enforces).
+      return { workers: 1, threads: n };
     case 'mixed': {
       // The smallest divisor of n that is at least sqrt(n): as many processes
       // as threads per process, or slightly more processes.

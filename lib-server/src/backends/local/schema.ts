@@ -158,7 +158,7 @@ export function buildLocalType(input: ILocalTypeInput): IClusterType {
         title: 'Workload profile',
         description:
           'cpu: one single-threaded process per CPU, for pure-Python work that holds the GIL; io: one process ' +
-          'with twice as many threads as CPUs, for reading files and network calls; mixed: a few processes with a ' +
+          'with a thread per CPU, for reading files and network calls; mixed: a few processes with a ' +
           'few threads each, for numeric work (NumPy, pandas). Choosing one sets workers, threads, processes and ' +
           'memory per worker.',
         enum: [...PROFILES],
@@ -174,8 +174,9 @@ export function buildLocalType(input: ILocalTypeInput): IClusterType {
       threads_per_worker: {
         type: 'integer',
         title: 'Threads per worker',
-        description: `Threads that run tasks in each worker. Default ${base.threads_per_worker}: ${why.shape}.`,
+        description: `Threads that run tasks in each worker, at most the ${cpus} CPUs this host gives. Default ${base.threads_per_worker}: ${why.shape}.`,
         minimum: 1,
+        maximum: cpus,
         default: base.threads_per_worker
       },
       processes: {

@@ -22,6 +22,23 @@ export interface ILocalValidationContext {
   /** Bytes that workers may share (host memory minus the reserve). */
   budget: number;
   exists: (path: string) => boolean;
+  /** The user's local clusters that are starting or running now, and the memory each may take. */
+  running: IRunningLocal[];
+}
+
+/** A local cluster already holding memory on this host. */
+export interface IRunningLocal {
+  name: string;
+  /** Workers (or adaptive maximum) x memory per worker, in bytes. */
+  memory: number;
+}
+
+/** The least memory a worker gets: below it, a worker's own baseline leaves no room for tasks. */
+export const MIN_WORKER_MEMORY = 256 * 2 ** 20;
+
+/** `… "local 1" (8 GiB), "local 2" (4 GiB)`: what the user's other clusters hold. */
+export function describeRunning(running: IRunningLocal[]): string {
+  return running.map(r => `"${r.name}" (${formatMemory(r.memory)})`).join(', ');
 }
 
 
@@ -89,8 +106,15 @@ function checkMemory(options: Record<string, unknown>, context: ILocalValidation
       }
     ];
   }
-  if (bytes < 2 ** 20) {
-    return [{ path: '/memory_per_worker', message: `Memory per worker "${text}" is too small; give each worker at least 1 MiB (e.g. 512 MiB).` }];
+  if (bytes < MIN_WORKER_MEMORY) {
+    return [
+      {
+        path: '/memory_per_worker',
+        message:
+          `Memory per worker "${text}" is too small: a worker alone needs about 100 MiB, and with less than ` +
+          `${formatMemory(MIN_WORKER_MEMORY)} it is killed and restarted over and over. Give each worker at least ${formatMemory(MIN_WORKER_MEMORY)}.`
+      }
+    ];
   }
   const adaptive = options.adaptive === true;
   const count = adaptive ? options.adaptive_maximum : options.workers;
@@ -98,8 +122,8 @@ function checkMemory(options: Record<string, unknown>, context: ILocalValidation
     return [];
   }
   const { memory } = context.host;
+  const what = adaptive ? `Maximum workers (${count})` : `${count} workers`;
   if (bytes * count > memory.value) {
-    const what = adaptive ? `Maximum workers (${count})` : `${count} workers`;
     const fit = formatMemory(Math.floor(context.budget / count));
     return [
       {
@@ -108,6 +132,21 @@ function checkMemory(options: Record<string, unknown>, context: ILocalValidation
           `${what} x ${formatMemory(bytes)} = ${formatMemory(bytes * count)} is more than the ` +
           `${formatMemory(memory.value)} this host has (${memory.source}); lower Memory per worker ` +
           `(${fit} fits) or the number of workers.`
+      }
+    ];
+  }
+  const taken = context.running.reduce((sum, r) => sum + r.memory, 0);
+  if (taken > 0 && bytes * count + taken > memory.value) {
+    const free = Math.max(0, memory.value - taken);
+    const fit = Math.floor(free / count);
+    return [
+      {
+        path: '/memory_per_worker',
+        message:
+          `${what} x ${formatMemory(bytes)} = ${formatMemory(bytes * count)} is more than the ${formatMemory(free)} ` +
+          `left on this host (${formatMemory(memory.value)}, ${memory.source}) after your running local clusters ` +
+          `${describeRunning(context.running)}; ` +
+          (fit >= MIN_WORKER_MEMORY ? `lower Memory per worker (${formatMemory(fit)} fits), use fewer workers, or stop one of them.` : 'stop one of them first.')
       }
     ];
   }
@@ -127,7 +166,8 @@ export function resolveLocalOptions(
     // Said better by checkEnvironment and checkMemory below.
     skip: error =>
       (error.instancePath === '/environment' && error.keyword === 'enum') ||
-      (error.instancePath === '/memory_per_worker' && error.keyword === 'pattern')
+      (error.instancePath === '/memory_per_worker' && error.keyword === 'pattern') ||
+      (error.instancePath === '/threads_per_worker' && error.keyword === 'maximum')
   });
   if (typeof options.environment === 'string') {
     const problem = checkEnvironment(options.environment, context);
@@ -136,6 +176,13 @@ export function resolveLocalOptions(
     }
   }
   fields.push(...checkMemory(options, context));
+  const cpus = context.host.cpus;
+  if (typeof options.threads_per_worker === 'number' && options.threads_per_worker > cpus.value) {
+    fields.push({
+      path: '/threads_per_worker',
+      message: `Threads per worker (${options.threads_per_worker}) is more than the ${cpus.value} CPUs this host gives you (${cpus.source}); use at most ${cpus.value}.`
+    });
+  }
   if (
     options.adaptive === true &&
     typeof options.adaptive_minimum === 'number' &&

@@ -8,6 +8,7 @@ import type { IEnvironmentInfo } from '../../envs/probe.js';
 import { execa } from 'execa';
 import { which } from '../../envs/discovery.js';
 import type { IBackend, IDescribeQuery, PlanResult } from '../backend.js';
+import { clientSnippet, securityDirectory } from '../tls.js';
 import { slurmJobName, SlurmJobWatcher } from './jobs.js';
 import { realSlurmCommands, type IPartition, type ISlurmCommands } from './queries.js';
 import { buildSlurmType, type ISlurmOptions } from './schema.js';
@@ -55,11 +56,6 @@ function withoutDirective(script: string, directive: string): string {
     .join('\n');
 }
 
-/** The per-cluster directory holding its TLS credentials. */
-export function securityDirectory(base: string, clusterId: string): string {
-  return path.join(base, clusterId);
-}
-
 /** SLURMCluster keyword arguments of validated options. */
 export function slurmKwargs(o: ISlurmOptions, clusterId: string, securityDir: string): Record<string, unknown> {
   const walltime = parseSlurmTime(o.walltime) ?? 1800;
@@ -78,36 +74,15 @@ export function slurmKwargs(o: ISlurmOptions, clusterId: string, securityDir: st
     job_name: slurmJobName(o.job_name, clusterId),
     job_extra_directives: directives,
     job_script_prologue: lines(o.job_script_prologue),
-    worker_extra_args: [...lifetimeArgs(walltime), ...lines(o.worker_extra_args).flatMap(line => line.split(/\s+/))],
+    // No worker dashboard: it would listen in the clear on the compute node's interfaces.
+    worker_extra_args: ['--no-dashboard', ...lifetimeArgs(walltime), ...lines(o.worker_extra_args).flatMap(line => line.split(/\s+/))],
     ...(o.interface.trim() !== '' ? { interface: o.interface.trim() } : {}),
     ...(o.log_directory.trim() !== '' ? { log_directory: o.log_directory.trim() } : {}),
     ...(o.local_directory.trim() !== '' ? { local_directory: o.local_directory.trim() } : {}),
     security_directory: securityDir,
-    scheduler_options: { dashboard_address: ':0' }
+    // The companion reaches the dashboard from this host; nobody else needs it.
+    scheduler_options: { dashboard_address: '127.0.0.1:0' }
   };
-}
-
-/** Python that connects to a SLURM cluster with the credentials in `securityDir`. */
-export function slurmSnippet(schedulerAddress: string, securityDir: string, dashboardLink?: string): string {
-  const file = (name: string) => JSON.stringify(path.join(securityDir, name));
-  return [
-    ...(dashboardLink !== undefined ? ['import dask'] : []),
-    'from dask.distributed import Client',
-    'from distributed.security import Security',
-    '',
-    '# The TLS credentials of this cluster, readable only by you.',
-    'security = Security(',
-    `    tls_ca_file=${file('ca.pem')},`,
-    `    tls_client_cert=${file('cert.pem')},`,
-    `    tls_client_key=${file('key.pem')},`,
-    '    require_encryption=True,',
-    ')',
-    ...(dashboardLink !== undefined
-      ? ['# Open the dashboard through JupyterLab (no SSH tunnel needed).', `dask.config.set({"distributed.dashboard.link": ${JSON.stringify(dashboardLink)}})`]
-      : []),
-    `client = Client(${JSON.stringify(schedulerAddress)}, security=security)`,
-    'client'
-  ].join('\n');
 }
 
 /** The SLURM backend. */
@@ -250,7 +225,7 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
       };
     },
 
-    checkScaling(_spec: ICreateRequest, scaling: IScaling): IFieldError[] {
+    checkScaling(_cluster: IClusterModel, scaling: IScaling): IFieldError[] {
       const count = scaling.mode === 'fixed' ? scaling.workers : scaling.maximum;
       if (count > 1000) {
         return [{ path: scaling.mode === 'fixed' ? '/workers' : '/maximum', message: `${count} workers is more jobs than a SLURM queue should get at once; use at most 1000.` }];
@@ -259,7 +234,7 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
     },
 
     snippet(model: IClusterModel, dashboardLink: string | undefined) {
-      return slurmSnippet(model.schedulerAddress ?? '', securityDirectory(options.sharedBase, model.id), dashboardLink);
+      return clientSnippet(model.schedulerAddress ?? '', securityDirectory(options.sharedBase, model.id), dashboardLink);
     },
 
     tunnelCommand() {
