@@ -4,7 +4,7 @@
  * running, and nothing may be forgotten.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { IClusterModel, ISnippet } from '../../../protocol/index.js';
@@ -156,6 +156,32 @@ describe('after a restart', () => {
     expect(registry.clusters.find(record => record.model.id === cluster.id)?.model.state).toBe('stopped');
     expect(existsSync(companion.socket)).toBe(false);
   }, 90_000);
+});
+
+describe('with a state directory that others can write', () => {
+  it('starts nothing and answers every request with what to fix', async () => {
+    const shared = makeTestDirs('unsafe');
+    try {
+      mkdirSync(shared.state, { recursive: true });
+      chmodSync(shared.state, 0o777);
+      const refusing = await Companion.start(shared);
+      try {
+        const answer = await refusing.request('GET', '/api/clusters');
+        expect(answer.status).toBe(503);
+        expect(answer.json).toEqual({
+          error: 'unsafe_state_directory',
+          message: `${shared.state} can be written by other users (mode 0777), who could then change your clusters. Run: chmod 700 ${shared.state}`
+        });
+        expect((await refusing.request('POST', '/api/clusters', SMALL)).status).toBe(503);
+        expect(existsSync(path.join(shared.state, 'clusters.json'))).toBe(false);
+        expect(refusing.output.join('')).toContain('refuses to start');
+      } finally {
+        await refusing.stop('SIGTERM');
+      }
+    } finally {
+      removeTestDirs(shared);
+    }
+  }, 60_000);
 });
 
 describe('when its parent process dies', () => {
