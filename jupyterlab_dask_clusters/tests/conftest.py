@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import secrets
@@ -14,6 +15,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import proctree
 import pytest
@@ -104,6 +106,64 @@ class LabServer:
             return status, json.loads(text) if text else None
         except ValueError:
             return status, text
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        *,
+        token: bool = True,
+        timeout: float = 60,
+    ) -> tuple[int, object]:
+        """One request with raw body bytes and exactly these headers (plus the token header
+        unless token=False); returns (status, decoded JSON or text). Connection errors
+        propagate, so a reset or a missing answer is never mistaken for a status."""
+        url = urlsplit(self.url)
+        all_headers = dict(headers or {})
+        if token:
+            all_headers["Authorization"] = f"token {self.token}"
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
+        try:
+            conn.request(method, url.path + path, body=body, headers=all_headers)
+            resp = conn.getresponse()
+            status, raw = resp.status, resp.read()
+        finally:
+            conn.close()
+        text = raw.decode(errors="replace")
+        try:
+            return status, json.loads(text) if text else None
+        except ValueError:
+            return status, text
+
+    def cluster_runners(self) -> list:
+        """The `runner.py run` processes below this server: one per cluster it launched."""
+        from test_orphans import is_cluster_runner
+
+        return [p for p in proctree.descendants(self.proc.pid) if is_cluster_runner(p.cmdline)]
+
+    def cluster_ids(self) -> set[str]:
+        """The ids api/clusters lists now."""
+        status, clusters = self.request("GET", "dask-clusters/api/clusters")
+        assert status == 200, clusters
+        return {c["id"] for c in clusters}
+
+    def remove_cluster(self, cluster_id: str, runners, send=None, within: float = 60) -> None:
+        """DELETE the cluster until the registry forgets it (202 while it stops, then 204 or
+        404), and wait for its runner processes to end. `send` is request's signature."""
+        send = send or self.request
+        deadline = time.monotonic() + within
+        while True:
+            status, answer = send("DELETE", f"dask-clusters/api/clusters/{cluster_id}")
+            if status in (204, 404):
+                break
+            assert status == 202, f"DELETE answered {status}: {answer}"
+            assert time.monotonic() < deadline, f"still {answer} after {within} s\n{self.log_tail()}"
+            time.sleep(0.5)
+        assert cluster_id not in self.cluster_ids()
+        left = proctree.survivors(runners, within=within)
+        assert not left, [p.describe() for p in left]
 
     def log_tail(self, lines: int = 80) -> str:
         """The end of the server's combined output, for failure messages."""
