@@ -61,6 +61,11 @@ slurm-up:
 gateway-up: $(VENV)/.deps
 	bash scripts/gateway/gateway.sh up
 
+# A second Unix account and an interpreter it can run, for the shared-host tests (root;
+# scripts/other-user.sh). Fails loudly when it cannot: those tests are never skipped.
+other-user: $(VENV)/.deps
+	bash scripts/other-user.sh $(BIN)/python
+
 # --- build -----------------------------------------------------------------
 
 build: $(LABEXT) $(COMPANION)
@@ -86,7 +91,7 @@ test-js: node_modules/.stamp
 test-companion: lib-server/node_modules/.stamp $(COMPANION) slurm-up gateway-up
 	npm --prefix lib-server test
 
-test-python: setup
+test-python: setup other-user
 	$(BIN)/python -m pytest -q jupyterlab_dask_clusters/tests
 
 test-ui: setup ui-tests/node_modules/.stamp system-deps slurm-up gateway-up
