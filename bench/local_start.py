@@ -11,11 +11,14 @@ baseline  a fresh interpreter of the same virtualenv running
           timed from just before the interpreter is started (our path starts
           a fresh interpreter too: the runner) until the script says the
           workers are there.
+tls       the same as baseline with security=Security.temporary() (fresh
+          certificates, TLS between scheduler, workers and client), which is
+          what our local clusters do: the cost of TLS itself.
 
-The two are interleaved, alternating which goes first, so that the noise of
-a busy machine hits both. Timings are printed as a table with the ratio of
-the medians; nothing here asserts a timing. Results also go to
-bench/results/local_start-<UTC time>.json.
+The three are interleaved, rotating which goes first, so that the noise of
+a busy machine hits all. Timings are printed as a table with the ratio of
+the medians ours/baseline and tls/baseline (goal <= 1.1); nothing here
+asserts a timing. Results also go to bench/results/local_start-<UTC time>.json.
 
 Every process this bench starts carries a marker variable in its
 environment; at the end the bench looks for any process still carrying it,
@@ -68,11 +71,15 @@ FIRST_LINE = time.monotonic()
 import json
 import sys
 from dask.distributed import Client, LocalCluster
+from distributed.security import Security
 IMPORTED = time.monotonic()
 
 
 def main():
-    cluster = LocalCluster(n_workers={WORKERS}, threads_per_worker=1, processes=True, dashboard_address=":0")
+    # Fresh certificates are part of a TLS cluster's start: made here, timed.
+    security = Security.temporary() if sys.argv[1:] == ["tls"] else None
+    cluster = LocalCluster(n_workers={WORKERS}, threads_per_worker=1, processes=True, dashboard_address=":0",
+                           security=security)
     client = Client(cluster)
     client.wait_for_workers({WORKERS})
     ready = time.monotonic()
@@ -348,11 +355,11 @@ def run_ours(lab: Lab, stream: EventStream, options: dict) -> dict:
     }
 
 
-def run_baseline(script: Path, env: dict[str, str], log_path: Path) -> dict:
+def run_baseline(script: Path, env: dict[str, str], log_path: Path, tls: bool = False) -> dict:
     with open(log_path, "ab") as err:
         t0 = time.monotonic()
         proc = subprocess.Popen(
-            [PYTHON, str(script)],
+            [PYTHON, str(script), *(["tls"] if tls else [])],
             cwd=script.parent,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -401,6 +408,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="timed repetitions of each (default 5)")
     parser.add_argument("--target", type=float, default=1.25, help="ratio the table compares against (default 1.25)")
+    parser.add_argument("--tls-goal", type=float, default=1.1,
+                        help="ratio TLS/plain LocalCluster the table compares against (default 1.1)")
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -417,6 +426,7 @@ def main() -> int:
     stragglers: list[tuple[int, str]] = []
     ours: list[dict] = []
     base: list[dict] = []
+    tls: list[dict] = []
     warm: dict = {}
     failure = None
     try:
@@ -451,17 +461,20 @@ def main() -> int:
         log("warm-up: one untimed run of each")
         warm["ours"] = run_ours(lab, stream, options)
         warm["baseline"] = run_baseline(script, env, tmp / "baseline.log")
+        warm["tls"] = run_baseline(script, env, tmp / "baseline.log", tls=True)
 
+        runs = {
+            "ours": (ours, lambda: run_ours(lab, stream, options)),
+            "baseline": (base, lambda: run_baseline(script, env, tmp / "baseline.log")),
+            "tls": (tls, lambda: run_baseline(script, env, tmp / "baseline.log", tls=True)),
+        }
+        kinds = list(runs)
         for i in range(args.repeat):
-            order = ("ours", "baseline") if i % 2 == 0 else ("baseline", "ours")
-            for which in order:
+            for which in kinds[i % 3:] + kinds[: i % 3]:
                 time.sleep(1.0)  # let the previous run's processes finish exiting
-                if which == "ours":
-                    ours.append(run_ours(lab, stream, options))
-                    log(f"  {i + 1}/{args.repeat} ours      {ours[-1]['start_s']:6.2f} s")
-                else:
-                    base.append(run_baseline(script, env, tmp / "baseline.log"))
-                    log(f"  {i + 1}/{args.repeat} baseline  {base[-1]['start_s']:6.2f} s")
+                results, run = runs[which]
+                results.append(run())
+                log(f"  {i + 1}/{args.repeat} {which:9} {results[-1]['start_s']:6.2f} s")
     except (RuntimeError, OSError, KeyError, ValueError) as exc:
         failure = f"{type(exc).__name__}: {exc}"
         log(f"bench failed: {failure}")
@@ -482,24 +495,29 @@ def main() -> int:
         jupyter_log = lab.log_tail(40)
         shutil.rmtree(tmp, ignore_errors=True)
 
-    if failure is not None or len(ours) < args.repeat or len(base) < args.repeat:
+    if failure is not None or min(len(ours), len(base), len(tls)) < args.repeat:
         if jupyter_log:
             log("last lines of the jupyter lab log:\n" + jupyter_log)
         return 1
 
     o = summary([r["start_s"] for r in ours])
     b = summary([r["start_s"] for r in base])
+    t = summary([r["start_s"] for r in tls])
     inside = summary([r["in_interpreter_s"] for r in base])
     cluster_part = summary([r["cluster_and_wait_s"] for r in base])
+    tls_part = summary([r["cluster_and_wait_s"] for r in tls])
     ours_stop = summary([r["stop_s"] for r in ours])
     base_stop = summary([r["stop_s"] for r in base])
     ratio = o["median"] / b["median"]
+    tls_ratio = t["median"] / b["median"]
 
     rows = [
         ("ours: POST api/clusters -> event 'running', 4 workers", o),
         ("baseline: new python -> wait_for_workers(4) done", b),
+        ("tls: the same, security=Security.temporary()", t),
         ("  baseline, inside the interpreter only (info)", inside),
         ("  of which LocalCluster() + wait, imports excluded (info)", cluster_part),
+        ("  tls, LocalCluster() + wait, imports excluded (info)", tls_part),
         ("stop, ours: DELETE -> event 'stopped' (info)", ours_stop),
         ("stop, baseline: close() + interpreter exit (info)", base_stop),
     ]
@@ -514,6 +532,10 @@ def main() -> int:
     verdict = "within" if ratio <= args.target else "ABOVE"
     print(f"{'RATIO ours/baseline (medians)':{width}}  {ratio:6.2f}     ({verdict} the target <= {args.target})")
     print(f"{'(for information) ratio of the mins':{width}}  {o['min'] / b['min']:6.2f}")
+    verdict = "within" if tls_ratio <= args.tls_goal else "ABOVE"
+    print(f"{'RATIO tls/baseline (medians)':{width}}  {tls_ratio:6.2f}     ({verdict} the goal <= {args.tls_goal})")
+    print(f"{'(for information) ratio of the mins':{width}}  {t['min'] / b['min']:6.2f}")
+    print(f"{'(for information) ours/tls (medians)':{width}}  {o['median'] / t['median']:6.2f}")
 
     RESULTS.mkdir(exist_ok=True)
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -523,15 +545,18 @@ def main() -> int:
         "date": now.isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "method": "ours: WebSocket api/events through jupyter-server-proxy, each message stamped on arrival "
-                  "(time.monotonic); baseline: from just before Popen to reading the script's line",
+                  "(time.monotonic); baseline and tls: from just before Popen to reading the script's line",
         "cluster": {"workers": WORKERS, "threads_per_worker": 1, "processes": True, "options_sent": options},
         "repeat": args.repeat,
         "warmup": warm,
         "ours": {"summary": o, "runs": ours},
         "baseline": {"summary": b, "in_interpreter": inside, "cluster_and_wait": cluster_part, "runs": base},
+        "tls": {"summary": t, "cluster_and_wait": tls_part, "runs": tls},
         "stop": {"ours": ours_stop, "baseline": base_stop},
         "ratio_of_medians": ratio,
         "target": args.target,
+        "tls_ratio_of_medians": tls_ratio,
+        "tls_goal": args.tls_goal,
     }, indent=2) + "\n")
     print(f"results: {out.relative_to(REPO)}")
     return 1 if stragglers else 0
