@@ -23,6 +23,11 @@
  *   GET    api/clusters/:id/jobs/:job/log  -> IJobLog (batch job types)
  *   POST   api/types/:type/preview ICreateRequest -> IJobScript | 422 IApiError
  *                                            (types whose `preview` is true)
+ *   PUT    api/kernel-dashboards/:id {url} -> IKernelDashboard (the dashboard a
+ *                                            kernel reported for its own cluster;
+ *                                            ids `k-...`; http(s) only)
+ *   DELETE api/kernel-dashboards/:id      -> 204
+ *   GET    api/kernel-dashboards/:id/plots -> IPlot[]
  *   WS     api/events                      -> IServerEvent messages (JSON)
  *   *      dashboard/:id/...               -> proxied to that cluster's dashboard
  */
@@ -99,6 +104,23 @@ export interface IClusterModel {
   error?: string;
   logTail?: string[];
   jobs: IJob[];
+  /** Set for a cluster made in notebook code: the notebook or console whose kernel holds it. */
+  origin?: IClusterOrigin;
+}
+
+/** Where a cluster made in notebook code lives. */
+export interface IClusterOrigin {
+  kind: 'notebook' | 'console';
+  /** The document's path, e.g. `analysis/run.ipynb`. */
+  path: string;
+  kernelId: string;
+}
+
+/** A kernel cluster's dashboard, proxied at `dashboard/:id/`. */
+export interface IKernelDashboard {
+  id: string;
+  /** The dashboard root, normalized (http or https, trailing slash). */
+  url: string;
 }
 
 /** A field-level problem, `path` as a JSON pointer into the options. */
@@ -171,6 +193,10 @@ export interface IEnvironment {
   pythonVersion?: string;
   distributed?: string;
   dask?: string;
+  /** Version of bokeh, which the dashboard plots need. */
+  bokeh?: string;
+  /** Why clusters in this environment will have no dashboard, when they will not. */
+  dashboardNote?: string;
   usable: boolean;
   /** Why it cannot be chosen, when `usable` is false. */
   reason?: string;
@@ -186,6 +212,8 @@ export interface IPlot {
   title: string;
   /** Path below `dashboard/:id/`, e.g. `individual-task-stream`. */
   path: string;
+  /** One of the few plots most people open (Task Stream, Progress, ...), listed first. */
+  common?: boolean;
 }
 
 /** The tail of a runner's log. */

@@ -9,6 +9,7 @@ import { clusterRoutes } from './api/clusters.js';
 import type { IApiContext } from './api/context.js';
 import { environmentRoutes } from './api/environments.js';
 import { EventStream } from './api/events.js';
+import { kernelDashboardRoutes, KernelDashboards } from './api/kernels.js';
 import { typeRoutes } from './api/types.js';
 import { DEFAULT_LIMITS, settingsRoutes, SettingsStore } from './backends/gateway/settings.js';
 import { createBackends } from './backends/index.js';
@@ -103,9 +104,10 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
   // After reconciliation: backends see which clusters ended and clean up after them.
   const detach = [...backends.values()].flatMap(backend => (backend.attach ? [backend.attach(registry)] : []));
 
+  const kernelDashboards = new KernelDashboards();
   const proxy = new DashboardProxy(id => {
     const record = registry.get(id);
-    return record?.model.state === 'running' ? record.dashboardUrl : undefined;
+    return record?.model.state === 'running' ? record.dashboardUrl : kernelDashboards.get(id);
   });
   const externals = new Map(
     [...backends.values()].flatMap(backend => (backend.watchExternal ? [[backend.id, backend.watchExternal({ registry, manager })] as const] : []))
@@ -119,6 +121,7 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
   environmentRoutes(router, context);
   clusterRoutes(router, context);
   settingsRoutes(router, settings, () => externals.forEach(feed => void feed.refresh()));
+  kernelDashboardRoutes(router, kernelDashboards);
   router.add('GET', '/api/external', () => ({ status: 200, body: [...externals.values()].flatMap(feed => feed.list()) }));
   // Relative URLs in dashboard pages need the trailing slash.
   router.add('GET', '/dashboard/:id', ({ params, res }) => {
