@@ -30,8 +30,10 @@ export function unknownCluster(id: string): ApiError {
 
 /** 422 listing what is wrong with the request, field by field. */
 export function invalidOptions(fields: IFieldError[]): ApiError {
-  const summary = fields.map(field => `${field.path || '/'}: ${field.message}`).join('; ');
-  return new ApiError(422, 'invalid_options', `The request has ${fields.length} problem(s): ${summary}`, fields);
+  // People read this summary (a notification, a CLI's output): the messages
+  // themselves, each already naming its field by title, nothing else.
+  const summary = fields.map(field => field.message).join(' ');
+  return new ApiError(422, 'invalid_options', summary || 'The request was refused.', fields);
 }
 
 /**

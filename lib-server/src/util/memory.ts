@@ -65,6 +65,62 @@ export function formatMemory(bytes: number): string {
   return `${Number(rounded.toFixed(2))} ${BINARY[unit]}`;
 }
 
+/** The spelling a size is written in for each factor a user may type. */
+const UNIT_NAMES: ReadonlyArray<[number, string]> = [
+  [1, 'B'],
+  [1e3, 'kB'],
+  [1e6, 'MB'],
+  [1e9, 'GB'],
+  [1e12, 'TB'],
+  [1e15, 'PB'],
+  [2 ** 10, 'KiB'],
+  [2 ** 20, 'MiB'],
+  [2 ** 30, 'GiB'],
+  [2 ** 40, 'TiB'],
+  [2 ** 50, 'PiB']
+];
+
+/** The factor of the unit `text` is written in (1 for a bare number), or undefined when it is not a size. */
+export function unitFactor(text: string): number | undefined {
+  const match = MEMORY_RE.exec(text);
+  return match ? UNITS[match[2].toLowerCase()] : undefined;
+}
+
+/**
+ * `bytes` written in the unit of `like` (what the user typed), so a limit
+ * reads in the units the user thinks in. `round` says which way: a maximum
+ * is rounded down and a minimum up, so the number shown is itself allowed.
+ * Falls back to binary units when `like` is not a size.
+ */
+export function formatMemoryAs(bytes: number, like: string, round: 'down' | 'up' = 'down', decimals = 2): string {
+  const factor = unitFactor(like);
+  if (factor === undefined) {
+    return formatMemory(bytes);
+  }
+  const name = UNIT_NAMES.find(([f]) => f === factor)?.[1] ?? 'B';
+  const scale = 10 ** decimals;
+  const value = bytes / factor;
+  const rounded = (round === 'down' ? Math.floor(value * scale) : Math.ceil(value * scale)) / scale;
+  return `${Number(rounded.toFixed(decimals))} ${name}`;
+}
+
+/**
+ * Two different sizes in the unit of `like`, with as many decimals as it
+ * takes for them to read differently: a refused total never reads the same
+ * as the limit it exceeds ("10.59 GiB is more than 10.58 GiB", not a
+ * rounding of one into the other).
+ */
+export function formatMemoryApart(a: number, b: number, like: string): [string, string] {
+  let pair: [string, string] = ['', ''];
+  for (let decimals = 2; decimals <= 6; decimals++) {
+    pair = [formatMemoryAs(a, like, 'down', decimals), formatMemoryAs(b, like, 'down', decimals)];
+    if (pair[0] !== pair[1]) {
+      break;
+    }
+  }
+  return pair;
+}
+
 /**
  * Memory as PBS writes it (`4gb`, `4096mb`, `1048576kb`, bytes): PBS units
  * are binary, whatever their spelling.

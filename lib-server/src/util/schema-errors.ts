@@ -50,6 +50,9 @@ function describe(error: ErrorObject, schema: JSONSchema7, data: Record<string, 
         path: error.instancePath,
         message: `${title} must be one of ${(params.allowedValues as unknown[]).map(show).join(', ')}${got}.`
       };
+    case 'pattern':
+      // The pattern is a regular expression: no message a person reads names it.
+      return { path: error.instancePath, message: `${title} is not written in a form it accepts${got}.` };
     default:
       return { path: error.instancePath, message: `${title} ${error.message ?? 'is not valid'}${got}.` };
   }

@@ -86,8 +86,17 @@ describe('local backend', () => {
 
   it('describes itself with the memory reserve of the query', async () => {
     const type = await backend.describe({ memoryReserve: '16GiB' });
-    expect(type.defaults.memory_per_worker).toBe('4 GiB');
+    // 32 GiB - 16 GiB, with room for twice the 4 default workers.
+    expect(type.defaults.memory_per_worker).toBe('2 GiB');
     await expect(backend.describe({ memoryReserve: 'lots' })).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('starts with defaults that can be scaled to twice their workers', async () => {
+    const type = await backend.describe({});
+    const workers = type.defaults.workers as number;
+    const cluster = localModel('fresh', String(type.defaults.memory_per_worker), workers);
+    expect(backend.checkScaling(cluster, { mode: 'fixed', workers: 2 * workers })).toEqual([]);
+    expect(backend.checkScaling(cluster, { mode: 'fixed', workers: workers + 1 })).toEqual([]);
   });
 
   it('refuses to scale beyond the host memory', () => {

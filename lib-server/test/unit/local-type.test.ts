@@ -13,11 +13,11 @@ describe('profiles', () => {
     expect(profileShape('mixed', 1)).toEqual({ workers: 1, threads: 1 });
   });
 
-  it('shares the memory budget between the workers of each profile', () => {
+  it('shares the memory budget between twice the workers of each profile, leaving room to scale up', () => {
     const values = profileValues(8, 28 * GiB);
-    expect(values.cpu.memory_per_worker).toBe('3.5 GiB');
-    expect(values.io.memory_per_worker).toBe('28 GiB');
-    expect(values.mixed.memory_per_worker).toBe('7 GiB');
+    expect(values.cpu.memory_per_worker).toBe('1.75 GiB');
+    expect(values.io.memory_per_worker).toBe('14 GiB');
+    expect(values.mixed.memory_per_worker).toBe('3.5 GiB');
     for (const profile of ['cpu', 'io', 'mixed'] as const) {
       const { workers, memory_per_worker } = values[profile];
       expect(parseMemory(memory_per_worker)! * workers).toBeLessThanOrEqual(28 * GiB);
@@ -56,7 +56,7 @@ describe('buildLocalType', () => {
       workers: 4,
       threads_per_worker: 2,
       processes: true,
-      memory_per_worker: '7 GiB',
+      memory_per_worker: '3.5 GiB',
       adaptive: false,
       memory_target: 0.75,
       memory_terminate: 0.98
@@ -64,6 +64,12 @@ describe('buildLocalType', () => {
     expect(properties.workers.default).toBe(4);
     expect(properties.workers.description).toContain('Default 4: mixed profile on 8 CPUs (CPU limit of this cgroup');
     expect(properties.memory_per_worker.description).toContain('32 GiB from the memory of this machine, minus 4 GiB');
+    // What the default leaves free, and for what.
+    expect(properties.memory_per_worker.description).toContain(
+      'divided by 8 so the cluster can grow to 8 workers; 4 workers take 14 GiB and leave 14 GiB free for scaling up, ' +
+        'besides the 4 GiB kept for the system'
+    );
+    expect(properties.workers.description).toContain('can be scaled up to 8 workers later');
     const source = (field: string) => type.sources.find(s => s.field === field);
     expect(source('workers')).toMatchObject({ value: 4, source: expect.stringContaining('CPU limit of this cgroup') });
     expect(source('memory_target')).toEqual({ field: 'memory_target', value: 0.75, source: "dask's default" });
@@ -76,7 +82,7 @@ describe('buildLocalType', () => {
       workers: 8,
       threads_per_worker: 1,
       processes: true,
-      memory_per_worker: '3.5 GiB',
+      memory_per_worker: '1.75 GiB',
       adaptive_maximum: 8
     });
     expect(link?.values.io).toMatchObject({ workers: 1, threads_per_worker: 8 });

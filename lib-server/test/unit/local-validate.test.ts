@@ -33,8 +33,10 @@ function resolved(options: unknown) {
 describe('sane limits', () => {
   it('refuses workers too small to run, naming the minimum', () => {
     expect(problems({ workers: 2, memory_per_worker: '1 MiB' })).toEqual([
-      { path: '/memory_per_worker', message: expect.stringContaining('Give each worker at least 256 MiB') }
+      { path: '/memory_per_worker', message: expect.stringMatching(/^Memory per worker must be at least 256 MiB \(you typed 1 MiB\)/) }
     ]);
+    // In the units the user typed, rounded up so the minimum shown is allowed.
+    expect(problems({ workers: 2, memory_per_worker: '0.1 GB' })[0].message).toMatch(/^Memory per worker must be at least 0\.27 GB /);
   });
 
   it('refuses more threads per worker than the host gives, with the source', () => {
@@ -49,12 +51,12 @@ describe('sane limits', () => {
     expect('fields' in result && result.fields).toEqual([
       {
         path: '/memory_per_worker',
-        message: expect.stringContaining('is more than the 4 GiB left on this host (32 GiB, ')
+        message: expect.stringContaining("leave 4 GiB of this host's 32 GiB (")
       }
     ]);
     const [problem] = (result as { fields: IFieldError[] }).fields;
-    expect(problem.message).toContain('after your running local clusters "local 1" (20 GiB), "big" (8 GiB)');
-    expect(problem.message).toContain('2 GiB fits');
+    expect(problem.message).toContain('your running local clusters "local 1" (20 GiB), "big" (8 GiB) leave');
+    expect(problem.message).toMatch(/^Memory per worker must be at most 2 GiB for 2 workers: /);
     expect('options' in resolveLocalOptions({ workers: 2, memory_per_worker: '1 GiB' }, busy)).toBe(true);
   });
 });
@@ -67,13 +69,14 @@ describe('resolveLocalOptions', () => {
   });
 
   it('takes what the profile sets, and the request over both', () => {
-    expect(resolved({ profile: 'cpu' })).toMatchObject({ workers: 8, threads_per_worker: 1, memory_per_worker: '3.5 GiB' });
+    expect(resolved({ profile: 'cpu' })).toMatchObject({ workers: 8, threads_per_worker: 1, memory_per_worker: '1.75 GiB' });
     expect(resolved({ profile: 'io', threads_per_worker: 3 })).toMatchObject({ workers: 1, threads_per_worker: 3 });
   });
 
   it('sizes the memory default for the workers asked for', () => {
-    expect(resolved({ workers: 7 }).memory_per_worker).toBe('4 GiB');
-    expect(resolved({ adaptive: true, adaptive_maximum: 14 }).memory_per_worker).toBe('2 GiB');
+    // Room for twice the workers asked for: 28 GiB / 14.
+    expect(resolved({ workers: 7 }).memory_per_worker).toBe('2 GiB');
+    expect(resolved({ adaptive: true, adaptive_maximum: 14 }).memory_per_worker).toBe('1 GiB');
   });
 
   it("takes memory thresholds from the chosen environment's dask config", () => {
@@ -113,14 +116,14 @@ describe('resolveLocalOptions', () => {
     const [problem] = problems({ workers: 4, memory_per_worker: '10GiB' });
     expect(problem.path).toBe('/memory_per_worker');
     expect(problem.message).toBe(
-      '4 workers x 10 GiB = 40 GiB is more than the 32 GiB this host has (memory of this machine); ' +
-        'lower Memory per worker (7 GiB fits) or the number of workers.'
+      'Memory per worker must be at most 8 GiB for 4 workers: 4 x 10 GiB = 40 GiB is more than the 32 GiB ' +
+        'this host has (memory of this machine). Up to 7 GiB each also leaves the system its reserve; or use fewer workers.'
     );
   });
 
   it('counts the adaptive maximum against the host memory', () => {
     const [problem] = problems({ adaptive: true, adaptive_maximum: 20, memory_per_worker: '2GiB' });
-    expect(problem.message).toMatch(/^Maximum workers \(20\) x 2 GiB = 40 GiB is more than/);
+    expect(problem.message).toMatch(/^Memory per worker must be at most 1\.59 GiB for a maximum of 20 workers: 20 x 2 GiB = 40 GiB is more than/);
     // The same sizes are fine without adaptive scaling.
     expect(resolved({ adaptive_maximum: 20, memory_per_worker: '2GiB' }).adaptive).toBe(false);
   });

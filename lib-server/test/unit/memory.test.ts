@@ -1,4 +1,4 @@
-import { formatMemory, MEMORY_PATTERN, parseMemory, parsePbsMemory } from '../../src/util/memory.js';
+import { formatMemory, formatMemoryApart, formatMemoryAs, MEMORY_PATTERN, parseMemory, parsePbsMemory } from '../../src/util/memory.js';
 
 describe('parseMemory', () => {
   it.each([
@@ -44,6 +44,23 @@ describe('formatMemory', () => {
       expect(back!).toBeLessThanOrEqual(bytes);
       expect(back!).toBeGreaterThan(bytes * 0.99);
     }
+  });
+});
+
+describe('formatMemoryAs', () => {
+  it('writes a size in the unit the user typed, rounding the way that keeps it allowed', () => {
+    expect(formatMemoryAs(32 * 2 ** 30, '40 GB')).toBe('34.35 GB');
+    expect(formatMemoryAs(256 * 2 ** 20, '0.1gb', 'up')).toBe('0.27 GB');
+    expect(formatMemoryAs(256 * 2 ** 20, '100mib', 'up')).toBe('256 MiB');
+    expect(formatMemoryAs(3 * 2 ** 30, 'lots')).toBe('3 GiB');
+  });
+
+  it('shows two sizes apart, never the same number for a refused one and its limit', () => {
+    // 10.5859 GiB and 10.5869 GiB: both "10.58 GiB" with two decimals.
+    const host = 10 * 2 ** 30 + 600 * 2 ** 20;
+    const typed = 10 * 2 ** 30 + 601 * 2 ** 20;
+    expect(formatMemoryApart(typed, host, '10.5869 GiB')).toEqual(['10.586 GiB', '10.585 GiB']);
+    expect(formatMemoryApart(11 * 2 ** 30, host, '11 GiB')).toEqual(['11 GiB', '10.58 GiB']);
   });
 });
 

@@ -120,7 +120,7 @@ describe('Router over HTTP', () => {
       headers: expect.anything(),
       json: {
         error: 'invalid_options',
-        message: 'The request has 1 problem(s): /workers: Workers must be at least 1 (got 0).',
+        message: 'Workers must be at least 1 (got 0).',
         fields: [{ path: '/workers', message: 'Workers must be at least 1 (got 0).' }]
       }
     });

@@ -49,9 +49,16 @@ export function profileShape(profile: Profile, cpus: number): { workers: number;
   }
 }
 
-/** Memory of each of `workers` workers when they share `budget` bytes, as a size string. */
+/**
+ * How many times its workers a cluster's default memory leaves room for:
+ * with 2, a cluster started with the defaults can be scaled to twice its
+ * workers and still fit in the budget.
+ */
+export const HEADROOM = 2;
+
+/** Memory of each of `workers` workers, leaving room in `budget` for HEADROOM times as many, as a size string. */
 export function memoryPerWorker(budget: number, workers: number): string {
-  return formatMemory(Math.floor(budget / Math.max(1, workers)));
+  return formatMemory(Math.floor(budget / (HEADROOM * Math.max(1, workers))));
 }
 
 /** Every profile's values on a host with `cpus` CPUs and `budget` bytes for workers. */

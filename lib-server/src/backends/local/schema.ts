@@ -7,8 +7,8 @@
 import type { JSONSchema7 } from 'json-schema';
 import type { IClusterType, IDefaultSource } from '../../../../protocol/index.js';
 import type { IEnvironmentInfo } from '../../envs/probe.js';
-import { formatMemory, MEMORY_PATTERN } from '../../util/memory.js';
-import { PROFILE_TITLES, PROFILES, profileValues, type Profile } from './profiles.js';
+import { formatMemory, MEMORY_PATTERN, parseMemory } from '../../util/memory.js';
+import { HEADROOM, PROFILE_TITLES, PROFILES, profileValues, type Profile } from './profiles.js';
 import type { IHostResources, ISourced } from './resources.js';
 
 /** Options of a local cluster once validated, every default filled in. */
@@ -77,7 +77,10 @@ export function memoryFractionDefault(
 
 function environmentTitle(env: IEnvironmentInfo): string {
   const versions = env.usable ? ` (Python ${env.pythonVersion ?? '?'}, distributed ${env.distributed})` : '';
-  return env.usable ? `${env.label}${versions}` : `${env.label} — ${env.reason ?? 'not usable'}`;
+  if (!env.usable) {
+    return `${env.label} — ${env.reason ?? 'not usable'}`;
+  }
+  return env.dashboardNote === undefined ? `${env.label}${versions}` : `${env.label}${versions} — ${env.dashboardNote}`;
 }
 
 /** The local type, with its schema and computed defaults. */
@@ -94,11 +97,16 @@ export function buildLocalType(input: ILocalTypeInput): IClusterType {
     `${formatMemory(host.memory.value)} from the ${host.memory.source}, minus ${formatMemory(reserve.value)} ` +
     `(${reserve.source})`;
 
+  const room = HEADROOM * base.workers;
+  const used = (parseMemory(base.memory_per_worker) ?? 0) * base.workers;
   const why = {
     environment:
       env?.python === input.serverPython ? "the Jupyter server's environment" : 'the first environment with distributed',
     shape: `${profile} profile on ${cpus} CPUs (${host.cpus.source})`,
-    memory: `${memorySentence}, shared by ${base.workers} workers`,
+    memory:
+      `${memorySentence}, divided by ${room} so the cluster can grow to ${room} workers; ` +
+      `${base.workers} workers take ${formatMemory(used)} and leave ${formatMemory(Math.max(0, budget - used))} free ` +
+      `for scaling up, besides the ${formatMemory(reserve.value)} kept for the system`,
     maximum: 'as many workers as the profile starts'
   };
   const sources: IDefaultSource[] = [
@@ -167,7 +175,9 @@ export function buildLocalType(input: ILocalTypeInput): IClusterType {
       workers: {
         type: 'integer',
         title: 'Workers',
-        description: `Number of workers to start. Default ${base.workers}: ${why.shape}.`,
+        description:
+          `Number of workers to start. Default ${base.workers}: ${why.shape}; with the default memory per worker ` +
+          `the cluster can be scaled up to ${room} workers later.`,
         minimum: 1,
         default: base.workers
       },

@@ -6,7 +6,7 @@
 
 import type { IClusterType, IFieldError } from '../../../../protocol/index.js';
 import type { IEnvironmentInfo } from '../../envs/probe.js';
-import { formatMemory, parseMemory } from '../../util/memory.js';
+import { formatMemory, formatMemoryApart, formatMemoryAs, parseMemory } from '../../util/memory.js';
 import { schemaErrors } from '../../util/schema-errors.js';
 import { memoryPerWorker, PROFILES, type Profile } from './profiles.js';
 import type { IHostResources } from './resources.js';
@@ -111,8 +111,8 @@ function checkMemory(options: Record<string, unknown>, context: ILocalValidation
       {
         path: '/memory_per_worker',
         message:
-          `Memory per worker "${text}" is too small: a worker alone needs about 100 MiB, and with less than ` +
-          `${formatMemory(MIN_WORKER_MEMORY)} it is killed and restarted over and over. Give each worker at least ${formatMemory(MIN_WORKER_MEMORY)}.`
+          `Memory per worker must be at least ${formatMemoryAs(MIN_WORKER_MEMORY, text, 'up')} (you typed ${text}): ` +
+          'a worker alone needs about 100 MiB, and with less it is killed and restarted over and over.'
       }
     ];
   }
@@ -122,16 +122,19 @@ function checkMemory(options: Record<string, unknown>, context: ILocalValidation
     return [];
   }
   const { memory } = context.host;
-  const what = adaptive ? `Maximum workers (${count})` : `${count} workers`;
+  const what = adaptive ? `a maximum of ${count} workers` : `${count} worker${count === 1 ? '' : 's'}`;
+  // Compared in bytes; only the message rounds, in the user's unit.
   if (bytes * count > memory.value) {
-    const fit = formatMemory(Math.floor(context.budget / count));
+    const most = formatMemoryAs(Math.floor(memory.value / count), text);
+    const [total, host] = formatMemoryApart(bytes * count, memory.value, text);
+    const roomy = formatMemoryAs(Math.floor(context.budget / count), text);
     return [
       {
         path: '/memory_per_worker',
         message:
-          `${what} x ${formatMemory(bytes)} = ${formatMemory(bytes * count)} is more than the ` +
-          `${formatMemory(memory.value)} this host has (${memory.source}); lower Memory per worker ` +
-          `(${fit} fits) or the number of workers.`
+          `Memory per worker must be at most ${most} for ${what}: ${count} x ${formatMemoryAs(bytes, text)} = ${total} ` +
+          `is more than the ${host} this host has (${memory.source}). Up to ${roomy} each also leaves the system ` +
+          'its reserve; or use fewer workers.'
       }
     ];
   }
@@ -139,14 +142,17 @@ function checkMemory(options: Record<string, unknown>, context: ILocalValidation
   if (taken > 0 && bytes * count + taken > memory.value) {
     const free = Math.max(0, memory.value - taken);
     const fit = Math.floor(free / count);
+    const left = formatMemoryAs(free, text);
+    const others = `your running local clusters ${describeRunning(context.running)}`;
     return [
       {
         path: '/memory_per_worker',
         message:
-          `${what} x ${formatMemory(bytes)} = ${formatMemory(bytes * count)} is more than the ${formatMemory(free)} ` +
-          `left on this host (${formatMemory(memory.value)}, ${memory.source}) after your running local clusters ` +
-          `${describeRunning(context.running)}; ` +
-          (fit >= MIN_WORKER_MEMORY ? `lower Memory per worker (${formatMemory(fit)} fits), use fewer workers, or stop one of them.` : 'stop one of them first.')
+          fit >= MIN_WORKER_MEMORY
+            ? `Memory per worker must be at most ${formatMemoryAs(fit, text)} for ${what}: ${others} leave ` +
+              `${left} of this host's ${formatMemory(memory.value)} (${memory.source}). Use fewer workers, or stop one of them.`
+            : `Y${others.slice(1)} leave only ${left} of this host's ${formatMemory(memory.value)} (${memory.source}), ` +
+              `less than ${what} need at ${formatMemoryAs(MIN_WORKER_MEMORY, text, 'up')} each; stop one of them first.`
       }
     ];
   }
