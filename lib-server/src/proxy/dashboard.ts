@@ -10,6 +10,7 @@ import { createProxyServer } from 'http-proxy-3';
 import type { IPlot } from '../../../protocol/index.js';
 import { ApiError } from '../http/errors.js';
 import { sendJson } from '../http/router.js';
+import { isObject } from '../util/objects.js';
 
 /** Where the dashboard of a cluster is, from the registry only. */
 export type DashboardLookup = (id: string) => string | undefined;
@@ -111,38 +112,73 @@ export class DashboardProxy {
   }
 }
 
-/** The plots people open most, in this order; the rest follow alphabetically. */
-const FIRST_PLOTS = ['Task Stream', 'Progress', 'Workers Memory', 'Cluster Memory', 'Graph', 'Workers', 'Profile'];
+/** The plots people open most, in this order: shown first; the rest follow alphabetically. */
+const COMMON_PLOTS = ['Task Stream', 'Progress', 'Workers Memory', 'Task Graph'];
 
-/** "Individual Task Stream" -> "Task Stream": every entry says "Individual". */
+/** Words the scheduler title-cases from its routes ("Gpu", "Graph"), as people say them. */
+const TITLE_WORDS: ReadonlyArray<[RegExp, string]> = [
+  [/\bGpu\b/g, 'GPU'],
+  [/\bCpu\b/g, 'CPU'],
+  [/\bRmm\b/g, 'RMM'],
+  [/^Nprocessing$/, 'Processing'],
+  [/^Graph$/, 'Task Graph'],
+  [/^Groups$/, 'Task Groups']
+];
+
+/**
+ * Plots of hardware or libraries a worker may lack, by the worker metric
+ * that is there only when it has them (distributed adds `gpu` when NVML
+ * finds a device, `rmm` when RMM is installed).
+ */
+const HARDWARE_PLOTS: ReadonlyArray<{ route: RegExp; metric: string }> = [
+  { route: /(^|\/)individual-gpu-/, metric: 'gpu' },
+  { route: /(^|\/)individual-rmm-/, metric: 'rmm' }
+];
+
+/** "Individual Gpu Memory" -> "GPU Memory": every entry says "Individual". */
 function plotTitle(title: string): string {
-  return title.replace(/^Individual\s+/i, '');
+  return TITLE_WORDS.reduce((text, [word, spelled]) => text.replace(word, spelled), title.replace(/^Individual\s+/i, ''));
 }
 
 function plotRank(title: string): number {
-  const rank = FIRST_PLOTS.indexOf(title);
-  return rank === -1 ? FIRST_PLOTS.length : rank;
-}
-
-/** `individual-plots.json` (title -> route) as IPlot[], paths relative to the dashboard root. */
-export function plotsFromIndex(index: unknown): IPlot[] {
-  if (typeof index !== 'object' || index === null || Array.isArray(index)) {
-    return [];
-  }
-  return Object.entries(index as Record<string, unknown>)
-    .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
-    .map(([title, route]) => ({ title: plotTitle(title), path: route.replace(/^\/+/, '') }))
-    .sort((a, b) => plotRank(a.title) - plotRank(b.title) || a.title.localeCompare(b.title));
+  const rank = COMMON_PLOTS.indexOf(title);
+  return rank === -1 ? COMMON_PLOTS.length : rank;
 }
 
 /**
- * The dashboard's individual plots. Asks `individual-plots.json` only: the
- * dashboard root would create Bokeh documents for nothing.
+ * `individual-plots.json` (title -> route) as IPlot[], paths relative to the
+ * dashboard root, the common ones first. Plots of hardware the workers lack
+ * (see `workerMetrics`) are left out; `metrics` undefined keeps them all.
  */
-export async function fetchPlots(dashboardUrl: string, timeoutMs = 5_000): Promise<IPlot[]> {
+export function plotsFromIndex(index: unknown, metrics?: ReadonlySet<string>): IPlot[] {
+  if (!isObject(index)) {
+    return [];
+  }
+  return Object.entries(index)
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+    .map(([title, route]) => ({ title: plotTitle(title), path: route.replace(/^\/+/, '') }))
+    .filter(plot => metrics === undefined || HARDWARE_PLOTS.every(h => !h.route.test(plot.path) || metrics.has(h.metric)))
+    .sort((a, b) => plotRank(a.title) - plotRank(b.title) || a.title.localeCompare(b.title))
+    .map(plot => (COMMON_PLOTS.includes(plot.title) ? { ...plot, common: true } : plot));
+}
+
+/** The metric names any worker reports in the scheduler's `json/identity.json`. */
+export function workerMetrics(identity: unknown): Set<string> {
+  const metrics = new Set<string>();
+  const workers = isObject(identity) && isObject(identity.workers) ? Object.values(identity.workers) : [];
+  for (const worker of workers) {
+    if (isObject(worker) && isObject(worker.metrics)) {
+      Object.keys(worker.metrics).forEach(name => metrics.add(name));
+    }
+  }
+  return metrics;
+}
+
+/** GET a JSON page of the dashboard, or throw the ApiError the browser sees. */
+async function dashboardJson(dashboardUrl: string, page: string, timeoutMs: number): Promise<unknown> {
   let response: Response;
   try {
-    response = await fetch(new URL('individual-plots.json', `${dashboardUrl.replace(/\/+$/, '')}/`), {
+    response = await fetch(new URL(page, `${dashboardUrl.replace(/\/+$/, '')}/`), {
       signal: AbortSignal.timeout(timeoutMs)
     });
   } catch (error) {
@@ -150,7 +186,21 @@ export async function fetchPlots(dashboardUrl: string, timeoutMs = 5_000): Promi
     throw new ApiError(502, 'dashboard_unreachable', `The dashboard did not answer: ${detail}`);
   }
   if (!response.ok) {
-    throw new ApiError(502, 'dashboard_error', `The dashboard answered ${response.status} for individual-plots.json.`);
+    throw new ApiError(502, 'dashboard_error', `The dashboard answered ${response.status} for ${page}.`);
   }
-  return plotsFromIndex(await response.json());
+  return response.json();
+}
+
+/**
+ * The dashboard's individual plots, without those of hardware no worker has.
+ * Asks `individual-plots.json` only: the dashboard root would create Bokeh
+ * documents for nothing. A scheduler without `json/identity.json` hides the
+ * hardware plots, since nothing says the workers have that hardware.
+ */
+export async function fetchPlots(dashboardUrl: string, timeoutMs = 5_000): Promise<IPlot[]> {
+  const [index, identity] = await Promise.all([
+    dashboardJson(dashboardUrl, 'individual-plots.json', timeoutMs),
+    dashboardJson(dashboardUrl, 'json/identity.json', timeoutMs).catch(() => undefined)
+  ]);
+  return plotsFromIndex(index, workerMetrics(identity));
 }

@@ -174,8 +174,11 @@ describe('a local cluster', () => {
     expect(answer.status).toBe(200);
     const plots = answer.json as IPlot[];
     expect(plots.length).toBeGreaterThan(5);
-    expect(plots[0]).toEqual({ title: 'Task Stream', path: 'individual-task-stream' });
+    expect(plots.slice(0, 4).map(plot => plot.title)).toEqual(['Task Stream', 'Progress', 'Workers Memory', 'Task Graph']);
+    expect(plots[0]).toEqual({ title: 'Task Stream', path: 'individual-task-stream', common: true });
     expect(plots.every(plot => !plot.path.startsWith('/'))).toBe(true);
+    // The test host has no GPU: its plots are left out.
+    expect(plots.some(plot => /gpu|rmm/i.test(plot.path))).toBe(false);
   });
 
   it('proxies a plot page and its Bokeh websocket', async () => {

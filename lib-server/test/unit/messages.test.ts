@@ -1,6 +1,6 @@
 import { parseScaling } from '../../src/clusters/scaling.js';
 import { resolveConfig, UsageError } from '../../src/config.js';
-import { parseDashboardPath, plotsFromIndex, rewriteLocation } from '../../src/proxy/dashboard.js';
+import { parseDashboardPath, plotsFromIndex, rewriteLocation, workerMetrics } from '../../src/proxy/dashboard.js';
 import { parseRunnerEvent, scalingCommand } from '../../src/runner/protocol.js';
 
 describe('parseScaling', () => {
@@ -103,21 +103,47 @@ describe('dashboard paths', () => {
     expect(rewriteLocation('https://dask.org/', '/')).toBe('https://dask.org/');
   });
 
-  it('lists plots relative to the dashboard root, common ones first, without "Individual"', () => {
+  it('lists plots relative to the dashboard root, the common ones first and marked, without "Individual"', () => {
     expect(
       plotsFromIndex({
         'Individual Cluster Map': '/statics/individual-cluster-map.html',
         'Individual Bandwidth Types': '/individual-bandwidth-types',
+        'Individual Graph': '/individual-graph',
+        'Individual Workers Memory': '/individual-workers-memory',
         'Individual Progress': '/individual-progress',
+        'Individual Cpu': '/individual-cpu',
         'Individual Task Stream': '/individual-task-stream',
         bad: 3
       })
     ).toEqual([
-      { title: 'Task Stream', path: 'individual-task-stream' },
-      { title: 'Progress', path: 'individual-progress' },
+      { title: 'Task Stream', path: 'individual-task-stream', common: true },
+      { title: 'Progress', path: 'individual-progress', common: true },
+      { title: 'Workers Memory', path: 'individual-workers-memory', common: true },
+      { title: 'Task Graph', path: 'individual-graph', common: true },
       { title: 'Bandwidth Types', path: 'individual-bandwidth-types' },
-      { title: 'Cluster Map', path: 'statics/individual-cluster-map.html' }
+      { title: 'Cluster Map', path: 'statics/individual-cluster-map.html' },
+      { title: 'CPU', path: 'individual-cpu' }
     ]);
     expect(plotsFromIndex(null)).toEqual([]);
+  });
+
+  it('leaves out the plots of hardware no worker reports', () => {
+    const index = {
+      'Individual Gpu Memory': '/individual-gpu-memory',
+      'Individual Gpu Utilization': '/individual-gpu-utilization',
+      'Individual Rmm Memory': '/individual-rmm-memory',
+      'Individual Progress': '/individual-progress'
+    };
+    const cpuOnly = workerMetrics({
+      workers: { 'tls://127.0.0.1:1': { metrics: { cpu: 3, memory: 1 } } }
+    });
+    expect(plotsFromIndex(index, cpuOnly).map(p => p.title)).toEqual(['Progress']);
+    const gpu = workerMetrics({
+      workers: { a: { metrics: { cpu: 3 } }, b: { metrics: { gpu: { utilization: 1 } } } }
+    });
+    expect(plotsFromIndex(index, gpu).map(p => p.title)).toEqual(['Progress', 'GPU Memory', 'GPU Utilization']);
+    // No workers, or no identity at all: nothing says there is a GPU.
+    expect(plotsFromIndex(index, workerMetrics(undefined)).map(p => p.title)).toEqual(['Progress']);
+    expect(workerMetrics({ workers: {} }).size).toBe(0);
   });
 });
