@@ -62,7 +62,8 @@ Subcommands
     Events on stdout::
 
         {"event": "started", "scheduler_address": "tcp://127.0.0.1:PORT",
-         "dashboard_address": "http://127.0.0.1:PORT" | null}
+         "dashboard_address": "http://127.0.0.1:PORT" | null,
+         "dashboard_missing": "bokeh is not installed in ..."}   (only with null)
         {"event": "workers", "workers": n, "cores": c, "memory": bytes}
             sent after "started" and on every change
         {"event": "error", "message": "...", "traceback": "..."}
@@ -173,6 +174,7 @@ def cmd_probe():
             "dask": _version("dask"),
             "dask_jobqueue": _version("dask-jobqueue"),
             "dask_gateway": _version("dask-gateway"),
+            "bokeh": _version("bokeh"),
         },
         "config": {},
         "site_paths": _site_paths(),
@@ -573,6 +575,25 @@ def _dashboard_address(cluster):
     return f"http://{host}:{port}"
 
 
+def _bokeh_missing():
+    """Why this environment's scheduler has no dashboard plots, or None."""
+    version = _version("bokeh")
+    try:
+        import bokeh  # noqa: F401 - already imported by a dashboard that works
+    except ImportError:
+        version = None
+    if version is None:
+        return f"bokeh is not installed in {sys.executable}"
+    try:
+        from distributed.versions import BOKEH_REQUIREMENT
+
+        if not BOKEH_REQUIREMENT.specifier.contains(version, prereleases=True):
+            return f"bokeh {version} in {sys.executable} is older than distributed needs ({BOKEH_REQUIREMENT})"
+    except Exception:  # noqa: BLE001 - an older distributed without the constant: trust bokeh
+        pass
+    return None
+
+
 def _stop_adaptive(cluster):
     adaptive = getattr(cluster, "_adaptive", None)
     if adaptive is not None:
@@ -642,15 +663,15 @@ class Runner:
             return 1
 
         watch = WorkersWatch(self.cluster, self.protocol)
-        self.protocol.emit(
-            {
-                "event": "started",
-                "scheduler_address": self.cluster.scheduler_address,
-                "dashboard_address": DASHBOARD_ADDRESSES.get(first.get("kind"), _dashboard_address)(
-                    self.cluster
-                ),
-            }
-        )
+        kind = first.get("kind")
+        started = {"event": "started", "scheduler_address": self.cluster.scheduler_address}
+        # The scheduler's own dashboard runs here, and draws nothing without bokeh.
+        missing = None if kind in DASHBOARD_ADDRESSES else _bokeh_missing()
+        if missing:
+            started.update(dashboard_address=None, dashboard_missing=missing)
+        else:
+            started["dashboard_address"] = DASHBOARD_ADDRESSES.get(kind, _dashboard_address)(self.cluster)
+        self.protocol.emit(started)
         watch.start()
         extra = WATCHERS.get(first.get("kind"))
         extra_watch = extra(self.cluster, self.protocol) if extra else None

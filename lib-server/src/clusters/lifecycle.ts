@@ -50,6 +50,16 @@ function makeWorkDir(dir: string): void {
   mkdirSync(dir, { mode: 0o700 });
 }
 
+/** `model.warning` from what the record knows: no dashboard, workers restarting. */
+function showWarnings(record: IClusterRecord): void {
+  const text = [record.dashboardNote, record.runnerWarning].filter(part => part !== undefined).join(' ');
+  if (text === '') {
+    delete record.model.warning;
+  } else {
+    record.model.warning = text;
+  }
+}
+
 /** The top-level fields of a create request (ICreateRequest). */
 export const CREATE_FIELDS = ['type', 'name', 'options', 'adopt'] as const;
 
@@ -315,6 +325,10 @@ export class ClusterManager {
           model.schedulerAddress = event.scheduler_address;
           record.dashboardUrl = event.dashboard_address ?? undefined;
           model.hasDashboard = event.dashboard_address !== null;
+          if (event.dashboard_missing !== undefined) {
+            record.dashboardNote = `No dashboard: ${event.dashboard_missing}. Install it there (pip install "bokeh>=3.1.0") to see the dashboard plots.`;
+            showWarnings(record);
+          }
           const tunnel =
             event.dashboard_address === null
               ? undefined
@@ -339,12 +353,9 @@ export class ClusterManager {
         });
         break;
       case 'warning':
-        this.update(id, ({ model }) => {
-          if (event.message === null) {
-            delete model.warning;
-          } else {
-            model.warning = event.message;
-          }
+        this.update(id, record => {
+          record.runnerWarning = event.message ?? undefined;
+          showWarnings(record);
         });
         break;
       case 'error':
@@ -391,7 +402,9 @@ export class ClusterManager {
     model.cores = 0;
     model.memory = 0;
     model.hasDashboard = false;
-    delete model.warning;
+    delete record.dashboardNote;
+    delete record.runnerWarning;
+    showWarnings(record);
     delete model.schedulerAddress;
     delete model.tunnelCommand;
     delete record.dashboardUrl;

@@ -23,6 +23,9 @@ export interface IClusterRecord {
   logFile: string;
   /** Every batch job id its runner reported, until they are cancelled. */
   jobIds?: string[];
+  /** Why it has no dashboard, and what its runner last warned about: together they make `model.warning`. */
+  dashboardNote?: string;
+  runnerWarning?: string;
   /** Output and error files of its batch jobs, by job id. */
   jobLogs?: Record<string, { stdout?: string; stderr?: string }>;
 }

@@ -12,6 +12,7 @@ export interface IProbe {
     dask?: string;
     dask_jobqueue?: string;
     dask_gateway?: string;
+    bokeh?: string;
   };
   /** Values the user's dask config sets, dotted keys (e.g. distributed.worker.memory.target). */
   config: Record<string, unknown>;
@@ -48,7 +49,8 @@ export function parseProbe(value: unknown): IProbe {
       distributed: optionalString(packages.distributed),
       dask: optionalString(packages.dask),
       dask_jobqueue: optionalString(packages.dask_jobqueue),
-      dask_gateway: optionalString(packages.dask_gateway)
+      dask_gateway: optionalString(packages.dask_gateway),
+      bokeh: optionalString(packages.bokeh)
     },
     config,
     sitePaths: Array.isArray(raw.site_paths) ? raw.site_paths.filter(p => typeof p === 'string') : []
@@ -66,11 +68,14 @@ export function toEnvironment(candidate: ICandidate, probe: IProbe | Error): IEn
     pythonVersion: probe.pythonVersion,
     distributed: probe.packages.distributed,
     dask: probe.packages.dask,
+    bokeh: probe.packages.bokeh,
     usable: probe.packages.distributed !== undefined,
     probe
   };
   if (!environment.usable) {
     environment.reason = NO_DISTRIBUTED;
+  } else if (probe.packages.bokeh === undefined) {
+    environment.dashboardNote = `no dashboard: bokeh is not installed in ${candidate.label} (pip install "bokeh>=3.1.0")`;
   }
   return environment;
 }

@@ -28,7 +28,7 @@ export type RunnerCommand =
 
 /** Any line a runner writes on stdout. */
 export type RunnerEvent =
-  | { event: 'started'; scheduler_address: string; dashboard_address: string | null }
+  | { event: 'started'; scheduler_address: string; dashboard_address: string | null; dashboard_missing?: string }
   | { event: 'workers'; workers: number; cores: number; memory: number }
   | { event: 'error'; message: string; traceback: string }
   | { event: 'jobs'; jobs: string[] }
@@ -71,7 +71,8 @@ export function parseRunnerEvent(line: string): RunnerEvent | { invalid: string 
         return {
           event: 'started',
           scheduler_address: value.scheduler_address,
-          dashboard_address: value.dashboard_address
+          dashboard_address: value.dashboard_address,
+          ...(typeof value.dashboard_missing === 'string' ? { dashboard_missing: value.dashboard_missing } : {})
         };
       }
       break;

@@ -1,12 +1,15 @@
 /** runner.py on its own: probe, kernelspecs, and the line protocol's edges. */
 
 import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { execa } from 'execa';
 import { groupMembers, PYTHON, RUNNER, waitFor } from './harness.js';
 
 /** Run `runner.py run`, feed it `lines`, and collect its stdout events until it exits. */
-async function run(lines: string[], options: { closeStdin?: boolean; signalAfterStart?: NodeJS.Signals } = {}) {
-  const child = spawn(PYTHON, [RUNNER, 'run'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+async function run(lines: string[], options: { closeStdin?: boolean; signalAfterStart?: NodeJS.Signals; env?: Record<string, string> } = {}) {
+  const child = spawn(PYTHON, [RUNNER, 'run'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...options.env } });
   const events: Record<string, unknown>[] = [];
   let stdout = '';
   child.stdout.on('data', chunk => {
@@ -96,5 +99,22 @@ describe('runner.py run', () => {
     // distributed logs went to stderr, not into the protocol.
     expect(result.stderr).toContain('distributed.');
     await waitFor('the worker processes to exit', () => groupMembers(result.pid).length === 0, 10_000);
+  }, 60_000);
+
+  it('reports no dashboard, and why, in an environment where bokeh cannot be imported', async () => {
+    const stubs = mkdtempSync(path.join(os.tmpdir(), 'no-bokeh-'));
+    mkdirSync(path.join(stubs, 'bokeh'));
+    writeFileSync(path.join(stubs, 'bokeh', '__init__.py'), 'raise ImportError("bokeh is hidden in this test")\n');
+    try {
+      const result = await run([START('local')], { closeStdin: false, signalAfterStart: 'SIGTERM', env: { PYTHONPATH: stubs } });
+      expect(result.events[0]).toEqual({
+        event: 'started',
+        scheduler_address: expect.stringMatching(/^tcp:\/\/127\.0\.0\.1:\d+$/),
+        dashboard_address: null,
+        dashboard_missing: `bokeh is not installed in ${PYTHON}`
+      });
+    } finally {
+      rmSync(stubs, { recursive: true, force: true });
+    }
   }, 60_000);
 });

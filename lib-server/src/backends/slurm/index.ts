@@ -74,8 +74,15 @@ export function slurmKwargs(o: ISlurmOptions, clusterId: string, securityDir: st
     job_name: slurmJobName(o.job_name, clusterId),
     job_extra_directives: directives,
     job_script_prologue: lines(o.job_script_prologue),
-    // No worker dashboard: it would listen in the clear on the compute node's interfaces.
-    worker_extra_args: ['--no-dashboard', ...lifetimeArgs(walltime), ...lines(o.worker_extra_args).flatMap(line => line.split(/\s+/))],
+    // A worker's HTTP server (health, metrics) always runs: on loopback, since
+    // it is plain HTTP; no Bokeh dashboard on the compute node at all.
+    worker_extra_args: [
+      '--no-dashboard',
+      '--dashboard-address',
+      '127.0.0.1:0',
+      ...lifetimeArgs(walltime),
+      ...lines(o.worker_extra_args).flatMap(line => line.split(/\s+/))
+    ],
     ...(o.interface.trim() !== '' ? { interface: o.interface.trim() } : {}),
     ...(o.log_directory.trim() !== '' ? { log_directory: o.log_directory.trim() } : {}),
     ...(o.local_directory.trim() !== '' ? { local_directory: o.local_directory.trim() } : {}),
