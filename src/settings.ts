@@ -20,6 +20,15 @@ export interface IPreset {
 }
 
 /**
+ * Named dashboard plots that open together, arranged in one step.
+ */
+export interface IDashboardLayout {
+  name: string;
+  /** Plot paths below the dashboard, e.g. `individual-task-stream`, in the order they are placed. */
+  plots: string[];
+}
+
+/**
  * The settings, typed and normalized.
  */
 export interface IDaskSettings {
@@ -34,6 +43,8 @@ export interface IDaskSettings {
   workerEnvironment: Record<string, string>;
   /** The site's caps on clusters and workers, sent to the companion. */
   limits: ICompanionLimits;
+  /** Saved sets of dashboard plots. */
+  dashboardLayouts: IDashboardLayout[];
 }
 
 /**
@@ -48,7 +59,8 @@ export const DEFAULT_SETTINGS: IDaskSettings = {
   gateway: { optionMapping: {} },
   workerEnvironment: {},
   // Without settings the companion applies its own defaults.
-  limits: {}
+  limits: {},
+  dashboardLayouts: []
 };
 
 /**
@@ -99,7 +111,8 @@ export function readSettings(composite: unknown): IDaskSettings {
         : DEFAULT_SETTINGS.confirmStop,
     gateway: Private.readGateway(raw.gateway),
     workerEnvironment: Private.readStrings(raw.workerEnvironment),
-    limits: Private.readLimits(raw.limits)
+    limits: Private.readLimits(raw.limits),
+    dashboardLayouts: Private.readLayouts(raw.dashboardLayouts)
   };
 }
 
@@ -195,7 +208,17 @@ export class ClusterSettings implements IDaskClusterSettings {
     );
   }
 
-  private async _set<K extends 'lastOptions' | 'presets'>(
+  /**
+   * Save a dashboard layout, replacing one of the same name.
+   */
+  async saveLayout(layout: IDashboardLayout): Promise<void> {
+    const others = this._current.dashboardLayouts.filter(
+      l => l.name !== layout.name
+    );
+    await this._set('dashboardLayouts', [...others, layout]);
+  }
+
+  private async _set<K extends 'lastOptions' | 'presets' | 'dashboardLayouts'>(
     key: K,
     value: IDaskSettings[K]
   ): Promise<void> {
@@ -254,6 +277,24 @@ namespace Private {
       }
     }
     return limits;
+  }
+
+  /**
+   * The layouts with a name and at least one plot path.
+   */
+  export function readLayouts(value: unknown): IDashboardLayout[] {
+    const layouts: IDashboardLayout[] = [];
+    for (const entry of Array.isArray(value) ? value : []) {
+      const name = isRecord(entry) ? text(entry.name) : undefined;
+      const plots =
+        isRecord(entry) && Array.isArray(entry.plots)
+          ? entry.plots.filter((p): p is string => typeof p === 'string' && !!p)
+          : [];
+      if (name && plots.length) {
+        layouts.push({ name, plots });
+      }
+    }
+    return layouts;
   }
 
   /**

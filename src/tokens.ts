@@ -9,7 +9,7 @@ import type {
   IScaling
 } from '../protocol';
 import type { ClusterClient } from './api/client';
-import type { IDaskSettings, IPreset } from './settings';
+import type { IDashboardLayout, IDaskSettings, IPreset } from './settings';
 
 /**
  * The state of the live connection to the companion's event stream.
@@ -132,6 +132,11 @@ export interface IDaskClusterSettings {
    * Remove a preset by name and type.
    */
   deletePreset(name: string, type: string): Promise<void>;
+
+  /**
+   * Save a dashboard layout, replacing one of the same name.
+   */
+  saveLayout(layout: IDashboardLayout): Promise<void>;
 }
 
 /**

@@ -28,6 +28,9 @@ class FakeSettings implements IDaskClusterSettings {
   async deletePreset(): Promise<void> {
     // not used here
   }
+  async saveLayout(): Promise<void> {
+    // not used here
+  }
 }
 
 function setup(status: 'open' | 'closed' = 'closed') {

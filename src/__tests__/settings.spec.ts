@@ -31,7 +31,8 @@ describe('readSettings', () => {
       confirmStop: false,
       gateway: { optionMapping: {} },
       workerEnvironment: {},
-      limits: {}
+      limits: {},
+      dashboardLayouts: []
     });
     expect(readSettings(undefined)).toEqual({
       defaultType: 'local',
@@ -41,7 +42,8 @@ describe('readSettings', () => {
       confirmStop: true,
       gateway: { optionMapping: {} },
       workerEnvironment: {},
-      limits: {}
+      limits: {},
+      dashboardLayouts: []
     });
   });
 
@@ -77,6 +79,19 @@ describe('limits', () => {
 });
 
 describe('presets', () => {
+  it('keeps dashboard layouts with a name and plot paths', () => {
+    expect(
+      readSettings({
+        dashboardLayouts: [
+          { name: ' Mine ', plots: ['individual-progress', 3, ''] },
+          { name: '', plots: ['individual-progress'] },
+          { name: 'empty', plots: [] },
+          'junk'
+        ]
+      }).dashboardLayouts
+    ).toEqual([{ name: 'Mine', plots: ['individual-progress'] }]);
+  });
+
   it('replaces a preset of the same name and type, and deletes one', () => {
     const a = { name: 'a', type: 'local', options: { workers: 1 } };
     const b = { name: 'a', type: 'slurm', options: { cores: 2 } };
@@ -144,6 +159,33 @@ describe('ClusterSettings with the setting registry', () => {
       { name: 'big', type: 'slurm', options: { cores: 16 } }
     ]);
     expect(settings.current.presets.map(p => p.name)).toEqual(['big']);
+  });
+
+  it('offers the Overview layout by default and saves new layouts beside it', async () => {
+    const connector = makeConnector();
+    const settings = new ClusterSettings(
+      await new SettingRegistry({ connector }).load(SETTINGS_ID)
+    );
+    expect(settings.current.dashboardLayouts).toEqual([
+      {
+        name: 'Overview',
+        plots: [
+          'individual-task-stream',
+          'individual-progress',
+          'individual-workers-memory',
+          'individual-graph'
+        ]
+      }
+    ]);
+    await settings.saveLayout({ name: 'Memory', plots: ['individual-workers-memory'] });
+    await settings.saveLayout({ name: 'Memory', plots: ['individual-cluster-memory'] });
+    const reloaded = new ClusterSettings(
+      await new SettingRegistry({ connector }).load(SETTINGS_ID)
+    );
+    expect(reloaded.current.dashboardLayouts.map(l => [l.name, l.plots[0]])).toEqual([
+      ['Overview', 'individual-task-stream'],
+      ['Memory', 'individual-cluster-memory']
+    ]);
   });
 
   it('takes the limits a site sets through the settings overrides', async () => {
