@@ -27,6 +27,10 @@ export namespace CommandIDs {
   export const insertCode = 'dask-clusters:insert-code';
   /** Open a dashboard page in a tab: {id, path, title}. */
   export const openDashboard = 'dask-clusters:open-dashboard';
+  /** Open several plots arranged together: {id, name} (a saved layout) or {id, plots}. */
+  export const openLayout = 'dask-clusters:open-layout';
+  /** Choose plots for a new dashboard layout, save it and open it: {id}. */
+  export const editLayout = 'dask-clusters:new-layout';
   /** Copy a cluster's SSH tunnel command: {id}. */
   export const copyTunnel = 'dask-clusters:copy-tunnel';
   /** Remove an ended cluster from the list: {id}. */
@@ -51,17 +55,41 @@ export function resolveCluster(
   args: ReadonlyPartialJSONObject,
   action: ClusterAction
 ): IClusterModel | undefined {
-  const id =
-    typeof args.id === 'string'
-      ? args.id
-      : app.contextMenuHitTest(node => node.classList.contains(ITEM_CLASS))
-          ?.dataset.clusterId;
+  const id = typeof args.id === 'string' ? args.id : contextMenuCluster(app);
   if (id) {
     return manager.get(id);
   }
   // From the palette: act only when there is no doubt which cluster is meant.
   const eligible = manager.clusters.filter(c => canPerform(action, c));
   return eligible.length === 1 ? eligible[0] : undefined;
+}
+
+/**
+ * The class of a cluster in JupyterLab's Running panel; a context menu selector too.
+ */
+export const RUNNING_ITEM_CLASS = 'jp-DaskClusters-runningItem';
+
+/**
+ * The prefix of a Running panel item's `data-context`, followed by the cluster id.
+ */
+export const RUNNING_CONTEXT_PREFIX = 'dask-cluster:';
+
+/**
+ * The id of the cluster under the context menu: a sidebar item, or a cluster in the Running panel.
+ */
+function contextMenuCluster(app: JupyterFrontEnd): string | undefined {
+  const node = app.contextMenuHitTest(
+    node =>
+      node.classList.contains(ITEM_CLASS) ||
+      node.classList.contains(RUNNING_ITEM_CLASS)
+  );
+  if (node?.dataset.clusterId) {
+    return node.dataset.clusterId;
+  }
+  const context = node?.dataset.context;
+  return context?.startsWith(RUNNING_CONTEXT_PREFIX)
+    ? context.slice(RUNNING_CONTEXT_PREFIX.length)
+    : undefined;
 }
 
 /**

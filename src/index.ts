@@ -12,6 +12,7 @@ import { ILayoutRestorer } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { IConsoleTracker } from '@jupyterlab/console';
 import { INotebookTracker } from '@jupyterlab/notebook';
+import { IRunningSessionManagers } from '@jupyterlab/running';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
 import { addAdoptCommand } from './adopt';
@@ -19,9 +20,11 @@ import { ClusterClient } from './api/client';
 import { addClusterCommands, CommandIDs, errorMessage } from './commands';
 import { CompanionSettingsSync } from './companionsettings';
 import { addDashboardCommand } from './dashboards/commands';
+import { addLayoutCommands } from './dashboards/layouts';
 import { addInsertCodeCommand } from './insertcode';
 import { addJobLogCommand } from './jobs/commands';
 import { ClusterManager } from './manager';
+import { addRunningClusters } from './running';
 import { ClusterSettings, SETTINGS_ID } from './settings';
 import { ClusterSidebar, SIDEBAR_ID } from './sidebar/sidebar';
 import { LastFocused } from './target';
@@ -109,7 +112,8 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
     const sidebar = new ClusterSidebar({
       manager,
       commands: app.commands,
-      translator
+      translator,
+      settings
     });
     app.shell.add(sidebar, 'left', { rank: 650 });
     restorer?.add(sidebar, SIDEBAR_ID);
@@ -131,17 +135,44 @@ const dashboardsPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyterlab-dask-clusters:dashboards',
   description: 'Opens Dask dashboard plots as tabs.',
   autoStart: true,
-  requires: [IDaskClusterManager, ITranslator],
+  requires: [IDaskClusterManager, IDaskClusterSettings, ITranslator],
   optional: [ILayoutRestorer, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
     manager: IDaskClusterManager,
+    settings: IDaskClusterSettings,
     translator: ITranslator,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null
   ): void => {
-    addDashboardCommand(app, { manager, translator, restorer });
-    addToPalette(palette, translator, [CommandIDs.openDashboard]);
+    const opener = addDashboardCommand(app, { manager, translator, restorer });
+    addLayoutCommands(app, { manager, settings, translator, opener });
+    addToPalette(palette, translator, [
+      CommandIDs.openDashboard,
+      CommandIDs.editLayout
+    ]);
+  }
+};
+
+/**
+ * The running plugin: our clusters as a section of JupyterLab's Running panel.
+ */
+const runningPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyterlab-dask-clusters:running',
+  description: "Lists the Dask clusters in JupyterLab's Running panel.",
+  autoStart: true,
+  requires: [IDaskClusterManager, ITranslator, IRunningSessionManagers],
+  activate: (
+    app: JupyterFrontEnd,
+    manager: IDaskClusterManager,
+    translator: ITranslator,
+    managers: IRunningSessionManagers
+  ): void => {
+    addRunningClusters(managers, {
+      manager,
+      commands: app.commands,
+      translator
+    });
   }
 };
 
@@ -190,5 +221,6 @@ export default [
   managerPlugin,
   sidebarPlugin,
   dashboardsPlugin,
-  insertCodePlugin
+  insertCodePlugin,
+  runningPlugin
 ];

@@ -2,6 +2,7 @@ import { nullTranslator } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 import { CommandIDs } from '../commands';
+import { ClusterSettings } from '../settings';
 import { ClusterSidebar } from '../sidebar/sidebar';
 import { FakeManager, makeCluster } from './fixtures';
 
@@ -49,6 +50,14 @@ function item(sidebar: Widget, id: string): HTMLElement {
     throw new Error(`no item ${id}`);
   }
   return node;
+}
+
+/**
+ * Type into a React-controlled input.
+ */
+function type(input: HTMLInputElement, value: string): void {
+  Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, value);
+  input.dispatchEvent(new Event('input', { bubbles: true }));
 }
 
 function text(root: HTMLElement, selector: string): string | null | undefined {
@@ -155,6 +164,92 @@ describe('ClusterSidebar', () => {
     expect(executed).toEqual([
       `${CommandIDs.openDashboard} {"id":"c1","path":"individual-task-stream","title":"Task Stream"}`
     ]);
+  });
+
+  it('labels every action with visible text, a tooltip and an accessible name', async () => {
+    const { sidebar, manager } = context;
+    manager.emit({
+      kind: 'snapshot',
+      clusters: [makeCluster({ id: 'run', tunnelCommand: 'ssh -L 8787:node:8787 login' })]
+    });
+    await settle();
+    const buttons = [...item(sidebar, 'run').querySelectorAll<HTMLElement>('.jp-DaskClusters-action')];
+    expect(buttons.map(b => b.textContent)).toEqual(['Code', 'Scale', 'Tunnel', 'Stop']);
+    for (const button of buttons) {
+      expect(button.getAttribute('aria-label')).toMatch(/^dask-clusters:/);
+      expect(button.title).toBe(button.getAttribute('aria-label'));
+    }
+  });
+
+  it('shows the common plots first and the others behind a searchable "More plots"', async () => {
+    const { sidebar, manager, executed } = context;
+    manager.plotsAnswer = [
+      { title: 'Task Stream', path: 'individual-task-stream', common: true },
+      { title: 'Progress', path: 'individual-progress', common: true },
+      { title: 'Workers Memory', path: 'individual-workers-memory', common: true },
+      { title: 'Task Graph', path: 'individual-graph', common: true },
+      { title: 'Cluster Memory', path: 'individual-cluster-memory' },
+      { title: 'CPU', path: 'individual-cpu' },
+      { title: 'Memory By Key', path: 'individual-memory-by-key' }
+    ];
+    manager.emit({ kind: 'snapshot', clusters: [makeCluster()] });
+    await waitFor(() => sidebar.node.querySelector('.jp-DaskClusters-plot') !== null);
+    const node = item(sidebar, 'c1');
+    const titles = () =>
+      [...node.querySelectorAll<HTMLElement>('.jp-DaskClusters-plot')].map(p => p.textContent);
+    expect(titles()).toEqual(['Task Stream', 'Progress', 'Workers Memory', 'Task Graph']);
+    const more = node.querySelector<HTMLButtonElement>('.jp-DaskClusters-morePlots')!;
+    expect(more.textContent).toBe('More plots (3)');
+    expect(more.getAttribute('aria-expanded')).toBe('false');
+
+    more.click();
+    await settle();
+    expect(more.getAttribute('aria-expanded')).toBe('true');
+    expect(titles()).toHaveLength(7);
+    const search = node.querySelector<HTMLInputElement>('.jp-DaskClusters-plotFilter')!;
+    expect(search.getAttribute('aria-label')).toBe('Search plots');
+    type(search, 'memory');
+    await settle();
+    expect(titles()).toEqual([
+      'Task Stream',
+      'Progress',
+      'Workers Memory',
+      'Task Graph',
+      'Cluster Memory',
+      'Memory By Key'
+    ]);
+    type(search, 'gpu');
+    await settle();
+    expect(node.querySelector('.jp-DaskClusters-noPlot')?.textContent).toBe('No plot matches "gpu"');
+    type(search, 'cpu');
+    await settle();
+    node.querySelectorAll<HTMLElement>('.jp-DaskClusters-plot')[4].click();
+    expect(executed).toEqual([
+      `${CommandIDs.openDashboard} {"id":"c1","path":"individual-cpu","title":"CPU"}`
+    ]);
+  });
+
+  it('offers the saved layouts and a new one on a running cluster', async () => {
+    const { manager, commands, executed } = context;
+    const settings = new ClusterSettings(null);
+    await settings.saveLayout({ name: 'Overview', plots: ['individual-progress'] });
+    const sidebar = new ClusterSidebar({ manager, commands, translator: nullTranslator, settings });
+    Widget.attach(sidebar, document.body);
+    manager.plotsAnswer = [{ title: 'Progress', path: 'individual-progress', common: true }];
+    manager.emit({ kind: 'snapshot', clusters: [makeCluster()] });
+    await waitFor(() => sidebar.node.querySelector('.jp-DaskClusters-layout') !== null);
+    const layouts = () => [...item(sidebar, 'c1').querySelectorAll<HTMLElement>('.jp-DaskClusters-layout')];
+    expect(layouts().map(b => b.textContent)).toEqual(['Overview', 'New layout…']);
+    expect(layouts()[0].title).toBe('Open Overview together: Progress');
+    await settings.saveLayout({ name: 'Memory', plots: ['individual-progress'] });
+    await waitFor(() => layouts().length === 3);
+    layouts()[0].click();
+    layouts()[2].click();
+    expect(executed).toEqual([
+      `${CommandIDs.openLayout} {"id":"c1","name":"Overview"}`,
+      `${CommandIDs.editLayout} {"id":"c1"}`
+    ]);
+    sidebar.dispose();
   });
 
   it('shows why a cluster failed, with its log tail', async () => {

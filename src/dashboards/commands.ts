@@ -23,7 +23,7 @@ export function addDashboardCommand(
     translator: ITranslator;
     restorer: ILayoutRestorer | null;
   }
-): WidgetTracker<DashboardWidget> {
+): IDashboardOpener {
   const { manager, translator, restorer } = options;
   const trans = translator.load(TRANSLATION_DOMAIN);
   const tracker = new WidgetTracker<DashboardWidget>({
@@ -52,35 +52,45 @@ export function addDashboardCommand(
       if (!id) {
         return;
       }
-      const path =
-        typeof args.path === 'string' ? args.path : DEFAULT_DASHBOARD_PATH;
-      const existing = tracker.find(
-        w => w.clusterId === id && w.path === path
-      );
-      if (existing) {
-        app.shell.activateById(existing.id);
-        return existing;
-      }
-      const widget = new DashboardWidget({
-        manager,
-        clusterId: id,
-        path,
-        plotTitle:
+      return openPlot({
+        id,
+        path: typeof args.path === 'string' ? args.path : DEFAULT_DASHBOARD_PATH,
+        title:
           typeof args.title === 'string' ? args.title : trans.__('Dashboard'),
-        translator,
         restored: args.restored === true
       });
-      if (widget.isDisposed) {
-        return;
-      }
-      void tracker.add(widget);
-      app.shell.add(widget, 'main');
-      if (args.restored !== true) {
-        app.shell.activateById(widget.id);
-      }
-      return widget;
     }
   });
+
+  /**
+   * Show a plot: its existing tab, or a new one placed by `options`.
+   */
+  const openPlot = (plot: IOpenPlot): DashboardWidget | undefined => {
+    const existing = tracker.find(
+      w => w.clusterId === plot.id && w.path === plot.path
+    );
+    if (existing) {
+      app.shell.activateById(existing.id);
+      return existing;
+    }
+    const widget = new DashboardWidget({
+      manager,
+      clusterId: plot.id,
+      path: plot.path,
+      plotTitle: plot.title,
+      translator,
+      restored: plot.restored
+    });
+    if (widget.isDisposed) {
+      return;
+    }
+    void tracker.add(widget);
+    app.shell.add(widget, 'main', plot.placement);
+    if (!plot.restored) {
+      app.shell.activateById(widget.id);
+    }
+    return widget;
+  };
 
   if (restorer) {
     void restorer.restore(tracker, {
@@ -94,5 +104,30 @@ export function addDashboardCommand(
       name: widget => `${widget.clusterId}/${widget.path}`
     });
   }
-  return tracker;
+  return { tracker, openPlot };
+}
+
+/**
+ * A plot to show in a tab, and where a new tab goes.
+ */
+export interface IOpenPlot {
+  id: string;
+  path: string;
+  title: string;
+  /**
+   * Whether the layout restorer re-creates this tab after a reload.
+   */
+  restored?: boolean;
+  /**
+   * Where in the main area a new tab goes; after the current tab when absent.
+   */
+  placement?: Parameters<JupyterFrontEnd.IShell['add']>[2];
+}
+
+/**
+ * What the dashboard command leaves for other commands: its tabs, and the function that opens one.
+ */
+export interface IDashboardOpener {
+  tracker: WidgetTracker<DashboardWidget>;
+  openPlot: (plot: IOpenPlot) => DashboardWidget | undefined;
 }

@@ -1,15 +1,16 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
-import React, { useEffect, useState } from 'react';
-import type { IClusterModel, IPlot } from '../../protocol';
+import React, { useEffect } from 'react';
+import type { IClusterModel } from '../../protocol';
 import { CommandIDs, ITEM_CLASS } from '../commands';
 import { formatBytes, scalingLabel, stateLabel } from '../format';
 import { daskIcon, warningIcon } from '../icons';
 import type { ClusterAction } from '../lifecycle';
 import { canPerform } from '../lifecycle';
-import type { IDaskClusterManager } from '../tokens';
+import type { IDaskClusterManager, IDaskClusterSettings } from '../tokens';
 import { trackSnippetDrag } from './drag';
 import { ClusterTimeLeft, CommandButton, JobTable } from './jobs';
+import { PlotButtons } from './plots';
 
 /**
  * What every part of an item needs.
@@ -18,32 +19,50 @@ export interface IItemContext {
   manager: IDaskClusterManager;
   commands: CommandRegistry;
   trans: TranslationBundle;
+  /**
+   * The user's settings, for the saved dashboard layouts; none in tests that need none.
+   */
+  settings?: IDaskClusterSettings;
 }
 
 /**
- * The actions of an item, in the order of its buttons, with their command and class.
+ * The actions of an item, in the order of its buttons, with their command, class and short visible text.
  */
 const ACTIONS: ReadonlyArray<{
   action: ClusterAction;
   command: string;
   className: string;
+  text: (trans: TranslationBundle) => string;
 }> = [
   {
     action: 'insert-code',
     command: CommandIDs.insertCode,
-    className: 'jp-DaskClusters-insert'
+    className: 'jp-DaskClusters-insert',
+    text: trans => trans.__('Code')
   },
-  { action: 'scale', command: CommandIDs.scale, className: 'jp-DaskClusters-scale' },
+  {
+    action: 'scale',
+    command: CommandIDs.scale,
+    className: 'jp-DaskClusters-scale',
+    text: trans => trans.__('Scale')
+  },
   {
     action: 'copy-tunnel',
     command: CommandIDs.copyTunnel,
-    className: 'jp-DaskClusters-tunnel'
+    className: 'jp-DaskClusters-tunnel',
+    text: trans => trans.__('Tunnel')
   },
-  { action: 'stop', command: CommandIDs.stop, className: 'jp-DaskClusters-stop' },
+  {
+    action: 'stop',
+    command: CommandIDs.stop,
+    className: 'jp-DaskClusters-stop',
+    text: trans => trans.__('Stop')
+  },
   {
     action: 'dismiss',
     command: CommandIDs.dismiss,
-    className: 'jp-DaskClusters-dismiss'
+    className: 'jp-DaskClusters-dismiss',
+    text: trans => trans.__('Dismiss')
   }
 ];
 
@@ -208,53 +227,6 @@ function Problem(props: {
 }
 
 /**
- * A button per dashboard plot, fetched once the cluster runs.
- */
-function PlotButtons(props: {
-  cluster: IClusterModel;
-  context: IItemContext;
-}): JSX.Element | null {
-  const { cluster, context } = props;
-  const [plots, setPlots] = useState<IPlot[]>([]);
-  useEffect(() => {
-    let current = true;
-    context.manager.plots(cluster.id).then(
-      list => current && setPlots(list),
-      () => current && setPlots([])
-    );
-    return () => {
-      current = false;
-    };
-    // The cluster object changes with every update; an empty list is then asked again.
-  }, [cluster, context.manager]);
-
-  if (!plots.length || !context.commands.hasCommand(CommandIDs.openDashboard)) {
-    return null;
-  }
-  return (
-    <div className="jp-DaskClusters-plots">
-      {plots.map(plot => (
-        <button
-          key={plot.path}
-          type="button"
-          className="jp-DaskClusters-plot"
-          title={context.trans.__('Open %1 in a tab', plot.title)}
-          onClick={() =>
-            void context.commands.execute(CommandIDs.openDashboard, {
-              id: cluster.id,
-              path: plot.path,
-              title: plot.title
-            })
-          }
-        >
-          {plot.title}
-        </button>
-      ))}
-    </div>
-  );
-}
-
-/**
  * The action buttons that apply to the cluster's state.
  */
 function Actions(props: {
@@ -274,6 +246,7 @@ function Actions(props: {
           command={a.command}
           args={{ id: cluster.id }}
           className={`jp-DaskClusters-action ${a.className}`}
+          text={a.text(context.trans)}
         />
       ))}
     </div>

@@ -119,29 +119,35 @@ export function JobTable(props: {
 }
 
 /**
- * A small button that runs a command with arguments, showing the command's icon and label.
+ * A small button that runs a command with arguments: its icon and `text` (or its label), named by its label, its caption as tooltip.
  */
 export function CommandButton(props: {
   commands: CommandRegistry;
   command: string;
   args: ReadonlyPartialJSONObject;
   className: string;
+  /**
+   * A short visible text beside the icon; the icon alone when absent.
+   */
+  text?: string;
 }): JSX.Element {
-  const { commands, command, args, className } = props;
+  const { commands, command, args, className, text } = props;
   const label = commands.label(command, args);
+  const caption = commands.caption(command, args);
   const icon = commands.icon(command, args);
   return (
     <button
       type="button"
       className={`jp-Button jp-mod-minimal ${className}`}
-      title={label}
+      title={caption && caption !== label ? `${label}: ${caption}` : label}
       aria-label={label}
       onClick={() => void commands.execute(command, args)}
     >
-      {icon instanceof LabIcon ? (
+      {icon instanceof LabIcon && (
         <icon.react tag="span" className="jp-DaskClusters-actionIcon" />
-      ) : (
-        label
+      )}
+      {(text || !(icon instanceof LabIcon)) && (
+        <span className="jp-DaskClusters-actionText">{text || label}</span>
       )}
     </button>
   );

@@ -2,7 +2,7 @@ import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import React from 'react';
-import type { IDaskClusterManager } from '../tokens';
+import type { IDaskClusterManager, IDaskClusterSettings } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../tokens';
 import type { IItemContext } from './item';
 import { ClusterItem } from './item';
@@ -19,7 +19,8 @@ export class ClusterListView extends ReactWidget {
     this._context = {
       manager: options.manager,
       commands: options.commands,
-      trans: options.translator.load(TRANSLATION_DOMAIN)
+      trans: options.translator.load(TRANSLATION_DOMAIN),
+      settings: options.settings
     };
     this.addClass('jp-DaskClusters-list');
   }
@@ -47,6 +48,10 @@ export namespace ClusterListView {
     manager: IDaskClusterManager;
     commands: CommandRegistry;
     translator: ITranslator;
+    /**
+     * The user's settings, for the saved dashboard layouts.
+     */
+    settings?: IDaskClusterSettings;
   }
 }
 

@@ -4,7 +4,7 @@ import type { CommandRegistry } from '@lumino/commands';
 import { Panel, Widget } from '@lumino/widgets';
 import { CommandIDs } from '../commands';
 import { daskIcon } from '../icons';
-import type { IDaskClusterManager } from '../tokens';
+import type { IDaskClusterManager, IDaskClusterSettings } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../tokens';
 import { ExternalClusterListView } from './external';
 import { ClusterListView } from './list';
@@ -52,7 +52,8 @@ export class ClusterSidebar extends SidePanel {
       new ClusterListView({
         manager: options.manager,
         commands: options.commands,
-        translator: options.translator
+        translator: options.translator,
+        settings: options.settings
       })
     );
     this.addWidget(
@@ -76,5 +77,9 @@ export namespace ClusterSidebar {
     manager: IDaskClusterManager;
     commands: CommandRegistry;
     translator: ITranslator;
+    /**
+     * The user's settings, for the saved dashboard layouts.
+     */
+    settings?: IDaskClusterSettings;
   }
 }

@@ -1,0 +1,95 @@
+import type {
+  IRunningSessionManagers,
+  IRunningSessions
+} from '@jupyterlab/running';
+import { Notification } from '@jupyterlab/apputils';
+import type { ITranslator } from '@jupyterlab/translation';
+import type { CommandRegistry } from '@lumino/commands';
+import type { IDisposable } from '@lumino/disposable';
+import type { IClusterModel } from '../protocol';
+import {
+  CommandIDs,
+  errorMessage,
+  RUNNING_CONTEXT_PREFIX,
+  RUNNING_ITEM_CLASS
+} from './commands';
+import { formatBytes, stateLabel } from './format';
+import { daskIcon } from './icons';
+import { canPerform, isEnded } from './lifecycle';
+import type { IDaskClusterManager } from './tokens';
+import { TRANSLATION_DOMAIN } from './tokens';
+
+/**
+ * List the live clusters as their own section of the Running panel: clicking one opens its dashboard, its button stops it.
+ */
+export function addRunningClusters(
+  managers: IRunningSessionManagers,
+  options: {
+    manager: IDaskClusterManager;
+    commands: CommandRegistry;
+    translator: ITranslator;
+  }
+): IDisposable {
+  const { manager, commands, translator } = options;
+  const trans = translator.load(TRANSLATION_DOMAIN);
+  const live = () => manager.clusters.filter(c => !isEnded(c.state));
+
+  const item = (cluster: IClusterModel): IRunningSessions.IRunningItem => {
+    const args = { id: cluster.id };
+    const detail = trans.__(
+      '%1 · %2 %3',
+      stateLabel(trans, cluster.state),
+      cluster.workers,
+      trans._n('worker', 'workers', cluster.workers)
+    );
+    return {
+      className: RUNNING_ITEM_CLASS,
+      context: `${RUNNING_CONTEXT_PREFIX}${cluster.id}`,
+      icon: () => daskIcon,
+      label: () => cluster.name,
+      labelTitle: () =>
+        canPerform('open-dashboard', cluster)
+          ? trans.__(
+              'Open the dashboard of %1 (%2 cluster, %3 cores, %4)',
+              cluster.name,
+              cluster.type,
+              cluster.cores,
+              formatBytes(cluster.memory)
+            )
+          : trans.__('%1 (%2 cluster)', cluster.name, cluster.type),
+      detail: () => detail,
+      open: () => {
+        if (commands.isEnabled(CommandIDs.openDashboard, args)) {
+          void commands.execute(CommandIDs.openDashboard, args);
+        }
+      },
+      shutdown: canPerform('stop', cluster)
+        ? () => void commands.execute(CommandIDs.stop, args)
+        : undefined
+    };
+  };
+
+  return managers.add({
+    name: trans.__('Dask Clusters'),
+    supportsMultipleViews: false,
+    running: () => live().map(item),
+    refreshRunning: () => undefined,
+    runningChanged: manager.changed,
+    shutdownLabel: trans.__('Stop Dask Cluster'),
+    shutdownAllLabel: trans.__('Stop All'),
+    shutdownAllConfirmationText: () =>
+      trans.__(
+        'Stop all %1 Dask clusters? Their workers and the results they hold are lost.',
+        live().length
+      ),
+    shutdownAll: () => {
+      for (const cluster of live().filter(c => canPerform('stop', c))) {
+        manager.stop(cluster.id).catch(error =>
+          Notification.error(
+            trans.__('Could not stop %1: %2', cluster.name, errorMessage(error))
+          )
+        );
+      }
+    }
+  });
+}
