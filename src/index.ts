@@ -23,6 +23,7 @@ import { addDashboardCommand } from './dashboards/commands';
 import { addLayoutCommands } from './dashboards/layouts';
 import { addInsertCodeCommand } from './insertcode';
 import { addJobLogCommand } from './jobs/commands';
+import { addKernelClusters } from './kernel/plugin';
 import { ClusterManager } from './manager';
 import { addRunningClusters } from './running';
 import { ClusterSettings, SETTINGS_ID } from './settings';
@@ -200,6 +201,26 @@ const insertCodePlugin: JupyterFrontEndPlugin<void> = {
 };
 
 /**
+ * The kernel plugin: clusters made in notebook and console code, listed with the others.
+ */
+const kernelClustersPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyterlab-dask-clusters:kernel-clusters',
+  description: 'Lists the Dask clusters made in notebook and console code.',
+  autoStart: true,
+  requires: [IDaskClusterManager, ITranslator],
+  optional: [INotebookTracker, IConsoleTracker],
+  activate: (
+    app: JupyterFrontEnd,
+    manager: IDaskClusterManager,
+    translator: ITranslator,
+    notebooks: INotebookTracker | null,
+    consoles: IConsoleTracker | null
+  ): void => {
+    addKernelClusters(app, { manager, translator, notebooks, consoles });
+  }
+};
+
+/**
  * Add commands to the palette under the "Dask" category.
  */
 function addToPalette(
@@ -219,6 +240,7 @@ function addToPalette(
 export default [
   settingsPlugin,
   managerPlugin,
+  kernelClustersPlugin,
   sidebarPlugin,
   dashboardsPlugin,
   insertCodePlugin,

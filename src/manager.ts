@@ -1,3 +1,5 @@
+import type { IDisposable } from '@lumino/disposable';
+import { DisposableDelegate } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 import type {
@@ -11,7 +13,11 @@ import { ClusterClient } from './api/client';
 import { ClusterEventStream } from './api/events';
 import { ExternalClusters } from './external';
 import { ClusterStore } from './model';
-import type { ConnectionStatus, IDaskClusterManager } from './tokens';
+import type {
+  ConnectionStatus,
+  IClusterSource,
+  IDaskClusterManager
+} from './tokens';
 
 /**
  * The cluster manager: REST client, live store and the caches of per-cluster data.
@@ -56,7 +62,14 @@ export class ClusterManager implements IDaskClusterManager {
    * The known clusters, newest first.
    */
   get clusters(): ReadonlyArray<IClusterModel> {
-    return this._store.clusters;
+    if (this._sources.length === 0) {
+      return this._store.clusters;
+    }
+    this._merged ??= [
+      ...this._store.clusters,
+      ...this._sources.flatMap(source => source.clusters)
+    ];
+    return this._merged;
   }
 
   /**
@@ -70,7 +83,7 @@ export class ClusterManager implements IDaskClusterManager {
    * Whether the list is complete (a snapshot arrived).
    */
   get hasSnapshot(): boolean {
-    return this._store.hasSnapshot;
+    return this._store.hasSnapshot && this._sources.every(s => s.ready);
   }
 
   /**
@@ -91,7 +104,10 @@ export class ClusterManager implements IDaskClusterManager {
    * Find a cluster by id.
    */
   get(id: string): IClusterModel | undefined {
-    return this._store.get(id);
+    return (
+      this._store.get(id) ??
+      this._sourceOf(id)?.clusters.find(cluster => cluster.id === id)
+    );
   }
 
   /**
@@ -119,7 +135,16 @@ export class ClusterManager implements IDaskClusterManager {
   /**
    * Change the workers of a cluster; the list follows the event stream, not the answer.
    */
-  scale(id: string, scaling: IScaling): Promise<IClusterModel> {
+  async scale(id: string, scaling: IScaling): Promise<IClusterModel> {
+    const source = this._sourceOf(id);
+    if (source) {
+      await source.scale(id, scaling);
+      const cluster = this.get(id);
+      if (!cluster) {
+        throw new Error(`Cluster ${id} is gone.`);
+      }
+      return cluster;
+    }
     // The answer is the model right after the command, the stream carries the
     // new scaling and every worker that comes or goes since: applying it could
     // put back a count the stream had already moved past.
@@ -130,6 +155,10 @@ export class ClusterManager implements IDaskClusterManager {
    * Stop a live cluster, or remove an ended one.
    */
   async stop(id: string): Promise<void> {
+    const source = this._sourceOf(id);
+    if (source) {
+      return source.stop(id);
+    }
     const cluster = await this.client.stop(id);
     if (cluster) {
       this._store.upsert(cluster);
@@ -144,7 +173,7 @@ export class ClusterManager implements IDaskClusterManager {
   plots(id: string): Promise<IPlot[]> {
     let plots = this._plots.get(id);
     if (!plots) {
-      plots = this.client.plots(id).then(list => {
+      plots = (this._sourceOf(id) ?? this.client).plots(id).then(list => {
         // The dashboard may still be coming up: an empty list is asked again later.
         if (list.length === 0) {
           this._plots.delete(id);
@@ -164,9 +193,12 @@ export class ClusterManager implements IDaskClusterManager {
   snippet(id: string): Promise<string> {
     let snippet = this._snippets.get(id);
     if (!snippet) {
-      snippet = this.client.snippet(id).then(answer => {
-        this._snippetText.set(id, answer.code);
-        return answer.code;
+      const source = this._sourceOf(id);
+      snippet = (
+        source ? source.snippet(id) : this.client.snippet(id).then(a => a.code)
+      ).then(code => {
+        this._snippetText.set(id, code);
+        return code;
       });
       this._snippets.set(id, snippet);
       snippet.catch(() => this._snippets.delete(id));
@@ -189,6 +221,20 @@ export class ClusterManager implements IDaskClusterManager {
   }
 
   /**
+   * List the clusters of another source with the companion's; the verbs on their ids go to it.
+   */
+  addSource(source: IClusterSource): IDisposable {
+    this._sources.push(source);
+    source.changed.connect(this._onStoreChanged, this);
+    this._onStoreChanged();
+    return new DisposableDelegate(() => {
+      source.changed.disconnect(this._onStoreChanged, this);
+      this._sources = this._sources.filter(s => s !== source);
+      this._onStoreChanged();
+    });
+  }
+
+  /**
    * Close the event stream and drop every listener.
    */
   dispose(): void {
@@ -200,10 +246,15 @@ export class ClusterManager implements IDaskClusterManager {
     Signal.clearData(this);
   }
 
+  private _sourceOf(id: string): IClusterSource | undefined {
+    return this._sources.find(source => source.has(id));
+  }
+
   private _onStoreChanged(): void {
+    this._merged = null;
     // Plots and snippets belong to one run: forget them once it is over.
     for (const id of [...this._plots.keys(), ...this._snippets.keys()]) {
-      if (this._store.get(id)?.state !== 'running') {
+      if (this.get(id)?.state !== 'running') {
         this._plots.delete(id);
         this._snippets.delete(id);
         this._snippetText.delete(id);
@@ -213,6 +264,8 @@ export class ClusterManager implements IDaskClusterManager {
   }
 
   private _store = new ClusterStore();
+  private _sources: IClusterSource[] = [];
+  private _merged: IClusterModel[] | null = null;
   private _external = new ExternalClusters();
   private _stream: ClusterEventStream;
   private _plots = new Map<string, Promise<IPlot[]>>();

@@ -94,6 +94,57 @@ export interface IDaskClusterManager extends IDisposable {
    * The address of a dashboard page of a cluster, through the companion's proxy.
    */
   dashboardUrl(id: string, path: string): string;
+
+  /**
+   * List the clusters of another source (e.g. those made in notebook code) with the others;
+   * the verbs on their ids go to that source. Dispose the result to remove it.
+   */
+  addSource(source: IClusterSource): IDisposable;
+}
+
+/**
+ * Clusters that do not come from the companion, listed and acted on like the others.
+ */
+export interface IClusterSource {
+  /**
+   * Emitted whenever its clusters change.
+   */
+  readonly changed: ISignal<IClusterSource, void>;
+
+  /**
+   * Its clusters now.
+   */
+  readonly clusters: ReadonlyArray<IClusterModel>;
+
+  /**
+   * Whether it has listed what existed at start-up (restored dashboard tabs wait for it).
+   */
+  readonly ready: boolean;
+
+  /**
+   * Whether a cluster id is one of its own.
+   */
+  has(id: string): boolean;
+
+  /**
+   * Change the workers of one of its clusters.
+   */
+  scale(id: string, scaling: IScaling): Promise<void>;
+
+  /**
+   * Stop one of its clusters.
+   */
+  stop(id: string): Promise<void>;
+
+  /**
+   * Code that connects another kernel to one of its clusters; rejects saying why when none can.
+   */
+  snippet(id: string): Promise<string>;
+
+  /**
+   * The dashboard plots of one of its clusters.
+   */
+  plots(id: string): Promise<IPlot[]>;
 }
 
 /**

@@ -9,6 +9,7 @@ import type {
   IServerEvent
 } from '../../protocol';
 import { ServerConnection } from '@jupyterlab/services';
+import { DisposableDelegate } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 import { ClusterClient } from '../api/client';
@@ -213,6 +214,9 @@ export class FakeManager implements IDaskClusterManager {
   }
   dashboardUrl(id: string, path: string) {
     return `http://lab.example/dask-clusters/dashboard/${id}/${path}`;
+  }
+  addSource() {
+    return new DisposableDelegate(() => undefined);
   }
   dispose(): void {
     this.isDisposed = true;

@@ -8,6 +8,7 @@ import type {
   IEnvironment,
   IJobLog,
   IJobScript,
+  IKernelDashboard,
   ILog,
   IPlot,
   IScaling,
@@ -146,6 +147,34 @@ export class ClusterClient {
   }
 
   /**
+   * Register the dashboard a kernel reported for one of its clusters, to be proxied at `dashboard/:id/`.
+   */
+  registerKernelDashboard(id: string, url: string): Promise<IKernelDashboard> {
+    return this._request<IKernelDashboard>(
+      'PUT',
+      this._kernelDashboardPath(id),
+      { url }
+    );
+  }
+
+  /**
+   * Stop proxying a kernel cluster's dashboard.
+   */
+  async forgetKernelDashboard(id: string): Promise<void> {
+    await this._request<null>('DELETE', this._kernelDashboardPath(id));
+  }
+
+  /**
+   * The individual dashboard plots of a kernel cluster.
+   */
+  kernelDashboardPlots(id: string): Promise<IPlot[]> {
+    return this._request<IPlot[]>(
+      'GET',
+      this._kernelDashboardPath(id) + '/plots'
+    );
+  }
+
+  /**
    * The proxied address of a dashboard page.
    */
   dashboardUrl(id: string, path: string): string {
@@ -167,6 +196,10 @@ export class ClusterClient {
     return token
       ? url + URLExt.objectToQueryString({ token })
       : url;
+  }
+
+  private _kernelDashboardPath(id: string): string {
+    return 'kernel-dashboards/' + encodeURIComponent(id);
   }
 
   private _clusterPath(id: string, verb?: string): string {
