@@ -175,6 +175,7 @@ def cmd_probe():
             "dask_jobqueue": _version("dask-jobqueue"),
             "dask_gateway": _version("dask-gateway"),
             "bokeh": _version("bokeh"),
+            "cryptography": _version("cryptography"),
         },
         "config": {},
         "site_paths": _site_paths(),

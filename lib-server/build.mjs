@@ -37,8 +37,11 @@ function writeLicenses(metafile, outfile) {
   writeFileSync(path.join(path.dirname(outfile), 'THIRD_PARTY_LICENSES.txt'), [header, ...sections].join(`\n${'-'.repeat(72)}\n\n`));
 }
 
-/** Bundle src/main.ts into `outfile`, with the licences of what it bundles beside it. */
-export async function bundle(outfile = defaultOutfile) {
+/**
+ * Bundle src/main.ts into `outfile`, with the licences of what it bundles
+ * beside it; `minify` for releases (the wheel), readable otherwise.
+ */
+export async function bundle(outfile = defaultOutfile, { minify = false } = {}) {
   const result = await build({
     entryPoints: [path.join(here, 'src', 'main.ts')],
     outfile,
@@ -54,6 +57,7 @@ export async function bundle(outfile = defaultOutfile) {
     },
     // Licences ship whole in THIRD_PARTY_LICENSES.txt instead.
     legalComments: 'none',
+    minify,
     metafile: true,
     logLevel: 'warning'
   });
@@ -63,7 +67,9 @@ export async function bundle(outfile = defaultOutfile) {
 
 // No top-level await: jest's globalSetup require()s this module.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  bundle(process.argv[2] ?? defaultOutfile).then(
+  const args = process.argv.slice(2);
+  const outfile = args.find(arg => !arg.startsWith('--')) ?? defaultOutfile;
+  bundle(outfile, { minify: args.includes('--minify') }).then(
     outfile => console.log(`built ${path.relative(process.cwd(), outfile)}`),
     error => {
       console.error(error);

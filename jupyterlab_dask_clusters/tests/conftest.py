@@ -182,7 +182,7 @@ def start_lab(tmp_path, built_outputs):
     """Starts `jupyter lab` (the venv's) in a private HOME and Jupyter dirs; stops it afterwards."""
     servers: list[LabServer] = []
 
-    def start() -> LabServer:
+    def start(python: str = sys.executable) -> LabServer:
         base = tmp_path / f"lab{len(servers)}"
         dirs = {name: base / name for name in ("home", "config", "data", "runtime", "root")}
         for d in dirs.values():
@@ -203,7 +203,7 @@ def start_lab(tmp_path, built_outputs):
         port = free_port()
         log_path = base / "jupyter.log"
         cmd = [
-            sys.executable,
+            python,
             "-m",
             "jupyterlab",
             "--no-browser",

@@ -13,6 +13,7 @@ export interface IProbe {
     dask_jobqueue?: string;
     dask_gateway?: string;
     bokeh?: string;
+    cryptography?: string;
   };
   /** Values the user's dask config sets, dotted keys (e.g. distributed.worker.memory.target). */
   config: Record<string, unknown>;
@@ -50,7 +51,8 @@ export function parseProbe(value: unknown): IProbe {
       dask: optionalString(packages.dask),
       dask_jobqueue: optionalString(packages.dask_jobqueue),
       dask_gateway: optionalString(packages.dask_gateway),
-      bokeh: optionalString(packages.bokeh)
+      bokeh: optionalString(packages.bokeh),
+      cryptography: optionalString(packages.cryptography)
     },
     config,
     sitePaths: Array.isArray(raw.site_paths) ? raw.site_paths.filter(p => typeof p === 'string') : []

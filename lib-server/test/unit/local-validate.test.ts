@@ -11,7 +11,8 @@ const context: ILocalValidationContext = {
   host: HOST,
   budget: workerBudget(HOST, RESERVE),
   exists: path => existing.has(path),
-  running: []
+  running: [],
+  tls: false
 };
 
 function problems(options: unknown): IFieldError[] {
@@ -29,6 +30,17 @@ function resolved(options: unknown) {
   }
   return result.options;
 }
+
+describe('TLS', () => {
+  it('refuses an environment without cryptography, saying how to install it', () => {
+    const without = ENVIRONMENTS.map(env => (env.probe ? { ...env, probe: { ...env.probe, packages: { ...env.probe.packages, cryptography: undefined } } } : env));
+    const result = resolveLocalOptions({ workers: 1 }, { ...context, environments: without, tls: true });
+    expect('fields' in result && result.fields).toEqual([
+      { path: '/environment', message: expect.stringMatching(/lacks the cryptography package, .* -m pip install cryptography\), or choose another environment\.$/) }
+    ]);
+    expect('options' in resolveLocalOptions({ workers: 1 }, { ...context, tls: true })).toBe(true);
+  });
+});
 
 describe('sane limits', () => {
   it('refuses workers too small to run, naming the minimum', () => {

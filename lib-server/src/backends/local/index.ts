@@ -89,7 +89,7 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
 
     async plan(request: ICreateRequest, clusterId: string): Promise<PlanResult> {
       const context = await typeFor(options.memoryReserve);
-      const resolved = resolveLocalOptions(request.options ?? {}, { ...context, exists: options.exists, running: running() });
+      const resolved = resolveLocalOptions(request.options ?? {}, { ...context, exists: options.exists, running: running(), tls: options.localSecurityBase !== undefined });
       if ('fields' in resolved) {
         return { fields: resolved.fields };
       }

@@ -24,6 +24,8 @@ export interface ILocalValidationContext {
   exists: (path: string) => boolean;
   /** The user's local clusters that are starting or running now, and the memory each may take. */
   running: IRunningLocal[];
+  /** Whether the cluster will use TLS (its environment then needs cryptography). */
+  tls: boolean;
 }
 
 /** A local cluster already holding memory on this host. */
@@ -88,6 +90,12 @@ function checkEnvironment(python: string, context: ILocalValidationContext): str
   }
   if (!known.usable) {
     return `${known.label}: ${known.reason ?? 'this environment cannot run dask'}; choose another environment.`;
+  }
+  if (context.tls && known.probe !== undefined && known.probe.packages.cryptography === undefined) {
+    return (
+      `${known.label} lacks the cryptography package, which the cluster's TLS certificates need; ` +
+      `install it there (${python} -m pip install cryptography), or choose another environment.`
+    );
   }
   return undefined;
 }
