@@ -109,6 +109,9 @@ export class ClusterManager {
     if (body.adopt !== undefined && (typeof body.adopt !== 'string' || body.adopt === '')) {
       throw invalidOptions([{ path: '/adopt', message: 'Adopt names the cluster to take over: a non-empty string.' }]);
     }
+    if (body.adopt !== undefined && isObject(body.options) && Object.keys(body.options).length > 0) {
+      throw invalidOptions([{ path: '/options', message: 'An adopted cluster keeps the options it was made with; send no options with adopt.' }]);
+    }
     if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 200)) {
       throw new ApiError(422, 'invalid_name', 'The name must be a string of at most 200 characters.');
     }

@@ -64,6 +64,7 @@ describe('requests that launch nothing', () => {
     ['a misspelt top-level field', () => ({ type: 'local', option: { workers: 2 } }), 422, 'invalid_options'],
     ['negative workers', () => ({ type: 'local', options: { workers: -1 } }), 422, 'invalid_options'],
     ['options that are not an object', () => ({ type: 'local', options: [2] }), 422, 'invalid_options'],
+    ['options with adopt', () => ({ type: 'local', adopt: 'x', options: { wokers: 2 } }), 422, 'invalid_options'],
     ['absurdly nested JSON', () => `{"type": "local", "options": {"x": ${'['.repeat(10_000)}${']'.repeat(10_000)}}}`, 400, 'too_deep']
   ])('%s', async (_what, body, status, code) => {
     const answer = await companion.request('POST', '/api/clusters', body());
