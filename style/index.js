@@ -1,2 +1,5 @@
 import './base.css';
 import './external.css';
+import './plots.css';
+import './settings.css';
+import './dialog.css';
