@@ -15,6 +15,7 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRunningSessionManagers } from '@jupyterlab/running';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
+import { IFormRendererRegistry } from '@jupyterlab/ui-components';
 import { addAdoptCommand } from './adopt';
 import { ClusterClient } from './api/client';
 import { addClusterCommands, CommandIDs, errorMessage } from './commands';
@@ -27,6 +28,7 @@ import { addKernelClusters } from './kernel/plugin';
 import { ClusterManager } from './manager';
 import { addRunningClusters } from './running';
 import { ClusterSettings, SETTINGS_ID } from './settings';
+import { addSettingsFields } from './settingsform';
 import { ClusterSidebar, SIDEBAR_ID } from './sidebar/sidebar';
 import { LastFocused } from './target';
 import {
@@ -156,6 +158,30 @@ const dashboardsPlugin: JupyterFrontEndPlugin<void> = {
 };
 
 /**
+ * The settings form plugin: the Settings Editor offers cluster types as a choice and prints each description once.
+ */
+const settingsFormPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyterlab-dask-clusters:settings-form',
+  description: 'Adds the fields of the Dask clusters settings to the Settings Editor.',
+  autoStart: true,
+  requires: [IDaskClusterManager, ITranslator],
+  optional: [IFormRendererRegistry],
+  activate: (
+    _: JupyterFrontEnd,
+    manager: IDaskClusterManager,
+    translator: ITranslator,
+    registry: IFormRendererRegistry | null
+  ): void => {
+    if (registry) {
+      addSettingsFields(registry, {
+        loadTypes: () => manager.client.types(),
+        trans: translator.load(TRANSLATION_DOMAIN)
+      });
+    }
+  }
+};
+
+/**
  * The running plugin: our clusters as a section of JupyterLab's Running panel.
  */
 const runningPlugin: JupyterFrontEndPlugin<void> = {
@@ -244,5 +270,6 @@ export default [
   sidebarPlugin,
   dashboardsPlugin,
   insertCodePlugin,
-  runningPlugin
+  runningPlugin,
+  settingsFormPlugin
 ];

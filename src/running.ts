@@ -36,12 +36,11 @@ export function addRunningClusters(
 
   const item = (cluster: IClusterModel): IRunningSessions.IRunningItem => {
     const args = { id: cluster.id };
-    const detail = trans.__(
-      '%1 · %2 %3',
-      stateLabel(trans, cluster.state),
-      cluster.workers,
-      trans._n('worker', 'workers', cluster.workers)
-    );
+    // The panel is narrow: the workers while it runs, else the state.
+    const detail =
+      cluster.state === 'running'
+        ? trans._n('%1 worker', '%1 workers', cluster.workers)
+        : stateLabel(trans, cluster.state);
     return {
       className: RUNNING_ITEM_CLASS,
       context: `${RUNNING_CONTEXT_PREFIX}${cluster.id}`,

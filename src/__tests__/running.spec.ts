@@ -46,7 +46,7 @@ describe('the Running panel section', () => {
     expect(changes).toBeGreaterThan(0);
     const items = section().running({ mode: 'list' });
     expect(items.map(i => i.label())).toEqual(['etl', 'new']);
-    expect(items.map(i => i.detail?.())).toEqual(['running · 3 workers', 'starting · 0 workers']);
+    expect(items.map(i => i.detail?.())).toEqual(['3 workers', 'starting']);
     expect(items[0].className).toBe(RUNNING_ITEM_CLASS);
     expect(items[0].context).toBe(`${RUNNING_CONTEXT_PREFIX}a`);
     expect(items[0].labelTitle?.()).toBe('Open the dashboard of etl (local cluster, 4 cores, 8 GiB)');
