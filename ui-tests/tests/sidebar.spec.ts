@@ -170,6 +170,16 @@ test('plots, labelled actions, dashboard layouts and the Running panel of a runn
   await expect(entry.locator('.jp-RunningSessions-itemDetail')).toHaveText('1 worker');
   await expect(entry.locator('.jp-RunningSessions-itemLabel')).toHaveAttribute('title', /^Open the dashboard of layouts/);
   await running.screenshot({ path: `${SHOTS}/running-panel.png` });
+  // Its context menu offers the dashboard, a layout and stop.
+  await entry.click({ button: 'right' });
+  const menu = page.locator('.lm-Menu');
+  for (const label of ['Open Dask Dashboard', 'New Dashboard Layout…', 'Stop Dask Cluster']) {
+    const entryItem = menu.locator('.lm-Menu-item', { hasText: label });
+    await expect(entryItem).toBeVisible();
+    await expect(entryItem).not.toHaveClass(/lm-mod-disabled/);
+  }
+  await page.keyboard.press('Escape');
+  await expect(menu).toHaveCount(0);
   await entry.locator('.jp-RunningSessions-itemLabel').click();
   const status = page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab', { hasText: 'Dashboard — layouts' });
   await expect(status).toBeVisible();
@@ -220,15 +230,6 @@ test('the Settings Editor shows every option once, presets included, and the def
   const counts = Object.fromEntries(descriptions.map(d => [d, formText.split(d).length - 1]));
   expect(counts).toEqual(Object.fromEntries(descriptions.map(d => [d, 1])));
 
-  // The site's preset, with its options as text one can edit.
-  await expect(form.locator('input[value="Site: one small worker"]')).toBeVisible();
-  const options = form.locator('.jp-DaskClusters-presetOptionsText').first();
-  await expect(options).toBeVisible();
-  await expect(options).toHaveValue(/"memory_per_worker": "512 MiB"/);
-  await options.fill('[1, 2]');
-  await options.blur();
-  await expect(form.getByRole('alert')).toHaveText('Write the options as a JSON object, e.g. {"workers": 2}.');
-
   // The default type is a choice among the types this server knows.
   const type = form.getByRole('combobox', { name: 'Default cluster type' });
   await expect(type).toBeVisible();
@@ -238,6 +239,15 @@ test('the Settings Editor shows every option once, presets included, and the def
   expect(ids).toContain('slurm');
   expect(ids).toContain('gateway');
   await page.screenshot({ path: `${SHOTS}/settings-editor.png` });
+  // The site's preset, with its options as text one can edit.
+  await expect(form.locator('input[value="Site: one small worker"]')).toBeVisible();
+  const options = form.locator('.jp-DaskClusters-presetOptionsText').first();
+  await expect(options).toBeVisible();
+  await expect(options).toHaveValue(/"memory_per_worker": "512 MiB"/);
+  await options.fill('[1, 2]');
+  await options.blur();
+  await expect(form.getByRole('alert')).toHaveText('Write the options as a JSON object, e.g. {"workers": 2}.');
+
   await type.selectOption('slurm');
   await expect
     .poll(async () =>
