@@ -115,6 +115,8 @@ describe('with one companion', () => {
     expect((await companion.request('DELETE', `/api/clusters/${cluster.id}`)).status).toBe(202);
     const stopped = await events.waitForCluster(cluster.id, 'stopped', m => m.state === 'stopped');
     expect(stopped.warning).toBeUndefined();
+    // Forgotten, so the tests after this one see only their own clusters.
+    expect((await companion.request('DELETE', `/api/clusters/${cluster.id}`)).status).toBe(204);
   }, 240_000);
 
   it('leaves no runner or worker behind when it is killed with SIGKILL', async () => {
