@@ -83,11 +83,17 @@ export function addRunningClusters(
       ),
     shutdownAll: () => {
       for (const cluster of live().filter(c => canPerform('stop', c))) {
-        manager.stop(cluster.id).catch(error =>
-          Notification.error(
-            trans.__('Could not stop %1: %2', cluster.name, errorMessage(error))
-          )
-        );
+        manager
+          .stop(cluster.id)
+          .catch(error =>
+            Notification.error(
+              trans.__(
+                'Could not stop %1: %2',
+                cluster.name,
+                errorMessage(error)
+              )
+            )
+          );
       }
     }
   });

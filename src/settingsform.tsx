@@ -9,7 +9,10 @@ import { isRecord, SETTINGS_ID } from './settings';
 /**
  * A cluster type as the Settings Editor offers it.
  */
-export type TypeChoice = Pick<IClusterType, 'id' | 'title' | 'available' | 'reason'>;
+export type TypeChoice = Pick<
+  IClusterType,
+  'id' | 'title' | 'available' | 'reason'
+>;
 
 /**
  * The choices of a cluster type select: the known types, and the current value even when it is not one of them.
@@ -23,7 +26,12 @@ export function typeOptions(
     value: type.id,
     label: type.available
       ? trans.__('%1 (%2)', type.title, type.id)
-      : trans.__('%1 (%2) — unavailable here: %3', type.title, type.id, type.reason ?? '')
+      : trans.__(
+          '%1 (%2) — unavailable here: %3',
+          type.title,
+          type.id,
+          type.reason ?? ''
+        )
   }));
   if (value && !options.some(o => o.value === value)) {
     options.unshift({
@@ -55,10 +63,17 @@ export function addSettingsFields(
   const optionsField = Private.optionsField(trans);
   const arrayField = Private.arrayField({}, {});
 
-  registry.addRenderer(`${SETTINGS_ID}.defaultType`, { fieldRenderer: typeField });
+  registry.addRenderer(`${SETTINGS_ID}.defaultType`, {
+    fieldRenderer: typeField
+  });
   registry.addRenderer(`${SETTINGS_ID}.presets`, {
     fieldRenderer: Private.arrayField(
-      { items: { type: { 'ui:field': 'daskClusterType' }, options: { 'ui:field': 'daskOptions' } } },
+      {
+        items: {
+          type: { 'ui:field': 'daskClusterType' },
+          options: { 'ui:field': 'daskOptions' }
+        }
+      },
       { daskClusterType: typeField, daskOptions: optionsField }
     )
   });

@@ -73,14 +73,17 @@ export function addLayoutCommands(
     const widgets: Array<DashboardWidget | undefined> = [];
     for (const [index, path] of paths.entries()) {
       // A tab already open moves into the arrangement: reopened in its place.
-      opener.tracker.find(w => w.clusterId === id && w.path === path)?.dispose();
+      opener.tracker
+        .find(w => w.clusterId === id && w.path === path)
+        ?.dispose();
       const { ref, mode } = layoutPlacement(index);
       const neighbour = ref === null ? undefined : widgets[ref];
       widgets.push(
         opener.openPlot({
           id,
           path,
-          title: listed.find(p => p.path === path)?.title ?? titleFromPath(path),
+          title:
+            listed.find(p => p.path === path)?.title ?? titleFromPath(path),
           placement: neighbour && { ref: neighbour.id, mode, activate: false }
         })
       );
@@ -131,7 +134,11 @@ export function addLayoutCommands(
         plots = await manager.plots(cluster.id);
       } catch (error) {
         Notification.error(
-          trans.__('The plots of %1 are unavailable: %2', cluster.name, errorMessage(error))
+          trans.__(
+            'The plots of %1 are unavailable: %2',
+            cluster.name,
+            errorMessage(error)
+          )
         );
         return;
       }
@@ -150,7 +157,11 @@ export function addLayoutCommands(
         });
       } catch (error) {
         Notification.error(
-          trans.__('Could not save layout %1: %2', layout.name, errorMessage(error))
+          trans.__(
+            'Could not save layout %1: %2',
+            layout.name,
+            errorMessage(error)
+          )
         );
       }
       await open(cluster.id, layout.plots);
@@ -252,7 +263,9 @@ function LayoutFields(props: {
     update({
       ...value,
       plots: checked
-        ? plots.map(p => p.path).filter(p => p === path || value.plots.includes(p))
+        ? plots
+            .map(p => p.path)
+            .filter(p => p === path || value.plots.includes(p))
         : value.plots.filter(p => p !== path)
     });
   const replaces = existing.some(l => l.name === value.name.trim());
@@ -274,7 +287,10 @@ function LayoutFields(props: {
       )}
       <fieldset className="jp-DaskClusters-layoutPlots">
         <legend>
-          {trans.__('Plots (%1 chosen; the first four share the area, more become tabs)', value.plots.length)}
+          {trans.__(
+            'Plots (%1 chosen; the first four share the area, more become tabs)',
+            value.plots.length
+          )}
         </legend>
         {plots.map(plot => (
           <label key={plot.path} className="jp-DaskClusters-layoutPlot">

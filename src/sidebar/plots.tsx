@@ -185,7 +185,9 @@ function LayoutButtons(props: {
       role="group"
       aria-label={trans.__('Dashboard layouts')}
     >
-      <span className="jp-DaskClusters-layoutsLabel">{trans.__('Layouts:')}</span>
+      <span className="jp-DaskClusters-layoutsLabel">
+        {trans.__('Layouts:')}
+      </span>
       {layouts.map(layout => (
         <button
           key={layout.name}
