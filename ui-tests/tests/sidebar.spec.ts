@@ -161,6 +161,22 @@ test('plots, labelled actions, dashboard layouts and the Running panel of a runn
     .toEqual(['Overview', 'Memory', 'New layout…']);
   await page.screenshot({ path: `${SHOTS}/dashboard-layout-restored.png` });
 
+  // The same in the dark theme: the plot and layout buttons keep readable colours.
+  await page.theme.setDarkTheme();
+  await restoredItem.locator('.jp-DaskClusters-morePlots').click();
+  await expect(restoredItem.getByRole('searchbox', { name: 'Search plots' })).toBeVisible();
+  const colours = await restoredItem
+    .locator('.jp-DaskClusters-plot, .jp-DaskClusters-layout, .jp-DaskClusters-action')
+    .evaluateAll(nodes => nodes.map(n => getComputedStyle(n).color));
+  // Light text on the dark background: no button keeps the light theme's dark text.
+  for (const colour of colours) {
+    const [r, g, b] = (colour.match(/\d+/g) ?? []).map(Number);
+    expect(r + g + b).toBeGreaterThan(300);
+  }
+  await restoredPanel.screenshot({ path: `${SHOTS}/sidebar-plots-dark.png` });
+  await restoredItem.locator('.jp-DaskClusters-morePlots').click();
+  await page.theme.setLightTheme();
+
   // JupyterLab's Running panel lists the cluster in its own section.
   await page.sidebar.openTab('jp-running-sessions');
   const running = page.locator('#jp-running-sessions');
