@@ -130,7 +130,11 @@ class FakeKernel {
   info: Promise<{ language_info: { name: string } }>;
   executes: { code: string; silent: boolean; store_history: boolean }[] = [];
   comms: FakeComm[] = [];
+  infoRequests = 0;
   answer: 'ok' | 'error' = 'ok';
+  async requestKernelInfo() {
+    this.infoRequests++;
+  }
   requestExecute(content: { code: string; silent: boolean; store_history: boolean }) {
     this.executes.push(content);
     const status = this.answer;
@@ -284,6 +288,17 @@ describe('KernelClusters', () => {
     panel.status('idle');
     await flush();
     expect(kernel.executes).toHaveLength(2);
+
+    // Restarted by another client: the kernel says only "starting".
+    kernel.comms[1].report([kernelCluster()]);
+    expect(clusters.clusters).toHaveLength(1);
+    panel.status('starting');
+    expect(clusters.clusters).toHaveLength(0);
+    // It is asked for its info, so that it goes idle and can be bootstrapped.
+    expect(kernel.infoRequests).toBe(1);
+    panel.status('idle');
+    await flush();
+    expect(kernel.executes).toHaveLength(3);
     clusters.dispose();
   });
 

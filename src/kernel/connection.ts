@@ -10,9 +10,15 @@ import type { IKernelCluster } from './report';
 import { COMM_TARGET, parseReport } from './report';
 
 /**
- * Kernel states after which the kernel's clusters are gone.
+ * Kernel states after which the kernel's clusters are gone. A kernel restarted
+ * by another client (the REST API, another tab) says only `starting`.
  */
-const GONE: ReadonlyArray<Kernel.Status> = ['restarting', 'autorestarting', 'dead'];
+const GONE: ReadonlyArray<Kernel.Status> = [
+  'restarting',
+  'autorestarting',
+  'starting',
+  'dead'
+];
 
 /**
  * The clusters of one notebook's or console's kernel, from its comm.
@@ -116,6 +122,11 @@ export class KernelClusterConnection implements IDisposable {
 
   private _onStatus(_: ISessionContext, status: Kernel.Status): void {
     if (GONE.includes(status)) {
+      if (status === 'starting' && this._bootstrapped && this._kernel) {
+        // Restarted by another client: the new kernel says nothing more until
+        // asked, so this page would never see it idle (nor bootstrap it).
+        this._kernel.requestKernelInfo().catch(() => undefined);
+      }
       // No comm_close comes on a restart, and JupyterLab drops its comms silently.
       this._comm = null;
       this._bootstrapped = false;
