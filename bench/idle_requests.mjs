@@ -11,6 +11,11 @@
  * should make none) and every other request (JupyterLab's own, the baseline).
  * It also counts the WebSocket frames received on our event stream.
  *
+ * A notebook open in the same page makes a LocalCluster in a cell, so a
+ * cluster made in notebook code is listed too; the minute then also counts
+ * the frames the page sends to and receives from its kernel (the kernel
+ * side reports on a comm only when something changed, and nothing polls).
+ *
  * Prints the counts and their ratio; writes JSON to
  * bench/results/idle_requests-<UTC time>.json. Asserts nothing.
  *
@@ -40,6 +45,9 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SIDEBAR_ID = 'dask-clusters-sidebar';
 const RUNNING_ITEM = '.jp-DaskClusters-item[data-state="running"]';
+const KERNEL_ITEM = '.jp-DaskClusters-item[data-cluster-id^="k-"][data-state="running"]';
+const NOTEBOOK = 'kernel-cluster.ipynb';
+const NOTEBOOK_CODE = 'from dask.distributed import LocalCluster\ncluster = LocalCluster(n_workers=1, threads_per_worker=1)';
 
 function usage(message) {
   if (message) {
@@ -275,6 +283,16 @@ function pathOf(url) {
   }
 }
 
+/**
+ * The msg_type of a kernel WebSocket frame (JSON, or JupyterLab's binary v1
+ * protocol, whose header is JSON inside the frame); 'other' when none is found.
+ */
+function messageType(payload) {
+  const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('latin1');
+  const match = /"msg_type"\s*:\s*"([a-z_]+)"/.exec(text);
+  return match ? match[1] : 'other';
+}
+
 function countBy(items, key) {
   const counts = {};
   for (const item of items) {
@@ -342,6 +360,17 @@ async function main() {
     log(`cluster ${clusterId} running with ${model.workers} workers`);
     check();
 
+    const notebook = {
+      cells: [{ cell_type: 'code', metadata: {}, source: NOTEBOOK_CODE, outputs: [], execution_count: null }],
+      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+      nbformat: 4,
+      nbformat_minor: 5
+    };
+    const upload = await lab.request('PUT', `api/contents/${NOTEBOOK}`, { type: 'notebook', format: 'json', content: notebook });
+    if (upload.status !== 201 && upload.status !== 200) {
+      throw new Error(`PUT api/contents answered ${upload.status}: ${JSON.stringify(upload.body)}`);
+    }
+
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
@@ -355,12 +384,12 @@ async function main() {
     page.on('websocket', ws => {
       const socket = { opened: Date.now(), path: pathOf(ws.url()), received: [], sent: [] };
       sockets.push(socket);
-      ws.on('framereceived', () => socket.received.push(Date.now()));
-      ws.on('framesent', () => socket.sent.push(Date.now()));
+      ws.on('framereceived', frame => socket.received.push({ t: Date.now(), type: messageType(frame.payload) }));
+      ws.on('framesent', frame => socket.sent.push({ t: Date.now(), type: messageType(frame.payload) }));
     });
 
     const loadStart = Date.now();
-    await page.goto(`${lab.base}lab?token=${lab.token}`, { timeout: 120_000 });
+    await page.goto(`${lab.base}lab/tree/${NOTEBOOK}?token=${lab.token}`, { timeout: 120_000 });
     const tab = page.locator(`.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="${SIDEBAR_ID}"]`);
     await tab.waitFor({ timeout: 120_000 });
     const title = await tab.getAttribute('title');
@@ -368,6 +397,14 @@ async function main() {
     await page.locator(RUNNING_ITEM).first().waitFor({ timeout: 60_000 });
     const shownAfter = Date.now() - loadStart;
     log(`sidebar tab "${title}" open, running cluster shown ${(shownAfter / 1000).toFixed(1)} s after navigation`);
+    check();
+
+    // A cluster made in notebook code: run the notebook's cell once its kernel is idle.
+    await page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').waitFor({ timeout: 120_000 });
+    await page.locator('.jp-Notebook .jp-Cell .cm-content').first().click();
+    await page.keyboard.press('Shift+Enter');
+    await page.locator(KERNEL_ITEM).waitFor({ timeout: 120_000 });
+    log('the cluster made in the notebook is listed');
     check();
 
     if (args.settle > 0) {
@@ -384,6 +421,7 @@ async function main() {
     }
     // The page must still be what we measured: the sidebar open, the cluster shown.
     const stillShown = await page.locator(RUNNING_ITEM).count();
+    const kernelStillShown = await page.locator(KERNEL_ITEM).count();
 
     const inWindow = t => t >= windowStart && t < windowEnd;
     const ours = requests.filter(r => inWindow(r.t) && r.path.startsWith('/dask-clusters/'));
@@ -391,11 +429,16 @@ async function main() {
     const beforeWindow = requests.filter(r => r.t < windowStart);
     const eventSockets = sockets.filter(s => s.path.startsWith('/dask-clusters/api/events'));
     const otherSockets = sockets.filter(s => !s.path.startsWith('/dask-clusters/api/events'));
-    const framesOurs = eventSockets.reduce((n, s) => n + s.received.filter(inWindow).length, 0);
+    const framesOurs = eventSockets.reduce((n, s) => n + s.received.filter(f => inWindow(f.t)).length, 0);
     const framesOthers = {};
     for (const s of otherSockets) {
-      framesOthers[s.path] = (framesOthers[s.path] ?? 0) + s.received.filter(inWindow).length;
+      framesOthers[s.path] = (framesOthers[s.path] ?? 0) + s.received.filter(f => inWindow(f.t)).length;
     }
+    const kernelSockets = sockets.filter(s => s.path.startsWith('/api/kernels/'));
+    const kernelFrames = direction =>
+      kernelSockets.flatMap(s => s[direction].filter(f => inWindow(f.t)).map(f => f.type));
+    const toKernel = kernelFrames('sent');
+    const fromKernel = kernelFrames('received');
     const perMinute = n => (n * 60) / args.seconds;
     const ratio = theirs.length === 0 ? null : ours.length / theirs.length;
 
@@ -407,6 +450,8 @@ async function main() {
       ['RATIO ours/JupyterLab', ratio === null ? 'n/a' : ratio.toFixed(2), ''],
       ['WebSocket frames received on api/events', `${framesOurs}`, `(${eventSockets.length} event stream socket(s) opened)`],
       ["frames on JupyterLab's own WebSockets (info)", `${Object.values(framesOthers).reduce((a, b) => a + b, 0)}`, ''],
+      ['kernel messages sent by the page', `${toKernel.length}`, '(target 0, with a cluster made in the notebook listed)'],
+      ['kernel messages received by the page', `${fromKernel.length}`, `(comm messages: ${fromKernel.filter(t => t.startsWith('comm')).length})`],
       ['per minute: ours / JupyterLab', `${perMinute(ours.length).toFixed(1)} / ${perMinute(theirs.length).toFixed(1)}`, '']
     ];
     const width = Math.max(...rows.map(r => r[0].length));
@@ -431,6 +476,9 @@ async function main() {
     }
     if (stillShown === 0) {
       console.log('warning: the running cluster was no longer shown at the end of the window');
+    }
+    if (kernelStillShown === 0) {
+      console.log("warning: the notebook's cluster was no longer shown at the end of the window");
     }
 
     const now = new Date();
@@ -457,7 +505,14 @@ async function main() {
       },
       websocket_frames_received: { ours_api_events: framesOurs, jupyterlab_by_path: framesOthers },
       event_stream_sockets_opened: eventSockets.length,
+      kernel_messages: {
+        sent_by_page: toKernel.length,
+        received_by_page: fromKernel.length,
+        sent_by_type: countBy(toKernel, t => t),
+        received_by_type: countBy(fromKernel, t => t)
+      },
       cluster_still_shown_at_end: stillShown > 0,
+      kernel_cluster_still_shown_at_end: kernelStillShown > 0,
       reference: 'dask-labextension polls every 5 s and every 4 s: about 27 requests a minute'
     };
     const resultsDir = path.join(here, 'results');
