@@ -123,9 +123,31 @@ test('a cluster made in notebook code: listed, dashboard, scaled, stopped, gone 
   await expect(item).toHaveAttribute('data-state', 'running');
   await panel.screenshot({ path: `${SHOTS}/kernel-cluster-item.png` });
 
-  // Its Task Stream in a lab tab, through the companion's proxy.
-  await openTaskStream(page, item);
+  // Its Task Stream in a lab tab, through the companion's proxy, drawing the notebook's tasks.
+  const dashboard = await openTaskStream(page, item);
+  await page.notebook.activate('kernel.ipynb');
+  await runCode(
+    page,
+    'from dask.distributed import Client\nimport dask.array as da\nclient = Client(cluster)\n' +
+      'print(int(da.ones((4000, 4000), chunks=250).sum().compute()))'
+  );
+  await expect(item).toHaveCount(1);
+  await page.activity.activateTab('Task Stream');
+  await expect(dashboard.frameLocator('iframe').locator('canvas').first()).toBeVisible();
+  await page.waitForTimeout(1500);
   await page.screenshot({ path: `${SHOTS}/kernel-cluster-dashboard.png` });
+
+  // After a reload, the item and its dashboard tab come back while the cluster lives.
+  await page.reload({ waitForIsReady: false });
+  await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+  await expect(page.locator('.jp-DaskClusters-dashboard')).toHaveCount(1);
+  await openSidebar(page);
+  await expect(item).toHaveCount(1, { timeout: 30000 });
+  await expect(page.locator('.jp-DaskClusters-dashboard')).toHaveCount(1);
+  await expect(page.locator('.jp-DaskClusters-dashboard-stopped')).toHaveCount(0);
+  await expect(page.locator('.jp-DaskClusters-dashboard').first().frameLocator('iframe').locator('canvas').first()).toBeAttached({
+    timeout: 60000
+  });
 
   // Scale to 2 from the sidebar: the notebook's own object has 2 workers.
   await page.notebook.activate('kernel.ipynb');
