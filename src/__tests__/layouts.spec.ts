@@ -1,10 +1,16 @@
 import type { JupyterFrontEnd } from '@jupyterlab/application';
+import { acceptDialog, waitForDialog } from '@jupyterlab/testutils';
 import { nullTranslator } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import type { Widget } from '@lumino/widgets';
 import { CommandIDs } from '../commands';
 import { addDashboardCommand } from '../dashboards/commands';
-import { addLayoutCommands, layoutPlacement, titleFromPath } from '../dashboards/layouts';
+import {
+  addLayoutCommands,
+  layoutPlacement,
+  showLayoutDialog,
+  titleFromPath
+} from '../dashboards/layouts';
 import type { DashboardWidget } from '../dashboards/widget';
 import { ClusterSettings } from '../settings';
 import { FakeManager, makeCluster } from './fixtures';
@@ -93,5 +99,37 @@ describe('the layout commands', () => {
     expect(app.commands.isEnabled(CommandIDs.openLayout, { id: 'c1' })).toBe(false);
     await app.commands.execute(CommandIDs.openLayout, { id: 'c1', name: 'nope' });
     expect(added).toEqual([]);
+  });
+});
+
+describe('the layout dialog', () => {
+  it('proposes a free name and the common plots, and returns what was chosen', async () => {
+    const trans = nullTranslator.load('test');
+    const answer = showLayoutDialog({
+      plots: [
+        { title: 'Task Stream', path: 'individual-task-stream', common: true },
+        { title: 'Progress', path: 'individual-progress', common: true },
+        { title: 'CPU', path: 'individual-cpu' }
+      ],
+      existing: [{ name: 'Layout 2', plots: ['individual-cpu'] }],
+      trans
+    });
+    await waitForDialog();
+    const dialog = document.querySelector<HTMLElement>('.jp-Dialog')!;
+    // The body is a ReactWidget: it renders on its next update.
+    for (let i = 0; i < 100 && !dialog.querySelector('.jp-DaskClusters-layoutName input'); i++) {
+      await new Promise(resolve => setTimeout(resolve, 10));
+    }
+    const name = dialog.querySelector<HTMLInputElement>('.jp-DaskClusters-layoutName input')!;
+    // The second layout would be "Layout 2", but that name is taken.
+    expect(name.value).toBe('Layout 3');
+    const boxes = [...dialog.querySelectorAll<HTMLInputElement>('input[type="checkbox"]')];
+    expect(boxes.map(b => b.checked)).toEqual([true, true, false]);
+    expect(dialog.querySelector('legend')?.textContent).toContain('2 chosen');
+    await acceptDialog();
+    expect(await answer).toEqual({
+      name: 'Layout 3',
+      plots: ['individual-task-stream', 'individual-progress']
+    });
   });
 });

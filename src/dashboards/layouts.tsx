@@ -190,9 +190,17 @@ export async function showLayoutDialog(options: {
     checkbox: null
   });
   const value = result.value;
-  return result.button.accept && value && value.name && value.plots.length
-    ? value
-    : undefined;
+  if (!result.button.accept || !value) {
+    return undefined;
+  }
+  if (!value.name || !value.plots.length) {
+    Notification.warning(
+      trans.__('Nothing saved: a layout needs a name and at least one plot.'),
+      { autoClose: 5000 }
+    );
+    return undefined;
+  }
+  return value;
 }
 
 /**
