@@ -58,7 +58,8 @@ export function addRunningClusters(
           : trans.__('%1 (%2 cluster)', cluster.name, cluster.type),
       detail: () => detail,
       open: () => {
-        if (commands.isEnabled(CommandIDs.openDashboard, args)) {
+        // A starting cluster has no dashboard yet; the command trusts any id.
+        if (canPerform('open-dashboard', manager.get(cluster.id))) {
           void commands.execute(CommandIDs.openDashboard, args);
         }
       },

@@ -65,6 +65,15 @@ describe('the Running panel section', () => {
     expect(section().shutdownLabel).toBe('Stop Dask Cluster');
   });
 
+  it('opens no dashboard for a cluster that is still starting', () => {
+    const { manager, section, executed } = setup();
+    manager.emit({ kind: 'snapshot', clusters: [makeCluster({ id: 'a', state: 'starting' })] });
+    const [item] = section().running({ mode: 'list' });
+    item.open?.();
+    expect(executed).toEqual([]);
+    expect(item.labelTitle?.()).toBe('analysis (local cluster)');
+  });
+
   it('stops every live cluster with Stop All', () => {
     const { manager, section } = setup();
     manager.emit({
