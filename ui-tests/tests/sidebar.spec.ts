@@ -264,13 +264,14 @@ test('the Settings Editor shows every option once, presets included, and the def
   await options.blur();
   await expect(form.getByRole('alert')).toHaveText('Write the options as a JSON object, e.g. {"workers": 2}.');
 
+  const saved = () =>
+    page.evaluate(async () => {
+      const settings = await window.jupyterapp.serviceManager.settings.fetch('jupyterlab-dask-clusters:plugin');
+      return (settings.settings as { defaultType?: string }).defaultType;
+    });
   await type.selectOption('slurm');
-  await expect
-    .poll(async () =>
-      page.evaluate(async () => {
-        const settings = await window.jupyterapp.serviceManager.settings.fetch('jupyterlab-dask-clusters:plugin');
-        return (settings.settings as { defaultType?: string }).defaultType;
-      })
-    )
-    .toBe('slurm');
+  await expect.poll(saved).toBe('slurm');
+  // Back to the default, for the walks that follow on this server.
+  await type.selectOption('local');
+  await expect.poll(saved).toBe('local');
 });
