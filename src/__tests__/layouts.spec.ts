@@ -47,6 +47,7 @@ describe('layoutPlacement', () => {
   it('names a plot the dashboard does not list from its path', () => {
     expect(titleFromPath('individual-workers-memory')).toBe('Workers Memory');
     expect(titleFromPath('statics/individual-cluster-map.html')).toBe('Cluster Map');
+    expect(titleFromPath('individual-gpu-memory')).toBe('GPU Memory');
   });
 });
 
@@ -56,12 +57,19 @@ describe('the layout commands', () => {
     manager.emit({ kind: 'snapshot', clusters: [makeCluster()] });
     manager.plotsAnswer = [
       { title: 'Task Stream', path: 'individual-task-stream', common: true },
-      { title: 'Progress', path: 'individual-progress', common: true }
+      { title: 'Progress', path: 'individual-progress', common: true },
+      { title: 'Workers Memory', path: 'individual-workers-memory', common: true }
     ];
     const settings = new ClusterSettings(null);
     await settings.saveLayout({
       name: 'Mine',
-      plots: ['individual-task-stream', 'individual-progress', 'individual-workers-memory']
+      // Saved on a cluster with a GPU: this one has no such plot.
+      plots: [
+        'individual-task-stream',
+        'individual-gpu-memory',
+        'individual-progress',
+        'individual-workers-memory'
+      ]
     });
     const { app, added } = makeApp();
     const opener = addDashboardCommand(app, { manager, translator: nullTranslator, restorer: null });

@@ -44,7 +44,11 @@ export function titleFromPath(path: string): string {
     .replace(/\.html$/, '')
     .replace(/^individual-/, '')
     .split('-')
-    .map(word => word.charAt(0).toUpperCase() + word.slice(1))
+    .map(word =>
+      ['cpu', 'gpu', 'rmm'].includes(word)
+        ? word.toUpperCase()
+        : word.charAt(0).toUpperCase() + word.slice(1)
+    )
     .join(' ');
 }
 
@@ -68,8 +72,22 @@ export function addLayoutCommands(
       resolveCluster(app, manager, args, 'open-dashboard')
     );
 
-  const open = async (id: string, paths: ReadonlyArray<string>) => {
+  const open = async (id: string, wanted: ReadonlyArray<string>) => {
     const listed = await manager.plots(id).catch((): IPlot[] => []);
+    // A layout saved on another cluster may name a plot this one lacks (GPU).
+    const paths = listed.length
+      ? wanted.filter(path => listed.some(p => p.path === path))
+      : wanted;
+    const missing = wanted.filter(path => !paths.includes(path));
+    if (missing.length) {
+      Notification.info(
+        trans.__(
+          'Left out, as this dashboard does not have them: %1',
+          missing.map(titleFromPath).join(', ')
+        ),
+        { autoClose: 5000 }
+      );
+    }
     const widgets: Array<DashboardWidget | undefined> = [];
     for (const [index, path] of paths.entries()) {
       // A tab already open moves into the arrangement: reopened in its place.
