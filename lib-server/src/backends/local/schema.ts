@@ -245,6 +245,14 @@ export function buildLocalType(input: ILocalTypeInput): IClusterType {
       'adaptive_maximum',
       ...Object.keys(MEMORY_FRACTIONS)
     ],
+    // Sections of the dialog: the primary fields first, the tuning folded away.
+    'ui:groups': [
+      { title: 'Where it runs', fields: ['environment'] },
+      { title: 'How big', fields: ['profile', 'workers', 'threads_per_worker', 'memory_per_worker'] },
+      { title: 'How it scales', fields: ['adaptive', 'adaptive_minimum', 'adaptive_maximum'] },
+      { title: 'Advanced', fields: ['processes', ...Object.keys(MEMORY_FRACTIONS)], collapsed: true }
+    ],
+    memory_per_worker: { 'ui:patternError': 'Write a number and a unit, e.g. 4 GiB, 3.5GB or 512MiB.' },
     environment: {
       'ui:enumNames': environments.map(environmentTitle),
       'ui:enumDisabled': environments.filter(e => !e.usable).map(e => e.python)
