@@ -7,9 +7,13 @@ import {
   UseSignal
 } from '@jupyterlab/ui-components';
 import type { ReadonlyJSONObject } from '@lumino/coreutils';
+import type { ISignal } from '@lumino/signaling';
+import type { ErrorSchema } from '@rjsf/utils';
+import type { JSONSchema7 } from 'json-schema';
 import React, { useMemo } from 'react';
 import type {
   IClusterModel,
+  IClusterType,
   ICreateRequest,
   IEnvironment,
   IJobScript
@@ -18,8 +22,13 @@ import { formatValue } from '../format';
 import type { IDaskClusterManager, IDaskClusterSettings } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../tokens';
 import { lastUsedKey } from './defaults';
-import { annotateSources, labelEnums } from './schema';
+import type { IClientError } from './fielderrors';
+import { clientErrors, humanErrors } from './fielderrors';
+import { annotateFields, annotateSources, labelEnums } from './schema';
+import type { ValueOrigin } from './newclusterform';
 import { NewClusterForm } from './newclusterform';
+import type { ISectionContext } from './sections';
+import { SectionedObjectTemplate } from './sections';
 import { PresetBar } from './presets';
 import { JobScriptPreview } from './preview';
 import { JobScriptPanel } from './previewpanel';
@@ -83,6 +92,48 @@ export class NewClusterBody
   }
 
   /**
+   * The fields the form finds wrong now, each with its message.
+   */
+  invalidFields(): IClientError[] {
+    const type = this.form.type;
+    if (!type) {
+      return [];
+    }
+    return clientErrors(
+      this.form.values,
+      labelEnums(type.schema, type.uiSchema),
+      type.uiSchema,
+      this._trans
+    );
+  }
+
+  /**
+   * Why Start cannot be used now, or null when it can.
+   */
+  invalidReason(): string | null {
+    const invalid = this.invalidFields();
+    if (!invalid.length) {
+      return null;
+    }
+    const [first] = invalid;
+    return invalid.length === 1
+      ? this._trans.__('To start, fix %1: %2', first.title, first.message)
+      : this._trans.__(
+          'To start, fix %1 fields. %2: %3',
+          invalid.length,
+          first.title,
+          first.message
+        );
+  }
+
+  /**
+   * Emitted when what `invalidReason` says may have changed.
+   */
+  get validityChanged(): ISignal<unknown, void> {
+    return this.form.changed;
+  }
+
+  /**
    * Enter in the presets bar names a preset; it must not start a cluster.
    */
   canSubmit(): boolean {
@@ -109,6 +160,7 @@ export class NewClusterBody
             settings={this._settings}
             preview={this.preview}
             trans={this._trans}
+            invalid={this.invalidFields()}
           />
         )}
       </UseSignal>
@@ -157,6 +209,86 @@ export namespace NewClusterBody {
 }
 
 /**
+ * The short mark of where a value came from, or undefined for a value the user typed.
+ */
+export function originLabel(
+  origin: ValueOrigin,
+  trans: TranslationBundle
+): string | undefined {
+  switch (origin.kind) {
+    case 'default':
+      return trans.__('site default');
+    case 'lastUsed':
+      return trans.__('last used');
+    case 'preset':
+      return trans.__('preset “%1”', origin.preset);
+    case 'kernel':
+      return trans.__("notebook's kernel");
+    case 'edited':
+      return undefined;
+  }
+}
+
+/**
+ * The schema the form renders: labelled enums, and each field's description
+ * saying where its value came from and what the default is.
+ */
+export function describedSchema(
+  type: IClusterType,
+  form: NewClusterForm,
+  trans: TranslationBundle
+): JSONSchema7 {
+  const labelled = labelEnums(type.schema, type.uiSchema);
+  const sourced = new Set(type.sources.map(s => s.field.replace(/^\//, '')));
+  const withSources = annotateSources(labelled, type.sources, source => {
+    const field = source.field.replace(/^\//, '');
+    const value = formatValue(source.value);
+    // An empty default (e.g. no local directory) is described by its source alone.
+    const fallback = value
+      ? trans.__('Default %1: %2.', value, source.source)
+      : trans.__('Default: %1.', source.source);
+    const origin = form.origin(field);
+    switch (origin.kind) {
+      case 'lastUsed':
+        return trans.__('(Your last-used value. %1)', fallback);
+      case 'preset':
+        return trans.__('(From preset “%1”. %2)', origin.preset, fallback);
+      case 'kernel':
+        return trans.__("(The environment of your notebook's kernel. %1)", fallback);
+      default:
+        return `(${fallback})`;
+    }
+  });
+  const notes: Record<string, string> = {};
+  for (const field of Object.keys(labelled.properties ?? {})) {
+    if (sourced.has(field)) {
+      continue;
+    }
+    const origin = form.origin(field);
+    if (origin.kind === 'lastUsed') {
+      notes[field] = trans.__('(Your last-used value.)');
+    } else if (origin.kind === 'preset') {
+      notes[field] = trans.__('(From preset “%1”.)', origin.preset);
+    }
+  }
+  return annotateFields(withSources, notes);
+}
+
+/**
+ * Server messages for fields the form already finds wrong are dropped: each error is said once.
+ */
+function serverErrorsBesides(
+  fields: ErrorSchema,
+  client: ReadonlyArray<IClientError>
+): ErrorSchema {
+  const result = { ...fields };
+  for (const error of client) {
+    delete result[error.field];
+  }
+  return result;
+}
+
+/**
  * The content of the [+New] dialog.
  */
 function NewClusterView(props: {
@@ -164,53 +296,76 @@ function NewClusterView(props: {
   settings: IDaskClusterSettings;
   preview: JobScriptPreview | null;
   trans: TranslationBundle;
+  invalid: ReadonlyArray<IClientError>;
 }): JSX.Element {
-  const { form, settings, preview, trans } = props;
+  const { form, settings, preview, trans, invalid } = props;
   const type = form.type;
-  const schema = useMemo(
+  const schema = type ? describedSchema(type, form, trans) : undefined;
+  const uiSchema = useMemo(
     () =>
       type
-        ? annotateSources(
-            labelEnums(type.schema, type.uiSchema),
-            type.sources,
-            source => {
-              const value = formatValue(source.value);
-              // An empty default (e.g. no local directory) is described by its source alone.
-              return value
-                ? trans.__('(Default %1: %2.)', value, source.source)
-                : trans.__('(Default: %1.)', source.source);
-            }
-          )
+        ? ({
+            ...type.uiSchema,
+            'ui:ObjectFieldTemplate': SectionedObjectTemplate
+          } as FormUiSchema)
         : undefined,
+    [type]
+  );
+  const transformErrors = useMemo(
+    () => (type ? humanErrors(type.schema, type.uiSchema, trans) : undefined),
     [type, trans]
   );
   const unavailable = form.types.filter(t => !t.available);
 
-  if (!type || !schema) {
+  if (!type || !schema || !uiSchema) {
     return (
       <div className="jp-DaskClusters-formError">
         {trans.__('The server offers no cluster types.')}
       </div>
     );
   }
+  const origins: NonNullable<ISectionContext['origins']> = {};
+  for (const field of Object.keys(schema.properties ?? {})) {
+    const origin = form.origin(field);
+    const label = originLabel(origin, trans);
+    if (label) {
+      origins[field] = { kind: origin.kind, label };
+    }
+  }
+  const context: ISectionContext & { defaultFormData: unknown } = {
+    defaultFormData: type.defaults,
+    origins
+  };
 
   return (
     <>
-      <label className="jp-DaskClusters-field">
-        <span>{trans.__('Cluster type')}</span>
-        <HTMLSelect
-          className="jp-DaskClusters-typeSelect"
-          value={type.id}
-          onChange={event => form.selectType(event.currentTarget.value)}
-          options={form.types.map(t => ({
-            value: t.id,
-            disabled: !t.available,
-            label: t.available
-              ? t.title
-              : trans.__('%1 (unavailable: %2)', t.title, t.reason ?? '')
-          }))}
-        />
-      </label>
+      <div className="jp-DaskClusters-dialogTop">
+        <label className="jp-DaskClusters-field">
+          <span>{trans.__('Cluster type')}</span>
+          <HTMLSelect
+            className="jp-DaskClusters-typeSelect"
+            value={type.id}
+            onChange={event => form.selectType(event.currentTarget.value)}
+            options={form.types.map(t => ({
+              value: t.id,
+              disabled: !t.available,
+              label: t.available
+                ? t.title
+                : trans.__('%1 (unavailable: %2)', t.title, t.reason ?? '')
+            }))}
+          />
+        </label>
+        <label className="jp-DaskClusters-field">
+          <span>{trans.__('Name')}</span>
+          <input
+            className="jp-mod-styled jp-DaskClusters-nameInput"
+            type="text"
+            value={form.name}
+            placeholder={trans.__('chosen by the server when empty')}
+            onChange={event => form.setName(event.currentTarget.value)}
+          />
+        </label>
+      </div>
       {type.description && (
         <p className="jp-DaskClusters-typeDescription">{type.description}</p>
       )}
@@ -229,26 +384,46 @@ function NewClusterView(props: {
         trans={trans}
         onApply={preset => form.applyPreset(preset)}
         onSave={name =>
-          void settings
-            .savePreset({ name, type: type.id, options: form.values })
-            .catch(reason => form.showError(reason))
+          presetFeedback(
+            settings.savePreset({ name, type: type.id, options: form.values }),
+            trans.__('Saved preset “%1”.', name),
+            trans.__('Could not save preset “%1”', name)
+          )
+        }
+        onRename={(preset, name) =>
+          presetFeedback(
+            settings
+              .savePreset({ ...preset, name })
+              .then(() => settings.deletePreset(preset.name, preset.type)),
+            trans.__('Renamed preset “%1” to “%2”.', preset.name, name),
+            trans.__('Could not rename preset “%1”', preset.name)
+          )
         }
         onDelete={preset =>
-          void settings
-            .deletePreset(preset.name, preset.type)
-            .catch(reason => form.showError(reason))
+          presetFeedback(
+            settings.deletePreset(preset.name, preset.type),
+            trans.__('Deleted preset “%1”.', preset.name),
+            trans.__('Could not delete preset “%1”', preset.name)
+          )
         }
       />
-      <label className="jp-DaskClusters-field">
-        <span>{trans.__('Name')}</span>
-        <input
-          className="jp-mod-styled jp-DaskClusters-nameInput"
-          type="text"
-          value={form.name}
-          placeholder={trans.__('chosen by the server when empty')}
-          onChange={event => form.setName(event.currentTarget.value)}
-        />
-      </label>
+      <div className="jp-DaskClusters-origins">
+        <span>
+          {form.hasChanges
+            ? trans.__(
+                'Marks say where each value comes from: site default, last used or preset.'
+              )
+            : trans.__('Every value is a site default.')}
+        </span>
+        <button
+          type="button"
+          className="jp-mod-styled jp-mod-reject jp-DaskClusters-reset"
+          disabled={!form.hasChanges}
+          onClick={() => form.resetToDefaults()}
+        >
+          {trans.__('Reset to defaults')}
+        </button>
+      </div>
       {form.errors.messages.length > 0 && (
         <ul className="jp-DaskClusters-formError" role="alert">
           {form.errors.messages.map((message, index) => (
@@ -258,11 +433,12 @@ function NewClusterView(props: {
       )}
       <FormComponent
         schema={schema}
-        uiSchema={type.uiSchema as FormUiSchema}
+        uiSchema={uiSchema}
         formData={form.values as ReadonlyJSONObject}
-        formContext={{ defaultFormData: type.defaults }}
-        extraErrors={form.errors.fields}
+        formContext={context}
+        extraErrors={serverErrorsBesides(form.errors.fields, invalid)}
         validator={formValidator()}
+        transformErrors={transformErrors}
         liveValidate
         showErrorList={false}
         // The descriptions already say each default and where it came from.
@@ -271,6 +447,23 @@ function NewClusterView(props: {
       />
       {preview && type.preview && <JobScriptPanel preview={preview} trans={trans} />}
     </>
+  );
+}
+
+/**
+ * Say through JupyterLab's notifications how a change to the presets went.
+ */
+function presetFeedback(
+  change: Promise<void>,
+  success: string,
+  failure: string
+): void {
+  change.then(
+    () => Notification.success(success, { autoClose: 3000 }),
+    reason =>
+      Notification.error(
+        `${failure}: ${reason instanceof Error ? reason.message : String(reason)}`
+      )
   );
 }
 

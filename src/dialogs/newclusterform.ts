@@ -9,7 +9,14 @@ import type {
 } from '../../protocol';
 import { ApiError, pointerSegments, toErrorSchema } from '../api/errors';
 import type { IDaskSettings, IPreset } from '../settings';
-import { applyLinked, initialOptions, lastUsedKey, pickKnown } from './defaults';
+import {
+  applyLinked,
+  environmentField,
+  environmentForKernel,
+  initialOptions,
+  lastUsedKey,
+  pickKnown
+} from './defaults';
 
 /**
  * What the [+New] form shows as errors: messages by field, and the rest.
@@ -18,6 +25,16 @@ export interface IFormErrors {
   fields: ErrorSchema;
   messages: string[];
 }
+
+/**
+ * Where a value in the form came from, so the dialog can say so.
+ */
+export type ValueOrigin =
+  | { kind: 'default' }
+  | { kind: 'lastUsed' }
+  | { kind: 'preset'; preset: string }
+  | { kind: 'kernel' }
+  | { kind: 'edited' };
 
 /**
  * The first type that can be used: the preferred one if possible.
@@ -104,15 +121,53 @@ export class NewClusterForm {
     }
     let values = this._values.get(type.id);
     if (!values) {
-      values = initialOptions({
-        type,
-        lastUsed: this._settings.lastOptions[lastUsedKey(type)],
-        environments: this._environments,
-        kernelName: this._kernelName
-      });
-      this._values.set(type.id, values);
+      values = this._start(type, true);
     }
     return values;
+  }
+
+  /**
+   * Where the current value of a field came from: a site default, the
+   * user's last-used values, a preset, the notebook's kernel, or the user's edit.
+   */
+  origin(field: string): ValueOrigin {
+    const type = this._type;
+    if (!type) {
+      return { kind: 'default' };
+    }
+    if (!this._values.has(type.id)) {
+      this._start(type, true);
+    }
+    return this._origins.get(type.id)?.[field] ?? { kind: 'default' };
+  }
+
+  /**
+   * Whether any value differs in origin from the site defaults (so "reset" has something to do).
+   */
+  get hasChanges(): boolean {
+    const type = this._type;
+    if (!type) {
+      return false;
+    }
+    if (!this._values.has(type.id)) {
+      this._start(type, true);
+    }
+    return Object.values(this._origins.get(type.id) ?? {}).some(
+      origin => origin.kind !== 'default' && origin.kind !== 'kernel'
+    );
+  }
+
+  /**
+   * Put the selected type's values back to the site defaults (the kernel's environment kept).
+   */
+  resetToDefaults(): void {
+    const type = this._type;
+    if (!type) {
+      return;
+    }
+    this._start(type, false);
+    this._errors = { fields: {}, messages: [] };
+    this._changed.emit();
   }
 
   /**
@@ -168,6 +223,13 @@ export class NewClusterForm {
     const previous = this.values;
     const values = applyLinked(type, previous, next);
     this._values.set(type.id, values);
+    const origins = { ...this._origins.get(type.id) };
+    for (const key of Object.keys(values)) {
+      if (values[key] !== previous[key]) {
+        origins[key] = { kind: 'edited' };
+      }
+    }
+    this._origins.set(type.id, origins);
     // A server message about a field is stale once the user edits that field.
     const fields = { ...this._errors.fields };
     for (const key of Object.keys(fields)) {
@@ -196,10 +258,13 @@ export class NewClusterForm {
       return;
     }
     this._type = type;
-    this._values.set(type.id, {
-      ...this.values,
-      ...pickKnown(type.schema, preset.options)
-    });
+    const options = pickKnown(type.schema, preset.options);
+    this._values.set(type.id, { ...this.values, ...options });
+    const origins = { ...this._origins.get(type.id) };
+    for (const key of Object.keys(options)) {
+      origins[key] = { kind: 'preset', preset: preset.name };
+    }
+    this._origins.set(type.id, origins);
     this._errors = { fields: {}, messages: [] };
     this._changed.emit();
   }
@@ -259,11 +324,40 @@ export class NewClusterForm {
     this._changed.emit();
   }
 
+  /**
+   * Fill a type's values from its defaults (and the last-used ones when
+   * asked), recording where each came from.
+   */
+  private _start(type: IClusterType, withLastUsed: boolean): Record<string, unknown> {
+    const lastUsed = withLastUsed
+      ? pickKnown(type.schema, this._settings.lastOptions[lastUsedKey(type)])
+      : {};
+    const values = initialOptions({
+      type,
+      lastUsed,
+      environments: this._environments,
+      kernelName: this._kernelName
+    });
+    const origins: Record<string, ValueOrigin> = {};
+    for (const key of Object.keys(lastUsed)) {
+      origins[key] = { kind: 'lastUsed' };
+    }
+    const env = environmentForKernel(this._environments, this._kernelName);
+    const field = env && environmentField(type.schema, env.python);
+    if (field && values[field] === env.python && lastUsed[field] !== env.python) {
+      origins[field] = { kind: 'kernel' };
+    }
+    this._values.set(type.id, values);
+    this._origins.set(type.id, origins);
+    return values;
+  }
+
   private _environments: ReadonlyArray<IEnvironment>;
   private _kernelName: string | null;
   private _settings: IDaskSettings;
   private _type: IClusterType | undefined;
   private _values = new Map<string, Record<string, unknown>>();
+  private _origins = new Map<string, Record<string, ValueOrigin>>();
   private _name = '';
   private _errors: IFormErrors = { fields: {}, messages: [] };
   private _changed = new Signal<this, void>(this);

@@ -19,6 +19,10 @@ export interface IPresetBarProps {
    * Save the current options under a name.
    */
   onSave: (name: string) => void;
+  /**
+   * Give the chosen preset the typed name.
+   */
+  onRename: (preset: IPreset, name: string) => void;
   onDelete: (preset: IPreset) => void;
 }
 
@@ -89,6 +93,20 @@ export function PresetBar(props: IPresetBarProps): JSX.Element {
         aria-label={trans.__('Preset name')}
         onChange={event => setName(event.currentTarget.value)}
       />
+      <button
+        type="button"
+        className="jp-mod-styled jp-DaskClusters-presetRename"
+        disabled={!chosen || !name.trim() || name.trim() === chosen.name}
+        title={trans.__('Give the chosen preset the name typed here')}
+        onClick={() => {
+          if (chosen) {
+            props.onRename(chosen, name.trim());
+            setSelected(presetKey({ ...chosen, name: name.trim() }));
+          }
+        }}
+      >
+        {trans.__('Rename')}
+      </button>
       <button
         type="button"
         className="jp-mod-styled jp-DaskClusters-presetSave"

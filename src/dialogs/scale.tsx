@@ -8,6 +8,9 @@ import type { IClusterModel, IScaling } from '../../protocol';
 import { ApiError, toErrorSchema } from '../api/errors';
 import type { IDaskClusterManager } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../tokens';
+import type { ISignal } from '@lumino/signaling';
+import { Signal } from '@lumino/signaling';
+import { clientErrors, humanErrors } from './fielderrors';
 import type { ISubmitBody } from './submit';
 import { formValidator } from './validator';
 import { SubmitDialog } from './submit';
@@ -98,7 +101,15 @@ export function scaleSchema(
     minimum
   });
   const properties: Record<string, JSONSchema7> = {
-    mode: { type: 'string', title: trans.__('Scaling'), enum: ['fixed', 'adaptive'] }
+    // Labels as `oneOf` titles: every rjsf release reads them there.
+    mode: {
+      type: 'string',
+      title: trans.__('Scaling'),
+      oneOf: [
+        { const: 'fixed', title: trans.__('Fixed') },
+        { const: 'adaptive', title: trans.__('Adaptive') }
+      ]
+    }
   };
   if (mode === 'adaptive') {
     properties.minimum = count(trans.__('Minimum workers'), 0);
@@ -136,7 +147,8 @@ export class ScaleBody extends ReactWidget implements ISubmitBody<IScaling> {
   showError(error: unknown): void {
     if (error instanceof ApiError) {
       this._errors = toErrorSchema(error.fields);
-      this._message = error.message;
+      // The summary repeats the field messages: say each once, next to its field.
+      this._message = error.fields.length > 0 ? '' : error.message;
     } else {
       this._errors = {};
       this._message = error instanceof Error ? error.message : String(error);
@@ -144,8 +156,27 @@ export class ScaleBody extends ReactWidget implements ISubmitBody<IScaling> {
     this.update();
   }
 
+  /**
+   * Why Scale cannot be used now (an empty or out-of-range number), or null.
+   */
+  invalidReason(): string | null {
+    const schema = scaleSchema(this._values.mode, this._trans);
+    const [first] = clientErrors({ ...this._values }, schema, {}, this._trans);
+    return first
+      ? this._trans.__('To scale, fix %1: %2', first.title, first.message)
+      : null;
+  }
+
+  /**
+   * Emitted when the values change.
+   */
+  get validityChanged(): ISignal<this, void> {
+    return this._changed;
+  }
+
   protected render(): JSX.Element {
     const trans = this._trans;
+    const schema = scaleSchema(this._values.mode, trans);
     return (
       <>
         {this._message && (
@@ -154,21 +185,18 @@ export class ScaleBody extends ReactWidget implements ISubmitBody<IScaling> {
           </div>
         )}
         <FormComponent
-          schema={scaleSchema(this._values.mode, trans)}
-          uiSchema={{
-            mode: {
-              'ui:widget': 'radio',
-              'ui:enumNames': [trans.__('Fixed'), trans.__('Adaptive')]
-            }
-          }}
+          schema={schema}
+          uiSchema={{ mode: { 'ui:widget': 'radio' } }}
           formData={{ ...this._values } as ReadonlyJSONObject}
           formContext={{ defaultFormData: {} }}
           extraErrors={this._errors}
           validator={formValidator()}
+          transformErrors={humanErrors(schema, {}, trans)}
           liveValidate
           showErrorList={false}
           onChange={event => {
             this._values = mergeScaleValues(this._values, event.formData);
+            this._changed.emit();
             this.update();
           }}
         />
@@ -180,6 +208,7 @@ export class ScaleBody extends ReactWidget implements ISubmitBody<IScaling> {
   private _values: IScaleValues;
   private _errors: ErrorSchema = {};
   private _message = '';
+  private _changed = new Signal<this, void>(this);
 }
 
 /**

@@ -74,3 +74,29 @@ export function labelEnums(
   }
   return properties ? { ...schema, properties } : schema;
 }
+
+/**
+ * A copy of the schema with a note after the description of each field in `notes`.
+ */
+export function annotateFields(
+  schema: JSONSchema7,
+  notes: Readonly<Record<string, string>>
+): JSONSchema7 {
+  const keys = Object.keys(notes).filter(
+    key => typeof schema.properties?.[key] === 'object'
+  );
+  if (!keys.length) {
+    return schema;
+  }
+  const properties = { ...schema.properties };
+  for (const key of keys) {
+    const property = properties[key] as JSONSchema7;
+    properties[key] = {
+      ...property,
+      description: property.description
+        ? `${property.description} ${notes[key]}`
+        : notes[key]
+    };
+  }
+  return { ...schema, properties };
+}

@@ -1,4 +1,5 @@
 import { Dialog } from '@jupyterlab/apputils';
+import type { ISignal } from '@lumino/signaling';
 
 /**
  * The body of a dialog that sends its value somewhere and shows what went wrong.
@@ -18,7 +19,19 @@ export interface ISubmitBody<T> extends Dialog.IBodyWidget<T> {
    * Whether the accept action should send now (e.g. not while typing in a side field).
    */
   canSubmit?(): boolean;
+
+  /**
+   * Why the value cannot be sent now (a field the form finds wrong), or null when it can.
+   */
+  invalidReason?(): string | null;
+
+  /**
+   * Emitted when `invalidReason` may say something else.
+   */
+  readonly validityChanged?: ISignal<unknown, void>;
 }
+
+let blockedIds = 0;
 
 /**
  * A dialog that stays open until its value was accepted by `submit`, so a refused request loses nothing.
@@ -43,6 +56,24 @@ export class SubmitDialog<T, R> extends Dialog<T> {
     this._submitBody = options.body;
     this._submit = options.submit;
     this.addClass('jp-DaskClusters-dialog');
+    // Why the accept button is unavailable, next to it: read with the button
+    // (aria-describedby), which stays focusable so keyboards reach it.
+    this._blocked.id = `jp-DaskClusters-blocked-${++blockedIds}`;
+    this._blocked.className = 'jp-DaskClusters-blocked';
+    this._blocked.setAttribute('aria-live', 'polite');
+    this.node
+      .querySelector('.jp-Dialog-footer')
+      ?.insertAdjacentElement('afterbegin', this._blocked);
+    options.body.validityChanged?.connect(this._updateValidity, this);
+    this._updateValidity();
+  }
+
+  /**
+   * Stop following the body's validity.
+   */
+  dispose(): void {
+    this._submitBody.validityChanged?.disconnect(this._updateValidity, this);
+    super.dispose();
   }
 
   /**
@@ -67,6 +98,9 @@ export class SubmitDialog<T, R> extends Dialog<T> {
     if (this._submitBody.canSubmit && !this._submitBody.canSubmit()) {
       return;
     }
+    if (this._submitBody.invalidReason?.()) {
+      return;
+    }
     let value: T;
     try {
       value = this._submitBody.getValue();
@@ -89,6 +123,24 @@ export class SubmitDialog<T, R> extends Dialog<T> {
     );
   }
 
+  private _updateValidity(): void {
+    const reason = this._submitBody.invalidReason?.() ?? null;
+    this._blocked.textContent = reason ?? '';
+    this.node
+      .querySelectorAll<HTMLButtonElement>('.jp-Dialog-button.jp-mod-accept')
+      .forEach(node => {
+        if (reason) {
+          node.setAttribute('aria-disabled', 'true');
+          node.setAttribute('aria-describedby', this._blocked.id);
+          node.title = reason;
+        } else {
+          node.removeAttribute('aria-disabled');
+          node.removeAttribute('aria-describedby');
+          node.title = '';
+        }
+      });
+  }
+
   private _setPending(pending: boolean): void {
     this._pending = pending;
     this.toggleClass('jp-mod-submitting', pending);
@@ -100,6 +152,7 @@ export class SubmitDialog<T, R> extends Dialog<T> {
     });
   }
 
+  private _blocked = document.createElement('div');
   private _buttonList: Dialog.IButton[];
   private _submitBody: ISubmitBody<T>;
   private _submit: (value: T) => Promise<R>;
