@@ -56,8 +56,9 @@ test('a local cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
   // Bad input is refused inline, field by field, and nothing starts.
   await fill(page, 'workers', '2');
   await fill(page, 'memory_per_worker', '16XB');
-  await dialog.getByRole('button', { name: 'Start' }).click();
-  await expect(dialog).toContainText('16XB');
+  await expect(dialog.getByRole('button', { name: 'Start' })).toBeDisabled();
+  await expect(dialog.locator('.jp-DaskClusters-blocked')).toContainText('Memory per worker');
+  await dialog.locator('#root_memory_per_worker').press('Enter');
   await expect(panel.locator('.jp-DaskClusters-item')).toHaveCount(0);
 
   await fill(page, 'memory_per_worker', '1 GiB');
