@@ -134,9 +134,10 @@ VALUES = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=10,
 )
-# Never an acceptable worker count.
+# Never an acceptable worker count. Not 0: a SLURM or gateway cluster may start with no
+# worker (a scheduler alone), and a fixed scale to 0 or an adaptive minimum of 0 is valid.
 BAD_COUNTS = (
-    st.integers(max_value=0)
+    st.integers(max_value=-1)
     | st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: x != int(x))
     | st.sampled_from([float("inf"), float("-inf"), float("nan")])
     | st.text(max_size=8)

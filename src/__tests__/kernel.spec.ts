@@ -370,3 +370,32 @@ describe('ClusterManager with another source', () => {
     manager.dispose();
   });
 });
+
+describe('a dashboard address the user entered', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('is registered with the companion, listed with its plots, and Stop takes it off the list', async () => {
+    const { clusters, registered } = setUp([]);
+    const id = await clusters.addDashboard('http://10.1.2.3:8787/status?x#y');
+    expect(id).toMatch(/^k-/);
+    expect(registered).toEqual([`${id} http://10.1.2.3:8787/status`]);
+    expect(clusters.clusters).toMatchObject([
+      { id, name: '10.1.2.3:8787', hasDashboard: true, environment: { label: 'entered address' } }
+    ]);
+    await expect(clusters.scale(id, { mode: 'fixed', workers: 2 })).rejects.toThrow(/no cluster object/);
+    await expect(clusters.snippet(id)).rejects.toThrow(/scheduler's address/);
+    await clusters.stop(id);
+    expect(clusters.clusters).toHaveLength(0);
+    expect(registered).toContain(`forget ${id}`);
+    clusters.dispose();
+  });
+
+  it('must be an http(s) address without credentials', async () => {
+    const { clusters, registered } = setUp([]);
+    await expect(clusters.addDashboard('file:///etc/passwd')).rejects.toThrow(/http/);
+    await expect(clusters.addDashboard('http://me:pw@h:1/')).rejects.toThrow(/user name/);
+    await expect(clusters.addDashboard('host:8787')).rejects.toThrow();
+    expect(registered).toEqual([]);
+    clusters.dispose();
+  });
+});

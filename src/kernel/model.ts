@@ -96,13 +96,29 @@ export class KernelClusters implements IClusterSource, IDisposable {
    * Whether an id is a kernel cluster's.
    */
   has(id: string): boolean {
-    return this._entries.has(id);
+    return this._entries.has(id) || this._addresses.has(id);
+  }
+
+  /**
+   * List the dashboard at an address the user entered, proxied by the companion; its id.
+   */
+  async addDashboard(address: string): Promise<string> {
+    const url = dashboardAddress(address, this._trans);
+    const id = kernelClusterId('entered', url);
+    if (!this._addresses.has(id)) {
+      await this._client.registerKernelDashboard(id, url);
+      this._registered.set(id, url);
+      this._addresses.set(id, { url, createdAt: new Date().toISOString() });
+      this._rebuild();
+    }
+    return id;
   }
 
   /**
    * Scale or adapt the kernel's own object.
    */
   async scale(id: string, scaling: IScaling): Promise<void> {
+    this._refuseAddress(id, this._trans.__('Only the dashboard of this address is known: there is no cluster object to scale.'));
     const entry = this._entry(id);
     await entry.connection.act(
       entry.cluster.key,
@@ -116,6 +132,11 @@ export class KernelClusters implements IClusterSource, IDisposable {
    * Close the kernel's object; the kernel's next report removes it.
    */
   async stop(id: string): Promise<void> {
+    if (this._addresses.delete(id)) {
+      // An entered address: Stop only takes it off the list.
+      this._rebuild();
+      return;
+    }
     const entry = this._entry(id);
     await entry.connection.act(entry.cluster.key, { verb: 'stop' });
   }
@@ -124,6 +145,7 @@ export class KernelClusters implements IClusterSource, IDisposable {
    * Code for another kernel, with the credentials the cluster uses, or the reason there is none.
    */
   async snippet(id: string): Promise<string> {
+    this._refuseAddress(id, this._trans.__("Only this dashboard's address is known: connect with the scheduler's address."));
     const entry = this._entry(id);
     return kernelSnippet(entry.cluster, entry.where, this._trans);
   }
@@ -166,6 +188,12 @@ export class KernelClusters implements IClusterSource, IDisposable {
       this._panels.delete(panel);
       this._rebuild();
     });
+  }
+
+  private _refuseAddress(id: string, message: string): void {
+    if (this._addresses.has(id)) {
+      throw new Error(message);
+    }
   }
 
   private _entry(id: string): Private.IEntry {
@@ -211,6 +239,9 @@ export class KernelClusters implements IClusterSource, IDisposable {
         kernelName: entry.connection.kernelName
       });
     });
+    for (const [id, { url, createdAt }] of this._addresses) {
+      this._models.push(addressModel(id, url, createdAt, this._trans));
+    }
     for (const id of this._firstSeen.keys()) {
       if (!entries.has(id)) {
         this._firstSeen.delete(id);
@@ -244,7 +275,7 @@ export class KernelClusters implements IClusterSource, IDisposable {
       );
     }
     for (const id of new Set([...this._registered.keys(), ...this._pending.keys()])) {
-      if (!this._entries.has(id)) {
+      if (!this._entries.has(id) && !this._addresses.has(id)) {
         const registered = this._registered.has(id);
         this._registered.delete(id);
         this._pending.delete(id);
@@ -262,6 +293,7 @@ export class KernelClusters implements IClusterSource, IDisposable {
     { connection: KernelClusterConnection; kind: 'notebook' | 'console' }
   >();
   private _entries = new Map<string, Private.IEntry>();
+  private _addresses = new Map<string, { url: string; createdAt: string }>();
   private _models: IClusterModel[] = [];
   private _firstSeen = new Map<string, string>();
   private _registered = new Map<string, string>();
@@ -295,6 +327,55 @@ export namespace KernelClusters {
      */
     restored: Promise<void>;
   }
+}
+
+/**
+ * An absolute http(s) address without credentials, or an error that says what to enter.
+ */
+export function dashboardAddress(address: string, trans: TranslationBundle): string {
+  let url: URL;
+  try {
+    url = new URL(address.trim());
+  } catch {
+    throw new Error(
+      trans.__('"%1" is not an address like http://host:8787/status.', address)
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(trans.__('A dashboard address starts with http:// or https://.'));
+  }
+  if (url.username || url.password) {
+    throw new Error(trans.__('Enter the address without a user name or password.'));
+  }
+  url.hash = '';
+  url.search = '';
+  return url.href;
+}
+
+/**
+ * A dashboard the user entered, listed like a cluster whose counts are unknown.
+ */
+function addressModel(
+  id: string,
+  url: string,
+  createdAt: string,
+  trans: TranslationBundle
+): IClusterModel {
+  return {
+    id,
+    name: new URL(url).host,
+    type: trans.__('dashboard'),
+    state: 'running',
+    createdAt,
+    spec: { type: 'dashboard', options: {} },
+    scaling: { mode: 'fixed', workers: 0 },
+    workers: 0,
+    cores: 0,
+    memory: 0,
+    environment: { python: url, label: trans.__('entered address') },
+    hasDashboard: true,
+    jobs: []
+  };
 }
 
 namespace Private {

@@ -4,6 +4,7 @@ import type { CommandRegistry } from '@lumino/commands';
 import { Panel, Widget } from '@lumino/widgets';
 import { CommandIDs } from '../commands';
 import { daskIcon } from '../icons';
+import { DashboardUrlBox } from '../kernel/dashboardurl';
 import type { IDaskClusterManager, IDaskClusterSettings } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../tokens';
 import { ExternalClusterListView } from './external';
@@ -54,6 +55,12 @@ export class ClusterSidebar extends SidePanel {
         commands: options.commands,
         translator: options.translator,
         settings: options.settings
+      })
+    );
+    this.addWidget(
+      new DashboardUrlBox({
+        commands: options.commands,
+        translator: options.translator
       })
     );
     this.addWidget(

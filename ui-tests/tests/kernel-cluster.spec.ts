@@ -161,6 +161,27 @@ test('a cluster made in notebook code: listed, dashboard, scaled, stopped, gone 
   expect((await runCode(page, "print(len(cluster.scheduler_info['workers']))")).trim()).toBe('2');
   await page.screenshot({ path: `${SHOTS}/kernel-cluster-scaled.png` });
 
+  // Any dashboard by its address (here this cluster's own link): listed, its status page in a tab.
+  const link = (await runCode(page, 'print(cluster.dashboard_link)')).trim();
+  expect(link).toMatch(/^http:/);
+  await panel.locator('.jp-DaskClusters-urlInput').fill(link);
+  await panel.locator('.jp-DaskClusters-urlOpen').click();
+  const entered = panel.locator(KERNEL_ITEM, { hasText: 'entered address' });
+  await expect(entered).toHaveCount(1);
+  await expect(page.locator('.jp-DaskClusters-dashboard')).toHaveCount(2);
+  await expect(
+    page.locator('.jp-DaskClusters-dashboard:visible').frameLocator('iframe').locator('canvas').first()
+  ).toBeAttached({ timeout: 60000 });
+  await expect(entered.locator('.jp-DaskClusters-plot', { hasText: /Task Stream/ })).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/kernel-cluster-url.png` });
+  await entered.locator('.jp-DaskClusters-stop').click();
+  if (await page.locator('.jp-Dialog').isVisible()) {
+    await page.locator('.jp-Dialog').getByRole('button', { name: /Stop/ }).click();
+  }
+  await expect(entered).toHaveCount(0);
+  await expect(item).toHaveCount(1);
+  await page.notebook.activate('kernel.ipynb');
+
   // Stop from the sidebar closes the notebook's cluster.
   await item.locator('.jp-DaskClusters-stop').click();
   const confirm = page.locator('.jp-Dialog');
