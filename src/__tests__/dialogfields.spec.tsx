@@ -2,6 +2,7 @@ import { Dialog, Notification } from '@jupyterlab/apputils';
 import { nullTranslator } from '@jupyterlab/translation';
 import type { IClusterModel, ICreateRequest } from '../../protocol';
 import { ApiError } from '../api/errors';
+import { changedFromDefaults } from '../dialogs/defaults';
 import { NewClusterBody } from '../dialogs/newcluster';
 import { NewClusterForm } from '../dialogs/newclusterform';
 import { ScaleBody } from '../dialogs/scale';
@@ -235,5 +236,13 @@ describe('the Scale dialog as a user sees it', () => {
     accept().click();
     await waitFor(() => !!document.body.textContent?.includes('use at most 2 workers'));
     expect(document.body.textContent!.split('use at most 2 workers').length - 1).toBe(1);
+  });
+});
+
+describe('changedFromDefaults', () => {
+  it('keeps what differs from the defaults, so "last used" marks only what the user changed', () => {
+    expect(
+      changedFromDefaults(makeType(), { profile: 'small', workers: 3, threads: 2, memory: '4GiB', environment: '/x' })
+    ).toEqual({ workers: 3, environment: '/x' });
   });
 });

@@ -1,3 +1,4 @@
+import { JSONExt } from '@lumino/coreutils';
 import type { JSONSchema7, JSONSchema7Definition } from 'json-schema';
 import type { IClusterType, IEnvironment } from '../../protocol';
 
@@ -127,4 +128,26 @@ export function applyLinked(
     }
   }
   return result;
+}
+
+/**
+ * The options that differ from the type's defaults: what "last used"
+ * remembers, so later site defaults still reach the rest.
+ */
+export function changedFromDefaults(
+  type: IClusterType,
+  options: Record<string, unknown>
+): Record<string, unknown> {
+  const changed: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    const fallback = type.defaults[key];
+    if (
+      fallback === undefined ||
+      value === undefined ||
+      !JSONExt.deepEqual(value as never, fallback as never)
+    ) {
+      changed[key] = value;
+    }
+  }
+  return changed;
 }

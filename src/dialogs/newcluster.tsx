@@ -21,7 +21,7 @@ import type {
 import { formatValue } from '../format';
 import type { IDaskClusterManager, IDaskClusterSettings } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../tokens';
-import { lastUsedKey } from './defaults';
+import { changedFromDefaults, lastUsedKey } from './defaults';
 import type { IClientError } from './fielderrors';
 import { clientErrors, humanErrors } from './fielderrors';
 import { annotateFields, annotateSources, labelEnums } from './schema';
@@ -260,8 +260,15 @@ export function describedSchema(
     }
   });
   const notes: Record<string, string> = {};
+  const described = (of: JSONSchema7, field: string) => {
+    const property = of.properties?.[field];
+    return typeof property === 'object' ? property.description : undefined;
+  };
   for (const field of Object.keys(labelled.properties ?? {})) {
-    if (sourced.has(field)) {
+    // A source the server already states in the description left it as is:
+    // the origin still needs saying.
+    const noted = described(withSources, field) !== described(labelled, field);
+    if (sourced.has(field) && noted) {
       continue;
     }
     const origin = form.origin(field);
@@ -269,6 +276,8 @@ export function describedSchema(
       notes[field] = trans.__('(Your last-used value.)');
     } else if (origin.kind === 'preset') {
       notes[field] = trans.__('(From preset “%1”.)', origin.preset);
+    } else if (origin.kind === 'kernel') {
+      notes[field] = trans.__("(The environment of your notebook's kernel.)");
     }
   }
   return annotateFields(withSources, notes);
@@ -515,7 +524,10 @@ export async function showNewClusterDialog(options: {
       const created = await manager.create(request);
       // Remembering is a convenience: a failure to write settings must not hide the new cluster.
       const key = form.type ? lastUsedKey(form.type) : request.type;
-      settings.setLastOptions(key, request.options).catch(reason => {
+      const options = form.type
+        ? changedFromDefaults(form.type, request.options)
+        : request.options;
+      settings.setLastOptions(key, options).catch(reason => {
         console.warn('Could not save the last-used options', reason);
       });
       return created;

@@ -112,6 +112,12 @@ test('the form fits, says where values come from, and refuses bad values once', 
 test('a cluster started with the defaults scales to twice its workers', async ({ page }) => {
   const { panel, dialog } = await openNewDialog(page);
   const workers = Number(await dialog.locator('#root_workers').inputValue());
+  const memory = await dialog.locator('#root_memory_per_worker').inputValue();
+  // One change of the user's own: threads; memory per worker stays the site default.
+  const threads = Number(await dialog.locator('#root_threads_per_worker').inputValue());
+  const otherThreads = threads === 1 ? 2 : 1;
+  await fill(page, 'threads_per_worker', String(otherThreads));
+  await expect(field(dialog, 'memory_per_worker').locator('.jp-DaskClusters-origin')).toHaveText('site default');
   await dialog.getByRole('button', { name: 'Start' }).click();
   await expect(dialog).toHaveCount(0);
   const item = panel.locator('.jp-DaskClusters-item').first();
@@ -131,7 +137,13 @@ test('a cluster started with the defaults scales to twice its workers', async ({
   await panel.locator('.jp-DaskClusters-new').click();
   const again = page.locator('.jp-Dialog');
   await expect(again.locator('#root_workers')).toBeVisible();
-  await expect(again.locator('.jp-DaskClusters-origins')).toBeVisible();
+  await expect(again.locator('#root_threads_per_worker')).toHaveValue(String(otherThreads));
+  await expect(field(again, 'threads_per_worker').locator('.jp-DaskClusters-origin')).toHaveText('last used');
+  await expect(field(again, 'threads_per_worker')).toContainText('(Your last-used value.)');
+  await expect(field(again, 'memory_per_worker').locator('.jp-DaskClusters-origin')).toHaveText('site default');
+  await expect(again.locator('#root_memory_per_worker')).toHaveValue(memory);
+  await expect(again.getByRole('button', { name: 'Reset to defaults' })).toBeEnabled();
+  await again.screenshot({ path: `${SHOTS}/dialog-last-used.png` });
   await again.locator('.jp-Dialog-button.jp-mod-reject').click();
 
   await item.locator('.jp-DaskClusters-stop').click();
@@ -146,6 +158,8 @@ test('the dialog in the dark theme', async ({ page }) => {
   await page.theme.setDarkTheme();
   const { dialog } = await openNewDialog(page);
   await expect(dialog.getByRole('button', { name: 'Start' })).toBeInViewport({ ratio: 1 });
+  await expect(dialog.locator('#root_memory_per_worker')).toBeInViewport({ ratio: 1 });
+  await page.screenshot({ path: `${SHOTS}/dialog-dark-window.png` });
   // Inputs take the theme's colours, as JupyterLab's own do.
   const colours = await dialog.locator('#root_profile').evaluate(node => {
     const style = getComputedStyle(node);
