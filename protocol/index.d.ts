@@ -114,6 +114,8 @@ export interface IClusterOrigin {
   /** The document's path, e.g. `analysis/run.ipynb`. */
   path: string;
   kernelId: string;
+  /** Whether that notebook or console is the one last focused (set in the browser). */
+  active?: boolean;
 }
 
 /** A kernel cluster's dashboard, proxied at `dashboard/:id/`. */

@@ -65,9 +65,10 @@ export class ClusterManager implements IDaskClusterManager {
     if (this._sources.length === 0) {
       return this._store.clusters;
     }
+    // Clusters made in the notebooks first (their source puts the focused notebook's first).
     this._merged ??= [
-      ...this._store.clusters,
-      ...this._sources.flatMap(source => source.clusters)
+      ...this._sources.flatMap(source => source.clusters),
+      ...this._store.clusters
     ];
     return this._merged;
   }

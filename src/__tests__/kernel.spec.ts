@@ -211,6 +211,7 @@ function setUp(panels: FakePanel[]) {
     registered.push(`forget ${id}`);
   });
   const widgetAdded = new Signal<unknown, IKernelPanel>({});
+  const currentChanged = new Signal<unknown, IKernelPanel | null>({});
   const clusters = new KernelClusters({
     client,
     translator: nullTranslator,
@@ -218,6 +219,8 @@ function setUp(panels: FakePanel[]) {
       {
         tracker: {
           widgetAdded,
+          currentChanged,
+          currentWidget: (panels[0] ?? null) as unknown as IKernelPanel | null,
           forEach: fn => panels.forEach(p => fn(p as unknown as IKernelPanel))
         },
         kind: 'notebook'
@@ -225,7 +228,7 @@ function setUp(panels: FakePanel[]) {
     ],
     restored: Promise.resolve()
   });
-  return { clusters, registered, widgetAdded };
+  return { clusters, registered, widgetAdded, currentChanged };
 }
 
 describe('KernelClusters', () => {
@@ -250,7 +253,7 @@ describe('KernelClusters', () => {
       name: 'cluster',
       type: 'LocalCluster',
       workers: 1,
-      environment: { label: 'analysis.ipynb' },
+      environment: { label: 'analysis.ipynb (this notebook)' },
       origin: { kind: 'notebook', path: 'work/analysis.ipynb', kernelId: 'kernel-1' },
       hasDashboard: true
     });
@@ -309,6 +312,21 @@ describe('KernelClusters', () => {
     expect(kernel.executes).toHaveLength(0);
     expect(clusters.ready).toBe(true);
     expect(clusters.clusters).toHaveLength(0);
+    clusters.dispose();
+  });
+
+  it("lists the focused notebook's clusters first, marked as this notebook's", async () => {
+    const first = new FakeKernel('kernel-1');
+    const second = new FakeKernel('kernel-2');
+    const panels = [new FakePanel(first, 'a.ipynb'), new FakePanel(second, 'b.ipynb')];
+    const { clusters, currentChanged } = setUp(panels);
+    await flush();
+    first.comms[0].report([kernelCluster()]);
+    second.comms[0].report([kernelCluster({ variable: 'other' })]);
+    expect(clusters.clusters.map(c => c.environment.label)).toEqual(['a.ipynb (this notebook)', 'b.ipynb']);
+    currentChanged.emit(panels[1] as unknown as IKernelPanel);
+    expect(clusters.clusters.map(c => c.name)).toEqual(['other', 'cluster']);
+    expect(clusters.clusters[0].origin?.active).toBe(true);
     clusters.dispose();
   });
 

@@ -34,6 +34,8 @@ export interface IKernelPanel {
  */
 export interface IKernelPanelTracker<T extends IKernelPanel = IKernelPanel> {
   readonly widgetAdded: ISignal<unknown, T>;
+  readonly currentWidget: T | null;
+  readonly currentChanged: ISignal<unknown, T | null>;
   forEach(fn: (panel: T) => void): void;
 }
 
@@ -50,6 +52,14 @@ export class KernelClusters implements IClusterSource, IDisposable {
     for (const { tracker, kind } of options.trackers) {
       tracker.forEach(panel => this._follow(panel, kind));
       tracker.widgetAdded.connect((_, panel) => this._follow(panel, kind));
+      this._active ??= tracker.currentWidget;
+      // The notebook or console focused last: its clusters come first, marked.
+      tracker.currentChanged.connect((_, panel) => {
+        if (panel && panel !== this._active) {
+          this._active = panel;
+          this._rebuild();
+        }
+      });
     }
     void options.restored.then(() => {
       this._restored = true;
@@ -219,7 +229,7 @@ export class KernelClusters implements IClusterSource, IDisposable {
           entries.set(id, {
             cluster,
             connection,
-            origin: { kind, path, kernelId },
+            origin: { kind, path, kernelId, active: panel === this._active },
             where: baseName(path)
           });
         }
@@ -236,9 +246,11 @@ export class KernelClusters implements IClusterSource, IDisposable {
         origin: entry.origin,
         createdAt: this._firstSeen.get(id) ?? '',
         hasDashboard: this._registered.get(id) === entry.cluster.dashboard,
-        kernelName: entry.connection.kernelName
+        kernelName: entry.connection.kernelName,
+        trans: this._trans
       });
     });
+    this._models.sort((a, b) => Number(!!b.origin?.active) - Number(!!a.origin?.active));
     for (const [id, { url, createdAt }] of this._addresses) {
       this._models.push(addressModel(id, url, createdAt, this._trans));
     }
@@ -298,6 +310,7 @@ export class KernelClusters implements IClusterSource, IDisposable {
   private _firstSeen = new Map<string, string>();
   private _registered = new Map<string, string>();
   private _pending = new Map<string, string>();
+  private _active: IKernelPanel | null = null;
   private _restored = false;
   private _timedOut = false;
   private _timer: ReturnType<typeof setTimeout>;

@@ -98,8 +98,10 @@ export function toClusterModel(
     createdAt: string;
     hasDashboard: boolean;
     kernelName: string;
+    trans: TranslationBundle;
   }
 ): IClusterModel {
+  const where = baseName(options.origin.path);
   const scaling: IScaling = cluster.adaptive
     ? {
         mode: 'adaptive',
@@ -120,7 +122,11 @@ export function toClusterModel(
     memory: cluster.memory,
     environment: {
       python: `${options.kernelName} — ${options.origin.path}`,
-      label: baseName(options.origin.path)
+      label: !options.origin.active
+        ? where
+        : options.origin.kind === 'console'
+          ? options.trans.__('%1 (this console)', where)
+          : options.trans.__('%1 (this notebook)', where)
     },
     schedulerAddress: cluster.address,
     hasDashboard: options.hasDashboard,

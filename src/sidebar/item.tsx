@@ -105,6 +105,7 @@ export function ClusterItem(props: {
       className={cluster.warning ? `${ITEM_CLASS} jp-mod-warning` : ITEM_CLASS}
       data-cluster-id={cluster.id}
       data-state={cluster.state}
+      data-active-notebook={cluster.origin?.active ? 'true' : undefined}
       title={
         running
           ? trans.__('Drag onto a notebook to insert the client code')

@@ -117,7 +117,9 @@ test('a cluster made in notebook code: listed, dashboard, scaled, stopped, gone 
   await runCode(page, 'from dask.distributed import LocalCluster\ncluster = LocalCluster(n_workers=1, threads_per_worker=1)');
   await expect(item).toHaveCount(1, { timeout: 1000 });
   await expect(item.locator('.jp-DaskClusters-name')).toHaveText('cluster');
-  await expect(item.locator('.jp-DaskClusters-environment')).toHaveText('kernel.ipynb');
+  // The notebook it lives in, marked as the focused one.
+  await expect(item.locator('.jp-DaskClusters-environment')).toHaveText('kernel.ipynb (this notebook)');
+  await expect(item).toHaveAttribute('data-active-notebook', 'true');
   await expect(item.locator('.jp-DaskClusters-type')).toHaveText('LocalCluster');
   await expect(item.locator('.jp-DaskClusters-workers')).toHaveText('1');
   await expect(item).toHaveAttribute('data-state', 'running');
