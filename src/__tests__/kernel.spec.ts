@@ -330,6 +330,19 @@ describe('KernelClusters', () => {
     clusters.dispose();
   });
 
+  it('forgets the clusters of a kernel that shut down or was replaced', async () => {
+    const kernel = new FakeKernel('kernel-1');
+    const panel = new FakePanel(kernel);
+    const { clusters } = setUp([panel]);
+    await flush();
+    kernel.comms[0].report([kernelCluster()]);
+    expect(clusters.clusters).toHaveLength(1);
+    panel.context.kernelChanged.emit({ newValue: null });
+    expect(clusters.clusters).toHaveLength(0);
+    expect(kernel.comms[0].isDisposed).toBe(true);
+    clusters.dispose();
+  });
+
   it('forgets a notebook closed with its kernel', async () => {
     const kernel = new FakeKernel('kernel-1');
     const panel = new FakePanel(kernel);
