@@ -65,11 +65,18 @@ export class ClusterManager implements IDaskClusterManager {
     if (this._sources.length === 0) {
       return this._store.clusters;
     }
-    // Clusters made in the notebooks first (their source puts the focused notebook's first).
-    this._merged ??= [
-      ...this._sources.flatMap(source => source.clusters),
-      ...this._store.clusters
-    ];
+    // Clusters made in the notebooks first (their source puts the focused
+    // notebook's first); a notebook's Client of a cluster listed here already
+    // (the inserted code's) is that cluster, not another one.
+    if (this._merged === null) {
+      const ours = new Set(this._store.clusters.map(c => c.schedulerAddress).filter(Boolean));
+      this._merged = [
+        ...this._sources
+          .flatMap(source => source.clusters)
+          .filter(c => c.schedulerAddress === undefined || !ours.has(c.schedulerAddress)),
+        ...this._store.clusters
+      ];
+    }
     return this._merged;
   }
 

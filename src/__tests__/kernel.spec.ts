@@ -10,7 +10,7 @@ import type { IKernelCluster } from '../kernel/report';
 import { kernelClusterId, kernelSnippet, parseReport } from '../kernel/report';
 import { ClusterManager } from '../manager';
 import type { IClusterSource } from '../tokens';
-import { makeClient, makeCluster, makeStream } from './fixtures';
+import { FakeSocket, makeClient, makeCluster, makeStream } from './fixtures';
 
 /** Let promise callbacks run. */
 const flush = () => new Promise(resolve => setTimeout(resolve, 0));
@@ -398,6 +398,22 @@ describe('ClusterManager with another source', () => {
 
     registration.dispose();
     expect(manager.clusters).toHaveLength(0);
+    manager.dispose();
+  });
+
+  it('leaves out a notebook Client of a cluster it lists already (the inserted code connected it)', () => {
+    FakeSocket.sockets = [];
+    const manager = new ClusterManager({ client: makeClient(), stream: makeStream() });
+    const socket = FakeSocket.sockets[0];
+    socket.open();
+    socket.send({ kind: 'snapshot', clusters: [makeCluster({ id: 'c1', schedulerAddress: 'tls://127.0.0.1:4000' })] });
+    const source = new FakeSource();
+    source.clusters = [
+      makeCluster({ id: 'k-client', name: 'client', schedulerAddress: 'tls://127.0.0.1:4000' }),
+      makeCluster({ id: 'k-own', name: 'cluster', schedulerAddress: 'tcp://127.0.0.1:5000' })
+    ];
+    manager.addSource(source);
+    expect(manager.clusters.map(c => c.id)).toEqual(['k-own', 'c1']);
     manager.dispose();
   });
 });

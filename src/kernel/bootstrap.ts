@@ -101,7 +101,10 @@ def _scan():
     gateway = sys.modules.get("dask_gateway.client")
     if gateway is not None:
         for obj in list(getattr(gateway.GatewayCluster, "_instances", ())):
-            if _status(obj) not in ENDED:
+            # Its status stays "running" when the cluster is stopped elsewhere;
+            # the end of its scheduler's worker-status stream says so.
+            watch = getattr(obj, "_watch_worker_status_task", None)
+            if _status(obj) not in ENDED and not (watch is not None and watch.done()):
                 add("gateway", obj, _address(obj), getattr(obj, "scheduler_info", None))
     client = sys.modules.get("distributed.client")
     if client is not None:

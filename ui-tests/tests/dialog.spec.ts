@@ -152,6 +152,9 @@ test('a cluster started with the defaults scales to twice its workers', async ({
     await confirm.getByRole('button', { name: /Stop/ }).click();
   }
   await expect(item).toHaveAttribute('data-state', 'stopped', { timeout: 60000 });
+  // Dismissed, so the walks after this one start from an empty sidebar.
+  await item.locator('.jp-DaskClusters-dismiss').click();
+  await expect(panel.locator('.jp-DaskClusters-item')).toHaveCount(0);
 });
 
 test('the dialog in the dark theme', async ({ page }) => {
