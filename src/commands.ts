@@ -59,9 +59,14 @@ export function resolveCluster(
   if (id) {
     return manager.get(id);
   }
-  // From the palette: act only when there is no doubt which cluster is meant.
+  // From the palette: act only when there is no doubt which cluster is meant:
+  // the only one, or the only one made in the focused notebook.
   const eligible = manager.clusters.filter(c => canPerform(action, c));
-  return eligible.length === 1 ? eligible[0] : undefined;
+  if (eligible.length === 1) {
+    return eligible[0];
+  }
+  const focused = eligible.filter(c => c.origin?.active === true);
+  return focused.length === 1 ? focused[0] : undefined;
 }
 
 /**
