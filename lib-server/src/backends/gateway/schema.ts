@@ -175,6 +175,12 @@ export function buildGatewayType(input: IGatewayTypeInput): IClusterType {
   Object.assign(defaults, { workers: 1, adaptive: false, adaptive_minimum: 0, adaptive_maximum: 4 });
 
   uiSchema['ui:order'] = ['python_environment', ...offered.map(o => o.field), 'workers', 'adaptive', 'adaptive_minimum', 'adaptive_maximum'];
+  uiSchema['ui:groups'] = [
+    { title: 'Where it runs', fields: ['python_environment'] },
+    { title: "The gateway's options", fields: offered.map(o => o.field) },
+    { title: 'How big', fields: ['workers'] },
+    { title: 'How it scales', fields: ['adaptive', 'adaptive_minimum', 'adaptive_maximum'] }
+  ];
 
   const schema: JSONSchema7 = {
     $schema: 'http://json-schema.org/draft-07/schema#',

@@ -165,6 +165,17 @@ export function buildSlurmType(input: ISlurmTypeInput): IClusterType {
   const textarea = { 'ui:widget': 'textarea', 'ui:options': { rows: 2 } };
   const uiSchema: Record<string, unknown> = {
     'ui:order': Object.keys(defaults),
+    'ui:groups': [
+      { title: 'Where it runs', fields: ['environment', 'partition', 'account', 'qos'] },
+      { title: 'How big', fields: ['cores', 'memory', 'processes', 'workers'] },
+      { title: 'How long', fields: ['walltime'] },
+      { title: 'How it scales', fields: ['adaptive', 'adaptive_minimum', 'adaptive_maximum'] },
+      {
+        title: 'Advanced',
+        fields: ['job_name', 'job_extra_directives', 'job_script_prologue', 'worker_extra_args', 'interface', 'log_directory', 'local_directory'],
+        collapsed: true
+      }
+    ],
     environment: {
       'ui:enumNames': environments.map(e =>
         slurmUsable(e) ? `${e.label} (dask-jobqueue ${e.probe?.packages.dask_jobqueue ?? '?'})` : `${e.label} — ${e.usable ? 'no dask-jobqueue (pip install dask-jobqueue)' : (e.reason ?? 'not usable')}`
