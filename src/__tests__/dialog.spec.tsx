@@ -92,12 +92,21 @@ describe('the New cluster dialog', () => {
     expect(fieldOf('root_threads')?.textContent).not.toContain('more');
     expect(query<HTMLInputElement>('#root_workers')?.value).toBe('2');
 
+    // The refused values keep Start unavailable, saying why, until they change.
+    const start = () => query<HTMLButtonElement>('.jp-Dialog-button.jp-mod-accept');
+    await waitFor(() => start()?.getAttribute('aria-disabled') === 'true');
+    expect(query('.jp-DaskClusters-blocked')?.textContent).toMatch(/^To start, fix 2 fields: /);
+    start()?.click();
+    expect(sent).toHaveLength(1);
+    form.setValues({ ...form.values, workers: 1, memory: '1 GiB' });
+    await waitFor(() => start()?.getAttribute('aria-disabled') !== 'true');
+
     refuse = false;
-    query<HTMLButtonElement>('.jp-Dialog-button.jp-mod-accept')?.click();
+    start()?.click();
     const cluster = await result;
     expect(cluster?.id).toBe('new');
     expect(sent).toHaveLength(2);
-    expect(sent[1]).toEqual(sent[0]);
+    expect(sent[1].options).toMatchObject({ workers: 1, memory: '1 GiB' });
     expect(query('.jp-Dialog')).toBeNull();
   });
 

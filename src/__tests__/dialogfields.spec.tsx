@@ -96,7 +96,7 @@ describe('the [+New] dialog as a user sees it', () => {
     const reasonId = accept().getAttribute('aria-describedby')!;
     const reason = document.getElementById(reasonId)!;
     expect(reason.textContent).toBe(
-      'To start, fix Memory per worker: Write a number and a unit, e.g. 4 GiB.'
+      'To start, fix Memory per worker.'
     );
     expect(reason.getAttribute('aria-live')).toBe('polite');
     accept().click();
@@ -107,7 +107,7 @@ describe('the [+New] dialog as a user sees it', () => {
     type('root_memory', '2 GiB');
     type('root_workers', '100');
     await waitFor(() => !!fieldOf('root_workers')?.textContent?.includes('Enter a number from 1 to 64.'));
-    expect(reason.textContent).toContain('Workers: Enter a number from 1 to 64.');
+    expect(reason.textContent).toBe('To start, fix Workers.');
     type('root_workers', '3');
     await waitFor(() => accept().getAttribute('aria-disabled') === null);
     expect(reason.textContent).toBe('');
@@ -126,8 +126,13 @@ describe('the [+New] dialog as a user sees it', () => {
     });
     accept().click();
     await waitFor(() => !!fieldOf('root_memory')?.textContent?.includes('at most 7 GiB'));
-    expect(document.body.textContent!.split('at most 7 GiB').length - 1).toBe(1);
+    // Once in the form; the footer says why Start is unavailable (for the button's description).
+    const form = document.querySelector('.jp-Dialog-body')!.textContent!;
+    expect(form.split('at most 7 GiB').length - 1).toBe(1);
     expect(document.body.textContent).not.toMatch(/problem\(s\)|\/memory/);
+    expect(accept().getAttribute('aria-disabled')).toBe('true');
+    const reason = document.getElementById(accept().getAttribute('aria-describedby')!)!;
+    expect(reason.textContent).toBe('To start, fix Memory per worker.');
   });
 
   it('groups the fields in sections, the advanced ones folded until they hold an error', async () => {

@@ -108,21 +108,41 @@ export class NewClusterBody
   }
 
   /**
+   * The fields the companion refused, besides those the form finds wrong
+   * itself: a refused value stays refused until the user changes it (the
+   * form then forgets that message), so sending it again is no use.
+   */
+  refusedFields(known: ReadonlyArray<IClientError>): IClientError[] {
+    const type = this.form.type;
+    const fields = new Set(known.map(error => error.field));
+    return Object.entries(this.form.errors.fields).flatMap(([field, errors]) => {
+      const messages = (errors as { __errors?: string[] } | undefined)?.__errors;
+      if (!type || field === '__errors' || fields.has(field) || !messages?.length) {
+        return [];
+      }
+      const property = type.schema.properties?.[field];
+      const title =
+        typeof property === 'object' && property.title ? property.title : field;
+      return [{ field, title, message: messages[0] }];
+    });
+  }
+
+  /**
    * Why Start cannot be used now, or null when it can.
    */
   invalidReason(): string | null {
-    const invalid = this.invalidFields();
+    const client = this.invalidFields();
+    const invalid = [...client, ...this.refusedFields(client)];
     if (!invalid.length) {
       return null;
     }
-    const [first] = invalid;
+    // Names the fields only: each message is said once, next to its field.
     return invalid.length === 1
-      ? this._trans.__('To start, fix %1: %2', first.title, first.message)
+      ? this._trans.__('To start, fix %1.', invalid[0].title)
       : this._trans.__(
-          'To start, fix %1 fields. %2: %3',
+          'To start, fix %1 fields: %2.',
           invalid.length,
-          first.title,
-          first.message
+          invalid.map(error => error.title).join(', ')
         );
   }
 
