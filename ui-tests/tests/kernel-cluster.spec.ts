@@ -244,3 +244,54 @@ test('a kernel without distributed and a non-Python kernel show nothing and no e
   expect(bootstraps.filter(frame => frame.includes(echoKernel))).toHaveLength(0);
   await page.screenshot({ path: `${SHOTS}/kernel-cluster-none.png` });
 });
+
+test('a bare Client(), a Client of a scheduler by address and a SLURMCluster made in code are listed too', async ({
+  page,
+  tmpPath
+}) => {
+  await openNotebook(page, `${tmpPath}/others.ipynb`, 'python3', 'Python 3');
+  const panel = await openSidebar(page);
+  const item = panel.locator(KERNEL_ITEM);
+  await expect(item).toHaveCount(0);
+
+  // The cluster a bare Client() makes.
+  await runCode(page, 'from dask.distributed import Client\nc = Client(n_workers=1, threads_per_worker=1)');
+  await expect(item).toHaveCount(1, { timeout: 1000 });
+  await expect(item.locator('.jp-DaskClusters-name')).toHaveText('c.cluster');
+  await expect(item.locator('.jp-DaskClusters-workers')).toHaveText('1');
+  await runCode(page, 'c.close()\nc.cluster.close()');
+  await expect(item).toHaveCount(0, { timeout: 5000 });
+
+  // A Client connected by address to a scheduler nobody here manages.
+  await runCode(
+    page,
+    [
+      'import socket, subprocess, sys',
+      // One line each: the editor indents what follows a block by itself.
+      's = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()',
+      'scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"])',
+      'remote = Client(f"tcp://127.0.0.1:{port}", timeout=60)'
+    ].join('\n')
+  );
+  await expect(item).toHaveCount(1, { timeout: 5000 });
+  await expect(item.locator('.jp-DaskClusters-name')).toHaveText('remote');
+  await expect(item).toHaveAttribute('data-state', 'running');
+  await panel.screenshot({ path: `${SHOTS}/kernel-client-by-address.png` });
+  await runCode(page, 'remote.close()\nscheduler.terminate()\nscheduler.wait(30)');
+  await expect(item).toHaveCount(0, { timeout: 5000 });
+
+  // A dask-jobqueue cluster on the test SLURM: its worker is a real batch job.
+  await runCode(
+    page,
+    'from dask_jobqueue import SLURMCluster\n' +
+      'slurm = SLURMCluster(queue="debug", cores=1, memory="1GiB", walltime="00:05:00", log_directory="slurm-logs")\n' +
+      'slurm.scale(1)'
+  );
+  await expect(item).toHaveCount(1, { timeout: 5000 });
+  await expect(item.locator('.jp-DaskClusters-name')).toHaveText('slurm');
+  await expect(item.locator('.jp-DaskClusters-type')).toHaveText('SLURMCluster');
+  await expect(item.locator('.jp-DaskClusters-workers')).toHaveText('1', { timeout: 90000 });
+  await panel.screenshot({ path: `${SHOTS}/kernel-slurm-cluster.png` });
+  await runCode(page, 'slurm.close()');
+  await expect(item).toHaveCount(0, { timeout: 10000 });
+});
