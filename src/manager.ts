@@ -70,11 +70,19 @@ export class ClusterManager implements IDaskClusterManager {
     // (the inserted code's) is that cluster, not another one.
     if (this._merged === null) {
       const ours = new Set(this._store.clusters.map(c => c.schedulerAddress).filter(Boolean));
+      const fromSources = this._sources.flatMap(source => source.clusters);
+      const isOurs = (c: IClusterModel) => c.schedulerAddress !== undefined && ours.has(c.schedulerAddress);
+      // The focused notebook's Client of one of ours makes it that notebook's
+      // cluster: marked, and what the palette's commands act on.
+      const usedByFocused = new Map(
+        fromSources.filter(c => isOurs(c) && c.origin?.active).map(c => [c.schedulerAddress, c.origin])
+      );
       this._merged = [
-        ...this._sources
-          .flatMap(source => source.clusters)
-          .filter(c => c.schedulerAddress === undefined || !ours.has(c.schedulerAddress)),
-        ...this._store.clusters
+        ...fromSources.filter(c => !isOurs(c)),
+        ...this._store.clusters.map(c => {
+          const origin = c.schedulerAddress === undefined ? undefined : usedByFocused.get(c.schedulerAddress);
+          return origin === undefined ? c : { ...c, origin };
+        })
       ];
     }
     return this._merged;

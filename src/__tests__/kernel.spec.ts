@@ -414,6 +414,21 @@ describe('ClusterManager with another source', () => {
     ];
     manager.addSource(source);
     expect(manager.clusters.map(c => c.id)).toEqual(['k-own', 'c1']);
+    expect(manager.clusters[1].origin).toBeUndefined();
+    manager.dispose();
+  });
+
+  it("marks the cluster the focused notebook's Client uses as that notebook's", () => {
+    FakeSocket.sockets = [];
+    const manager = new ClusterManager({ client: makeClient(), stream: makeStream() });
+    const socket = FakeSocket.sockets[0];
+    socket.open();
+    socket.send({ kind: 'snapshot', clusters: [makeCluster({ id: 'c1', schedulerAddress: 'tls://127.0.0.1:4000' })] });
+    const source = new FakeSource();
+    const origin = { kind: 'notebook' as const, path: 'a.ipynb', kernelId: 'k', active: true };
+    source.clusters = [makeCluster({ id: 'k-client', name: 'client', schedulerAddress: 'tls://127.0.0.1:4000', origin })];
+    manager.addSource(source);
+    expect(manager.clusters.map(c => [c.id, c.origin?.active])).toEqual([['c1', true]]);
     manager.dispose();
   });
 });

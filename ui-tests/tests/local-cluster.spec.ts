@@ -105,6 +105,9 @@ test('a local cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
     { timeout: 60000 }
   );
   await page.screenshot({ path: `${SHOTS}/notebook-with-client.png` });
+  // The notebook's Client uses this cluster: it is listed once, as the focused notebook's.
+  await expect(panel.locator('.jp-DaskClusters-item')).toHaveCount(1);
+  await expect(item).toHaveAttribute('data-active-notebook', 'true', { timeout: 5000 });
 
   // For the README: the task stream beside the notebook that fed it.
   await page.evaluate(() => {
