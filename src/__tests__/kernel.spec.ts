@@ -2,7 +2,7 @@ import type { ISessionContext } from '@jupyterlab/apputils';
 import type { Kernel } from '@jupyterlab/services';
 import { nullTranslator } from '@jupyterlab/translation';
 import { Signal } from '@lumino/signaling';
-import type { IPlot, IScaling } from '../../protocol';
+import type { IClusterModel, IPlot, IScaling } from '../../protocol';
 import { actionCode, bootstrapCode, KERNEL_MODULE } from '../kernel/bootstrap';
 import { KernelClusters } from '../kernel/model';
 import type { IKernelPanel } from '../kernel/model';
@@ -401,33 +401,33 @@ describe('ClusterManager with another source', () => {
     manager.dispose();
   });
 
-  it('leaves out a notebook Client of a cluster it lists already (the inserted code connected it)', () => {
+  /** A manager listing companion cluster c1 at tls://127.0.0.1:4000, and `fromKernels`. */
+  function withCompanionCluster(fromKernels: IClusterModel[]): ClusterManager {
     FakeSocket.sockets = [];
     const manager = new ClusterManager({ client: makeClient(), stream: makeStream() });
-    const socket = FakeSocket.sockets[0];
-    socket.open();
-    socket.send({ kind: 'snapshot', clusters: [makeCluster({ id: 'c1', schedulerAddress: 'tls://127.0.0.1:4000' })] });
+    FakeSocket.sockets[0].open();
+    FakeSocket.sockets[0].send({ kind: 'snapshot', clusters: [makeCluster({ id: 'c1', schedulerAddress: 'tls://127.0.0.1:4000' })] });
     const source = new FakeSource();
-    source.clusters = [
+    source.clusters = fromKernels;
+    manager.addSource(source);
+    return manager;
+  }
+
+  it('leaves out a notebook Client of a cluster it lists already (the inserted code connected it)', () => {
+    const manager = withCompanionCluster([
       makeCluster({ id: 'k-client', name: 'client', schedulerAddress: 'tls://127.0.0.1:4000' }),
       makeCluster({ id: 'k-own', name: 'cluster', schedulerAddress: 'tcp://127.0.0.1:5000' })
-    ];
-    manager.addSource(source);
+    ]);
     expect(manager.clusters.map(c => c.id)).toEqual(['k-own', 'c1']);
     expect(manager.clusters[1].origin).toBeUndefined();
     manager.dispose();
   });
 
   it("marks the cluster the focused notebook's Client uses as that notebook's", () => {
-    FakeSocket.sockets = [];
-    const manager = new ClusterManager({ client: makeClient(), stream: makeStream() });
-    const socket = FakeSocket.sockets[0];
-    socket.open();
-    socket.send({ kind: 'snapshot', clusters: [makeCluster({ id: 'c1', schedulerAddress: 'tls://127.0.0.1:4000' })] });
-    const source = new FakeSource();
     const origin = { kind: 'notebook' as const, path: 'a.ipynb', kernelId: 'k', active: true };
-    source.clusters = [makeCluster({ id: 'k-client', name: 'client', schedulerAddress: 'tls://127.0.0.1:4000', origin })];
-    manager.addSource(source);
+    const manager = withCompanionCluster([
+      makeCluster({ id: 'k-client', name: 'client', schedulerAddress: 'tls://127.0.0.1:4000', origin })
+    ]);
     expect(manager.clusters.map(c => [c.id, c.origin?.active])).toEqual([['c1', true]]);
     manager.dispose();
   });
