@@ -92,7 +92,18 @@ export class ClusterManager implements IDaskClusterManager {
    * Clusters outside the companion that can be adopted.
    */
   get external(): ReadonlyArray<IExternalCluster> {
-    return this._external.clusters;
+    // A gateway cluster a notebook holds is listed as that notebook's
+    // (scheduler address gateway://proxy/<name>), not a second time here.
+    const held = new Set(
+      this._sources
+        .flatMap(source => source.clusters)
+        .map(c => c.schedulerAddress ?? '')
+        .filter(address => address.startsWith('gateway://'))
+        .map(address => address.slice(address.lastIndexOf('/') + 1))
+    );
+    return held.size === 0
+      ? this._external.clusters
+      : this._external.clusters.filter(c => !(c.type === 'gateway' && held.has(c.name)));
   }
 
   /**

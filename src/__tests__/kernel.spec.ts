@@ -423,6 +423,16 @@ describe('ClusterManager with another source', () => {
     manager.dispose();
   });
 
+  it('does not list a gateway cluster a notebook holds a second time, among those not managed here', () => {
+    const manager = withCompanionCluster([
+      makeCluster({ id: 'k-gw', name: 'mine', type: 'GatewayCluster', schedulerAddress: 'gateway://127.0.0.1:8786/abc123' })
+    ]);
+    const external = (name: string) => ({ type: 'gateway', name, location: 'http://127.0.0.1:8000', status: 'RUNNING' });
+    FakeSocket.sockets[0].send({ kind: 'external', type: 'gateway', clusters: [external('abc123'), external('other')] });
+    expect(manager.external.map(c => c.name)).toEqual(['other']);
+    manager.dispose();
+  });
+
   it("marks the cluster the focused notebook's Client uses as that notebook's", () => {
     const origin = { kind: 'notebook' as const, path: 'a.ipynb', kernelId: 'k', active: true };
     const manager = withCompanionCluster([

@@ -175,6 +175,27 @@ test('a Dask Gateway cluster from [+ New], and one made from code adopted', asyn
   await expect(page.locator('.jp-Notebook')).not.toContainText(password);
   await page.screenshot({ path: `${SHOTS}/gateway-notebook.png` });
 
+  // A gateway cluster made in the notebook is listed as the notebook's, once, and
+  // leaves when the notebook shuts it down.
+  await page.notebook.addCell('code', 'from dask_gateway import Gateway\nmine = Gateway().new_cluster()\nprint(mine.name)');
+  const last = (await page.notebook.getCellCount()) - 1;
+  await page.notebook.runCell(last);
+  const mine = ((await page.notebook.getCellTextOutput(last))?.join('') ?? '').trim();
+  expect(mine).toMatch(/^[0-9a-z.]+$/);
+  const held = panel.locator('.jp-DaskClusters-item[data-cluster-id^="k-"]', { hasText: 'mine' });
+  await expect(held).toHaveCount(1, { timeout: 10000 });
+  await expect(held.locator('.jp-DaskClusters-type')).toHaveText('GatewayCluster');
+  await expect(held.locator('.jp-DaskClusters-environment')).toContainText('.ipynb');
+  await page.waitForTimeout(12000); // a refresh of the gateway's list (every 10 s) lists it nowhere else
+  await expect(panel.locator(`.jp-DaskClusters-external[data-name="${mine}"]`)).toHaveCount(0);
+  await panel.screenshot({ path: `${SHOTS}/gateway-from-notebook.png` });
+  await page.notebook.addCell('code', 'mine.shutdown()\nprint(mine.status)');
+  const shutdown = (await page.notebook.getCellCount()) - 1;
+  await page.notebook.runCell(shutdown);
+  await expect.poll(async () => (await page.notebook.getCellTextOutput(shutdown))?.join('') ?? '', { timeout: 30000 }).toContain('closed');
+  await expect(held).toHaveCount(0, { timeout: 15000 });
+  expect(liveOnGateway()).not.toContain(mine);
+
   // A cluster made from Python code is listed as not managed here...
   const made = python(
     'from dask_gateway import Gateway\ncluster = Gateway().new_cluster(shutdown_on_close=False)\nprint(cluster.name)'
