@@ -98,7 +98,8 @@ describe('the New cluster dialog', () => {
     expect(query('.jp-DaskClusters-blocked')?.textContent).toMatch(/^To start, fix 2 fields: /);
     start()?.click();
     expect(sent).toHaveLength(1);
-    form.setValues({ ...form.values, workers: 1, memory: '1 GiB' });
+    // Any change makes the verdict stale (it weighed the values together): one field is enough.
+    form.setValues({ ...form.values, workers: 1 });
     await waitFor(() => start()?.getAttribute('aria-disabled') !== 'true');
 
     refuse = false;
@@ -106,7 +107,7 @@ describe('the New cluster dialog', () => {
     const cluster = await result;
     expect(cluster?.id).toBe('new');
     expect(sent).toHaveLength(2);
-    expect(sent[1].options).toMatchObject({ workers: 1, memory: '1 GiB' });
+    expect(sent[1].options).toMatchObject({ workers: 1 });
     expect(query('.jp-Dialog')).toBeNull();
   });
 

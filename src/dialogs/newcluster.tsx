@@ -109,11 +109,14 @@ export class NewClusterBody
 
   /**
    * The fields the companion refused, besides those the form finds wrong
-   * itself: a refused value stays refused until the user changes it (the
-   * form then forgets that message), so sending it again is no use.
+   * itself, while the values are still the refused ones: sending them again
+   * is no use.
    */
   refusedFields(known: ReadonlyArray<IClientError>): IClientError[] {
     const type = this.form.type;
+    if (!this.form.refusalStands) {
+      return [];
+    }
     const fields = new Set(known.map(error => error.field));
     return Object.entries(this.form.errors.fields).flatMap(([field, errors]) => {
       const messages = (errors as { __errors?: string[] } | undefined)?.__errors;

@@ -178,6 +178,15 @@ export class NewClusterForm {
   }
 
   /**
+   * Whether the values are still those of the last refused request: the
+   * companion judged them as a whole (memory against workers, walltime
+   * against partition), so any change makes its verdict stale.
+   */
+  get refusalStands(): boolean {
+    return this._refused !== null && this._refused === this.values;
+  }
+
+  /**
    * The errors of the last refused request.
    */
   get errors(): IFormErrors {
@@ -306,6 +315,7 @@ export class NewClusterForm {
    * Show why a request failed: field messages next to their fields, the rest above the form.
    */
   showError(error: unknown): void {
+    this._refused = this.values;
     if (error instanceof ApiError) {
       const placed = formErrors(error.fields, this._type);
       // The server's summary repeats its field messages; it is only worth
@@ -360,6 +370,7 @@ export class NewClusterForm {
   private _origins = new Map<string, Record<string, ValueOrigin>>();
   private _name = '';
   private _errors: IFormErrors = { fields: {}, messages: [] };
+  private _refused: Record<string, unknown> | null = null;
   private _changed = new Signal<this, void>(this);
 }
 

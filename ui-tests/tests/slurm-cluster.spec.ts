@@ -60,7 +60,10 @@ test('a SLURM cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
   await expect(script).toHaveCount(0);
   await walltimeField.scrollIntoViewIfNeeded();
   await dialog.screenshot({ path: `${SHOTS}/slurm-refused.png` });
-  await dialog.getByRole('button', { name: 'Start' }).click();
+  // Start is unavailable while the refused walltime stands, and says why.
+  await expect(dialog.getByRole('button', { name: 'Start' })).toHaveAttribute('aria-disabled', 'true');
+  await expect(dialog.locator('.jp-DaskClusters-blocked')).toHaveText('To start, fix Walltime.');
+  await dialog.getByRole('button', { name: 'Start' }).press('Enter');
   await expect(walltimeField).toContainText('00:05:00');
   await expect(dialog).toBeVisible();
   await expect(panel.locator('.jp-DaskClusters-item[data-state="starting"], .jp-DaskClusters-item[data-state="running"]')).toHaveCount(0);
