@@ -123,40 +123,11 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
       `The request body must be JSON, sent with Content-Type: application/json (got ${JSON.stringify(req.headers['content-type'] ?? 'none')}).`
     );
   }
-  // Not `for await`: leaving that loop early destroys the request, and with
-  // it the connection the answer must go out on.
-  const chunks = await new Promise<Buffer[] | undefined>((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        cleanup();
-        resolve(undefined);
-      } else {
-        parts.push(chunk);
-      }
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(parts);
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-  });
-  if (chunks === undefined) {
+  const body = await readBody(req, MAX_BODY);
+  if (body.size > MAX_BODY) {
     throw new ApiError(413, 'too_large', `The request body is larger than ${MAX_BODY / 1024 / 1024} MiB; send a smaller one.`);
   }
+  const chunks = body.chunks;
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') {
     throw new ApiError(400, 'malformed_json', 'The request body is empty; send a JSON object.');
@@ -173,25 +144,25 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 /**
- * Read and discard what is left of a request body (at most MAX_DRAIN bytes),
- * so an early answer never meets a client that is still sending. False when
- * the body was larger: the connection is then closed after the answer.
+ * Read a request body to its end (at most MAX_DRAIN bytes), keeping its
+ * first `keep` bytes. Not `for await`: leaving that loop early destroys the
+ * request, and with it the connection the answer must go out on.
  */
-export function drainBody(req: IncomingMessage): Promise<boolean> {
-  if (req.readableEnded || req.complete) {
-    return Promise.resolve(true);
-  }
+function readBody(req: IncomingMessage, keep: number): Promise<{ chunks: Buffer[]; size: number; complete: boolean }> {
   return new Promise(resolve => {
+    const chunks: Buffer[] = [];
     let size = 0;
     const done = (complete: boolean) => {
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
-      resolve(complete);
+      resolve({ chunks, size, complete });
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_DRAIN) {
+      if (size <= keep) {
+        chunks.push(chunk);
+      } else if (size > MAX_DRAIN) {
         req.pause();
         done(false);
       }
@@ -203,6 +174,18 @@ export function drainBody(req: IncomingMessage): Promise<boolean> {
     req.on('error', onError);
     req.resume();
   });
+}
+
+/**
+ * Read and discard what is left of a request body, so an early answer never
+ * meets a client that is still sending. False when the body was larger than
+ * MAX_DRAIN: the connection is then closed after the answer.
+ */
+export async function drainBody(req: IncomingMessage): Promise<boolean> {
+  if (req.readableEnded || req.complete) {
+    return true;
+  }
+  return (await readBody(req, 0)).complete;
 }
 
 /** Write `body` as a JSON answer. */

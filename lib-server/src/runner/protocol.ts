@@ -5,6 +5,7 @@
  */
 
 import type { IScaling } from '../../../protocol/index.js';
+import { isObject } from '../util/objects.js';
 
 /** First line on stdin: which cluster manager to start, and how. */
 export interface IStartCommand {
@@ -43,9 +44,6 @@ export function scalingCommand(scaling: IScaling): RunnerCommand {
     : { op: 'adapt', minimum: scaling.minimum, maximum: scaling.maximum };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0;
@@ -59,7 +57,7 @@ export function parseRunnerEvent(line: string): RunnerEvent | { invalid: string 
   } catch {
     return { invalid: `not JSON: ${line.slice(0, 200)}` };
   }
-  if (!isRecord(value)) {
+  if (!isObject(value)) {
     return { invalid: `not an object: ${line.slice(0, 200)}` };
   }
   switch (value.event) {
