@@ -13,7 +13,7 @@ COMPANION_SOURCES := $(shell find lib-server/src -name '*.ts' 2>/dev/null)
 LABEXT := jupyterlab_dask_clusters/labextension/package.json
 COMPANION := jupyterlab_dask_clusters/companion/main.mjs
 
-.PHONY: lab test setup build test-js test-companion test-python test-ui system-deps slurm-up gateway-up bench clean
+.PHONY: lab test lint setup build test-js test-companion test-python test-ui system-deps slurm-up gateway-up bench clean
 
 # As root (a container), JupyterLab wants --allow-root.
 lab: setup
@@ -22,7 +22,7 @@ lab: setup
 setup: $(VENV)/.installed
 
 test: setup system-deps
-	$(MAKE) test-js test-companion test-python test-ui
+	$(MAKE) lint test-js test-companion test-python test-ui
 
 # --- environment -----------------------------------------------------------
 
@@ -82,6 +82,21 @@ $(VENV)/.installed: $(VENV)/.deps pyproject.toml $(LABEXT) $(COMPANION)
 	$(BIN)/pip install --quiet --no-build-isolation -e .
 	jupyter-builder develop --overwrite .
 	touch $@
+
+# --- lint ------------------------------------------------------------------
+
+# Formatting, lint rules and import cycles; configs: .prettierrc, eslint.config.mjs,
+# [tool.ruff] in pyproject.toml, .madgerc. madge reads each tree with its own tsconfig.
+# The companion's tsconfig points at its own node_modules, hence its stamp.
+ESLINT_PATHS := src protocol lib-server/src lib-server/test ui-tests/tests
+
+lint: node_modules/.stamp lib-server/node_modules/.stamp $(VENV)/.deps
+	npx prettier --check .
+	npx eslint --max-warnings 0 $(ESLINT_PATHS)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	npx madge --circular --extensions ts,tsx --ts-config tsconfig.json src
+	npx madge --circular --extensions ts --ts-config lib-server/tsconfig.json lib-server/src
 
 # --- tests -----------------------------------------------------------------
 
