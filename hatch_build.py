@@ -34,7 +34,9 @@ class ReleaseBuildHook(BuildHookInterface):
         if (root / "node_modules").is_dir() and (root / "src").is_dir():
             npm = shutil.which("npm")
             if npm is None:
-                raise RuntimeError("npm is needed to build jupyterlab-dask-clusters from a checkout; install Node.js 20.19+")
+                raise RuntimeError(
+                    "npm is needed to build jupyterlab-dask-clusters from a checkout; install Node.js 20.19+"
+                )
             # The npm scripts call jupyter-builder, which sits beside this interpreter.
             path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
             subprocess.run([npm, "run", "build:prod"], cwd=root, check=True, env=dict(os.environ, PATH=path))

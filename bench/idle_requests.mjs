@@ -28,7 +28,17 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -47,7 +57,8 @@ const SIDEBAR_ID = 'dask-clusters-sidebar';
 const RUNNING_ITEM = '.jp-DaskClusters-item[data-state="running"]';
 const KERNEL_ITEM = '.jp-DaskClusters-item[data-cluster-id^="k-"][data-state="running"]';
 const NOTEBOOK = 'kernel-cluster.ipynb';
-const NOTEBOOK_CODE = 'from dask.distributed import LocalCluster\ncluster = LocalCluster(n_workers=1, threads_per_worker=1)';
+const NOTEBOOK_CODE =
+  'from dask.distributed import LocalCluster\ncluster = LocalCluster(n_workers=1, threads_per_worker=1)';
 
 function usage(message) {
   if (message) {
@@ -366,7 +377,11 @@ async function main() {
       nbformat: 4,
       nbformat_minor: 5
     };
-    const upload = await lab.request('PUT', `api/contents/${NOTEBOOK}`, { type: 'notebook', format: 'json', content: notebook });
+    const upload = await lab.request('PUT', `api/contents/${NOTEBOOK}`, {
+      type: 'notebook',
+      format: 'json',
+      content: notebook
+    });
     if (upload.status !== 201 && upload.status !== 200) {
       throw new Error(`PUT api/contents answered ${upload.status}: ${JSON.stringify(upload.body)}`);
     }
@@ -379,7 +394,12 @@ async function main() {
     const requests = [];
     const sockets = [];
     context.on('request', request => {
-      requests.push({ t: Date.now(), method: request.method(), path: pathOf(request.url()), type: request.resourceType() });
+      requests.push({
+        t: Date.now(),
+        method: request.method(),
+        path: pathOf(request.url()),
+        type: request.resourceType()
+      });
     });
     page.on('websocket', ws => {
       const socket = { opened: Date.now(), path: pathOf(ws.url()), received: [], sent: [] };
@@ -443,16 +463,34 @@ async function main() {
     const ratio = theirs.length === 0 ? null : ours.length / theirs.length;
 
     console.log('');
-    console.log(`Idle requests with the Dask sidebar open and one running local cluster (${args.seconds} s window after ${args.settle} s settling)`);
+    console.log(
+      `Idle requests with the Dask sidebar open and one running local cluster (${args.seconds} s window after ${args.settle} s settling)`
+    );
     const rows = [
       ['ours: HTTP requests to /dask-clusters/', `${ours.length}`, '(target 0: the sidebar never polls)'],
       ["baseline: JupyterLab's own HTTP requests", `${theirs.length}`, ''],
       ['RATIO ours/JupyterLab', ratio === null ? 'n/a' : ratio.toFixed(2), ''],
-      ['WebSocket frames received on api/events', `${framesOurs}`, `(${eventSockets.length} event stream socket(s) opened)`],
+      [
+        'WebSocket frames received on api/events',
+        `${framesOurs}`,
+        `(${eventSockets.length} event stream socket(s) opened)`
+      ],
       ["frames on JupyterLab's own WebSockets (info)", `${Object.values(framesOthers).reduce((a, b) => a + b, 0)}`, ''],
-      ['kernel messages sent by the page', `${toKernel.length}`, '(target 0, with a cluster made in the notebook listed)'],
-      ['kernel messages received by the page', `${fromKernel.length}`, `(comm messages: ${fromKernel.filter(t => t.startsWith('comm')).length})`],
-      ['per minute: ours / JupyterLab', `${perMinute(ours.length).toFixed(1)} / ${perMinute(theirs.length).toFixed(1)}`, '']
+      [
+        'kernel messages sent by the page',
+        `${toKernel.length}`,
+        '(target 0, with a cluster made in the notebook listed)'
+      ],
+      [
+        'kernel messages received by the page',
+        `${fromKernel.length}`,
+        `(comm messages: ${fromKernel.filter(t => t.startsWith('comm')).length})`
+      ],
+      [
+        'per minute: ours / JupyterLab',
+        `${perMinute(ours.length).toFixed(1)} / ${perMinute(theirs.length).toFixed(1)}`,
+        ''
+      ]
     ];
     const width = Math.max(...rows.map(r => r[0].length));
     for (const [label, value, note] of rows) {
@@ -517,7 +555,10 @@ async function main() {
     };
     const resultsDir = path.join(here, 'results');
     mkdirSync(resultsDir, { recursive: true });
-    const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const stamp = now
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
     const out = path.join(resultsDir, `idle_requests-${stamp}.json`);
     writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
     console.log(`results: ${path.relative(repo, out)}`);
@@ -532,7 +573,12 @@ async function main() {
       try {
         const first = await lab.request('DELETE', `dask-clusters/api/clusters/${clusterId}`);
         if (first.status === 202) {
-          await lab.waitForCluster(clusterId, m => ['stopped', 'failed', 'lost'].includes(m.state), 'the cluster to stop', 60_000);
+          await lab.waitForCluster(
+            clusterId,
+            m => ['stopped', 'failed', 'lost'].includes(m.state),
+            'the cluster to stop',
+            60_000
+          );
         }
         await lab.request('DELETE', `dask-clusters/api/clusters/${clusterId}`);
       } catch (error) {

@@ -103,7 +103,9 @@ def main() -> None:
     out.mkdir(exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     (out / f"kernel_hook-{stamp}.json").write_text(
-        json.dumps({"us_per_call": results, "calls": CALLS, "rounds": ROUNDS, "sent_while_idle": sent_while_idle}, indent=2)
+        json.dumps(
+            {"us_per_call": results, "calls": CALLS, "rounds": ROUNDS, "sent_while_idle": sent_while_idle}, indent=2
+        )
     )
 
 

@@ -65,7 +65,7 @@ WAIT_S = 180.0
 
 # The baseline, run as a file (worker processes are spawned, so the main
 # module must be importable and guarded).
-BASELINE_SCRIPT = f'''\
+BASELINE_SCRIPT = f"""\
 import time
 FIRST_LINE = time.monotonic()
 import json
@@ -90,7 +90,7 @@ def main():
 
 if __name__ == "__main__":
     main()
-'''
+"""
 
 
 def log(message: str) -> None:
@@ -177,7 +177,9 @@ class Lab:
         with open(self.log_path, "ab") as out:
             self.proc = subprocess.Popen(
                 [
-                    JUPYTER, "lab", "--no-browser",
+                    JUPYTER,
+                    "lab",
+                    "--no-browser",
                     f"--ServerApp.token={self.token}",
                     "--ServerApp.allow_root=True",
                     "--ServerApp.ip=127.0.0.1",
@@ -329,20 +331,24 @@ def run_ours(lab: Lab, stream: EventStream, options: dict) -> dict:
     cid = model["id"]
     try:
         ready, model = stream.wait_for(
-            cluster_event(cid, lambda m: m["state"] in ("failed", "lost")
-                          or (m["state"] == "running" and m["workers"] >= WORKERS)),
+            cluster_event(
+                cid, lambda m: m["state"] in ("failed", "lost") or (m["state"] == "running" and m["workers"] >= WORKERS)
+            ),
             f"cluster {cid} running with {WORKERS} workers",
         )
         if model["state"] != "running":
-            raise RuntimeError(f"cluster {cid} did not start: {model['state']}: {model.get('error')}\n"
-                               + "\n".join(model.get("logTail") or []))
+            raise RuntimeError(
+                f"cluster {cid} did not start: {model['state']}: {model.get('error')}\n"
+                + "\n".join(model.get("logTail") or [])
+            )
         first_running, _ = stream.wait_for(cluster_event(cid, lambda m: m["state"] == "running"), "running", 1)
     finally:
         t_stop = time.monotonic()
         status, _ = lab.request("DELETE", f"dask-clusters/api/clusters/{cid}")
         if status == 202:
-            stream.wait_for(cluster_event(cid, lambda m: m["state"] in ("stopped", "failed", "lost")),
-                            f"cluster {cid} stopped")
+            stream.wait_for(
+                cluster_event(cid, lambda m: m["state"] in ("stopped", "failed", "lost")), f"cluster {cid} stopped"
+            )
         t_stopped = time.monotonic()
         status, _ = lab.request("DELETE", f"dask-clusters/api/clusters/{cid}")
         if status == 204:
@@ -374,7 +380,9 @@ def run_baseline(script: Path, env: dict[str, str], log_path: Path, tls: bool = 
         t_line = time.monotonic()
         if not line:
             proc.wait()
-            raise RuntimeError(f"the baseline script exited ({proc.returncode}) before its workers were ready; see {log_path}")
+            raise RuntimeError(
+                f"the baseline script exited ({proc.returncode}) before its workers were ready; see {log_path}"
+            )
         child = json.loads(line)
         proc.stdout.read()
         proc.wait()
@@ -408,8 +416,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="timed repetitions of each (default 5)")
     parser.add_argument("--target", type=float, default=1.25, help="ratio the table compares against (default 1.25)")
-    parser.add_argument("--tls-goal", type=float, default=1.1,
-                        help="ratio TLS/plain LocalCluster the table compares against (default 1.1)")
+    parser.add_argument(
+        "--tls-goal",
+        type=float,
+        default=1.1,
+        help="ratio TLS/plain LocalCluster the table compares against (default 1.1)",
+    )
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -470,7 +482,7 @@ def main() -> int:
         }
         kinds = list(runs)
         for i in range(args.repeat):
-            for which in kinds[i % 3:] + kinds[: i % 3]:
+            for which in kinds[i % 3 :] + kinds[: i % 3]:
                 time.sleep(1.0)  # let the previous run's processes finish exiting
                 results, run = runs[which]
                 results.append(run())
@@ -524,8 +536,10 @@ def main() -> int:
     width = max(len(label) for label, _ in rows)
     print()
     print(f"Local cluster start: {WORKERS} workers x 1 thread, processes; {args.repeat} runs of each, interleaved")
-    print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-          "ours observed on the WebSocket api/events (event-driven, stamped on arrival)")
+    print(
+        f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+        "ours observed on the WebSocket api/events (event-driven, stamped on arrival)"
+    )
     print(f"{'':{width}}   median      min")
     for label, s in rows:
         print(f"{label:{width}}  {s['median']:6.2f} s  {s['min']:6.2f} s")
@@ -540,24 +554,34 @@ def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     now = datetime.datetime.now(datetime.timezone.utc)
     out = RESULTS / f"local_start-{now.strftime('%Y%m%dT%H%M%SZ')}.json"
-    out.write_text(json.dumps({
-        "bench": "local_start",
-        "date": now.isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "method": "ours: WebSocket api/events through jupyter-server-proxy, each message stamped on arrival "
-                  "(time.monotonic); baseline and tls: from just before Popen to reading the script's line",
-        "cluster": {"workers": WORKERS, "threads_per_worker": 1, "processes": True, "options_sent": options},
-        "repeat": args.repeat,
-        "warmup": warm,
-        "ours": {"summary": o, "runs": ours},
-        "baseline": {"summary": b, "in_interpreter": inside, "cluster_and_wait": cluster_part, "runs": base},
-        "tls": {"summary": t, "cluster_and_wait": tls_part, "runs": tls},
-        "stop": {"ours": ours_stop, "baseline": base_stop},
-        "ratio_of_medians": ratio,
-        "target": args.target,
-        "tls_ratio_of_medians": tls_ratio,
-        "tls_goal": args.tls_goal,
-    }, indent=2) + "\n")
+    out.write_text(
+        json.dumps(
+            {
+                "bench": "local_start",
+                "date": now.isoformat(timespec="seconds"),
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "python": platform.python_version(),
+                    "platform": platform.platform(),
+                },
+                "method": "ours: WebSocket api/events through jupyter-server-proxy, each message stamped on arrival "
+                "(time.monotonic); baseline and tls: from just before Popen to reading the script's line",
+                "cluster": {"workers": WORKERS, "threads_per_worker": 1, "processes": True, "options_sent": options},
+                "repeat": args.repeat,
+                "warmup": warm,
+                "ours": {"summary": o, "runs": ours},
+                "baseline": {"summary": b, "in_interpreter": inside, "cluster_and_wait": cluster_part, "runs": base},
+                "tls": {"summary": t, "cluster_and_wait": tls_part, "runs": tls},
+                "stop": {"ours": ours_stop, "baseline": base_stop},
+                "ratio_of_medians": ratio,
+                "target": args.target,
+                "tls_ratio_of_medians": tls_ratio,
+                "tls_goal": args.tls_goal,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"results: {out.relative_to(REPO)}")
     return 1 if stragglers else 0
 

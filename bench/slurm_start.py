@@ -62,7 +62,9 @@ class UnixConnection(http.client.HTTPConnection):
 
 def call(sock, method, path, body=None):
     conn = UnixConnection(sock)
-    conn.request(method, path, body=None if body is None else json.dumps(body), headers={"Content-Type": "application/json"})
+    conn.request(
+        method, path, body=None if body is None else json.dumps(body), headers={"Content-Type": "application/json"}
+    )
     response = conn.getresponse()
     text = response.read().decode()
     conn.close()
@@ -85,9 +87,13 @@ def slurm_env():
 
 def ours(root, env):
     sock = os.path.join(root, "companion.sock")
-    env = dict(env, JUPYTERLAB_DASK_CLUSTERS_PYTHON=PYTHON, JUPYTERLAB_DASK_CLUSTERS_RUNNER=str(RUNNER),
-               JUPYTERLAB_DASK_CLUSTERS_STATE_DIR=os.path.join(root, "state"),
-               JUPYTERLAB_DASK_CLUSTERS_SLURM_DIR=os.path.join(root, "shared"))
+    env = dict(
+        env,
+        JUPYTERLAB_DASK_CLUSTERS_PYTHON=PYTHON,
+        JUPYTERLAB_DASK_CLUSTERS_RUNNER=str(RUNNER),
+        JUPYTERLAB_DASK_CLUSTERS_STATE_DIR=os.path.join(root, "state"),
+        JUPYTERLAB_DASK_CLUSTERS_SLURM_DIR=os.path.join(root, "shared"),
+    )
     companion = subprocess.Popen(["node", str(BUNDLE), "--socket", sock], env=env, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 20

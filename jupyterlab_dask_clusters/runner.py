@@ -496,9 +496,7 @@ class WorkersWatch:
         if counts != self.last:
             self.last = counts
             workers, cores, memory = counts
-            self.protocol.emit(
-                {"event": "workers", "workers": workers, "cores": cores, "memory": memory}
-            )
+            self.protocol.emit({"event": "workers", "workers": workers, "cores": cores, "memory": memory})
 
     def start(self):
         scheduler = getattr(self.cluster, "scheduler", None)
@@ -709,9 +707,7 @@ class Runner:
         self.cluster = await self.cluster
         scaling = message.get("scaling") or {}
         if scaling.get("mode") == "adaptive":
-            await _maybe_await(
-                self.cluster.adapt(minimum=int(scaling["minimum"]), maximum=int(scaling["maximum"]))
-            )
+            await _maybe_await(self.cluster.adapt(minimum=int(scaling["minimum"]), maximum=int(scaling["maximum"])))
 
     async def _abandon_start(self, start):
         """Asked to stop while starting: let a start that is nearly done finish
@@ -780,6 +776,8 @@ def cmd_run():
 #     python runner.py job-script        {"kwargs": {...}} -> {"script": "#!/usr/bin/env bash ..."}
 
 SLURM_JOBS_POLL_INTERVAL = 0.5
+
+
 def _slurm_kwargs(kwargs):
     kwargs = dict(kwargs)
     directory = kwargs.pop("security_directory")

@@ -102,9 +102,7 @@ def setup_companion() -> dict:
         )
     runner = runner_path()
     if not runner.is_file():
-        raise SetupError(
-            f"The cluster runner {runner} is missing; reinstall jupyterlab-dask-clusters."
-        )
+        raise SetupError(f"The cluster runner {runner} is missing; reinstall jupyterlab-dask-clusters.")
     node = find_node()
 
     return {

@@ -34,7 +34,10 @@ function writeLicenses(metafile, outfile) {
     sections.push(`${name} ${version} (${license})\n\n${readFileSync(path.join(dir, file), 'utf8').trim()}\n`);
   }
   const header = 'Third-party code bundled into main.mjs, with its licences.\n';
-  writeFileSync(path.join(path.dirname(outfile), 'THIRD_PARTY_LICENSES.txt'), [header, ...sections].join(`\n${'-'.repeat(72)}\n\n`));
+  writeFileSync(
+    path.join(path.dirname(outfile), 'THIRD_PARTY_LICENSES.txt'),
+    [header, ...sections].join(`\n${'-'.repeat(72)}\n\n`)
+  );
 }
 
 /**

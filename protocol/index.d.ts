@@ -35,18 +35,10 @@
 import type { JSONSchema7 } from 'json-schema';
 
 /** Lifecycle of every cluster, whatever its type. */
-export type ClusterState =
-  | 'starting'
-  | 'running'
-  | 'stopping'
-  | 'stopped'
-  | 'failed'
-  | 'lost';
+export type ClusterState = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed' | 'lost';
 
 /** A fixed number of workers, or adaptive bounds. */
-export type IScaling =
-  | { mode: 'fixed'; workers: number }
-  | { mode: 'adaptive'; minimum: number; maximum: number };
+export type IScaling = { mode: 'fixed'; workers: number } | { mode: 'adaptive'; minimum: number; maximum: number };
 
 /** What the browser asks for: a type and that type's options. */
 export interface ICreateRequest {

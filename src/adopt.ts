@@ -44,18 +44,13 @@ export function addAdoptCommand(
     resolveExternal(
       manager.external,
       args,
-      app.contextMenuHitTest(node => node.classList.contains(EXTERNAL_CLASS))
-        ?.dataset
+      app.contextMenuHitTest(node => node.classList.contains(EXTERNAL_CLASS))?.dataset
     );
 
   app.commands.addCommand(CommandIDs.adopt, {
     label: args =>
-      typeof args.name === 'string'
-        ? trans.__('Adopt Dask Cluster %1', args.name)
-        : trans.__('Adopt Dask Cluster'),
-    caption: trans.__(
-      'Manage this cluster from the sidebar: dashboards, client code, scale and stop'
-    ),
+      typeof args.name === 'string' ? trans.__('Adopt Dask Cluster %1', args.name) : trans.__('Adopt Dask Cluster'),
+    caption: trans.__('Manage this cluster from the sidebar: dashboards, client code, scale and stop'),
     icon: downloadIcon,
     isEnabled: args => resolve(args) !== undefined,
     execute: async args => {
@@ -69,9 +64,7 @@ export function addAdoptCommand(
           autoClose: 3000
         });
       } catch (error) {
-        Notification.error(
-          trans.__('Could not adopt %1: %2', external.name, errorMessage(error))
-        );
+        Notification.error(trans.__('Could not adopt %1: %2', external.name, errorMessage(error)));
       }
     }
   });

@@ -84,17 +84,13 @@ export const RUNNING_CONTEXT_PREFIX = 'dask-cluster:';
  */
 function contextMenuCluster(app: JupyterFrontEnd): string | undefined {
   const node = app.contextMenuHitTest(
-    node =>
-      node.classList.contains(ITEM_CLASS) ||
-      node.classList.contains(RUNNING_ITEM_CLASS)
+    node => node.classList.contains(ITEM_CLASS) || node.classList.contains(RUNNING_ITEM_CLASS)
   );
   if (node?.dataset.clusterId) {
     return node.dataset.clusterId;
   }
   const context = node?.dataset.context;
-  return context?.startsWith(RUNNING_CONTEXT_PREFIX)
-    ? context.slice(RUNNING_CONTEXT_PREFIX.length)
-    : undefined;
+  return context?.startsWith(RUNNING_CONTEXT_PREFIX) ? context.slice(RUNNING_CONTEXT_PREFIX.length) : undefined;
 }
 
 /**
@@ -164,13 +160,8 @@ export function addClusterCommands(
       if (settings.current.confirmStop) {
         const answer = await showDialog({
           title: trans.__('Stop cluster %1?', cluster.name),
-          body: trans.__(
-            'Its scheduler and workers shut down; results held on the workers are lost.'
-          ),
-          buttons: [
-            Dialog.cancelButton({ label: trans.__('Cancel') }),
-            Dialog.warnButton({ label: trans.__('Stop') })
-          ]
+          body: trans.__('Its scheduler and workers shut down; results held on the workers are lost.'),
+          buttons: [Dialog.cancelButton({ label: trans.__('Cancel') }), Dialog.warnButton({ label: trans.__('Stop') })]
         });
         if (!answer.button.accept) {
           return;
@@ -182,9 +173,7 @@ export function addClusterCommands(
           autoClose: 3000
         });
       } catch (error) {
-        Notification.error(
-          trans.__('Could not stop %1: %2', cluster.name, errorMessage(error))
-        );
+        Notification.error(trans.__('Could not stop %1: %2', cluster.name, errorMessage(error)));
       }
     }
   });
@@ -203,18 +192,14 @@ export function addClusterCommands(
       try {
         await manager.stop(cluster.id);
       } catch (error) {
-        Notification.error(
-          trans.__('Could not dismiss %1: %2', cluster.name, errorMessage(error))
-        );
+        Notification.error(trans.__('Could not dismiss %1: %2', cluster.name, errorMessage(error)));
       }
     }
   });
 
   commands.addCommand(CommandIDs.copyTunnel, {
     label: trans.__('Copy SSH Tunnel Command'),
-    caption: trans.__(
-      'Copy a command that forwards the dashboard to your own computer'
-    ),
+    caption: trans.__('Copy a command that forwards the dashboard to your own computer'),
     icon: linkIcon,
     isEnabled: applies('copy-tunnel'),
     isVisible: applies('copy-tunnel'),

@@ -22,9 +22,7 @@ export class ExternalClusters {
    */
   get clusters(): ReadonlyArray<IExternalCluster> {
     if (!this._sorted) {
-      this._sorted = [...this._byType.keys()]
-        .sort()
-        .flatMap(type => this._byType.get(type) ?? []);
+      this._sorted = [...this._byType.keys()].sort().flatMap(type => this._byType.get(type) ?? []);
     }
     return this._sorted;
   }
@@ -80,10 +78,7 @@ namespace Private {
   /**
    * Whether two lists say the same (the server repeats unchanged lists).
    */
-  export function sameList(
-    a: ReadonlyArray<IExternalCluster>,
-    b: ReadonlyArray<IExternalCluster>
-  ): boolean {
+  export function sameList(a: ReadonlyArray<IExternalCluster>, b: ReadonlyArray<IExternalCluster>): boolean {
     return (
       a.length === b.length &&
       a.every((cluster, index) => {

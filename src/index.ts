@@ -4,10 +4,7 @@
  *
  * Declares the plugins and wires them together; the work lives in the modules.
  */
-import type {
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
+import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ILayoutRestorer } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { IConsoleTracker } from '@jupyterlab/console';
@@ -31,11 +28,7 @@ import { ClusterSettings, SETTINGS_ID } from './settings';
 import { addSettingsFields } from './settingsform';
 import { ClusterSidebar, SIDEBAR_ID } from './sidebar/sidebar';
 import { LastFocused } from './target';
-import {
-  IDaskClusterManager,
-  IDaskClusterSettings,
-  TRANSLATION_DOMAIN
-} from './tokens';
+import { IDaskClusterManager, IDaskClusterSettings, TRANSLATION_DOMAIN } from './tokens';
 
 export { CommandIDs } from './commands';
 export { IDaskClusterManager, IDaskClusterSettings } from './tokens';
@@ -49,10 +42,7 @@ const settingsPlugin: JupyterFrontEndPlugin<IDaskClusterSettings> = {
   autoStart: true,
   provides: IDaskClusterSettings,
   optional: [ISettingRegistry],
-  activate: async (
-    _: JupyterFrontEnd,
-    registry: ISettingRegistry | null
-  ): Promise<IDaskClusterSettings> => {
+  activate: async (_: JupyterFrontEnd, registry: ISettingRegistry | null): Promise<IDaskClusterSettings> => {
     if (registry) {
       try {
         return new ClusterSettings(await registry.load(SETTINGS_ID));
@@ -106,10 +96,7 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
     new CompanionSettingsSync({
       manager,
       settings,
-      onError: error =>
-        Notification.error(
-          trans.__('The Dask Clusters settings were refused: %1', errorMessage(error))
-        )
+      onError: error => Notification.error(trans.__('The Dask Clusters settings were refused: %1', errorMessage(error)))
     });
     addJobLogCommand(app, { manager, translator });
     const sidebar = new ClusterSidebar({
@@ -150,10 +137,7 @@ const dashboardsPlugin: JupyterFrontEndPlugin<void> = {
   ): void => {
     const opener = addDashboardCommand(app, { manager, translator, restorer });
     addLayoutCommands(app, { manager, settings, translator, opener });
-    addToPalette(palette, translator, [
-      CommandIDs.openDashboard,
-      CommandIDs.editLayout
-    ]);
+    addToPalette(palette, translator, [CommandIDs.openDashboard, CommandIDs.editLayout]);
   }
 };
 
@@ -249,11 +233,7 @@ const kernelClustersPlugin: JupyterFrontEndPlugin<void> = {
 /**
  * Add commands to the palette under the "Dask" category.
  */
-function addToPalette(
-  palette: ICommandPalette | null,
-  translator: ITranslator,
-  commands: string[]
-): void {
+function addToPalette(palette: ICommandPalette | null, translator: ITranslator, commands: string[]): void {
   if (!palette) {
     return;
   }

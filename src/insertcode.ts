@@ -27,9 +27,7 @@ export function addInsertCodeCommand(
 
   app.commands.addCommand(CommandIDs.insertCode, {
     label: trans.__('Insert Dask Client Code'),
-    caption: trans.__(
-      'Insert code that connects to this cluster below the active cell'
-    ),
+    caption: trans.__('Insert code that connects to this cluster below the active cell'),
     icon: codeIcon,
     isEnabled: applies,
     isVisible: applies,
@@ -40,19 +38,14 @@ export function addInsertCodeCommand(
       }
       const destination = target.current;
       if (!destination) {
-        Notification.warning(
-          trans.__('Open a notebook or a console to insert the client code.'),
-          { autoClose: 5000 }
-        );
+        Notification.warning(trans.__('Open a notebook or a console to insert the client code.'), { autoClose: 5000 });
         return;
       }
       let code: string;
       try {
         code = await manager.snippet(cluster.id);
       } catch (error) {
-        Notification.error(
-          trans.__('Could not get the client code: %1', errorMessage(error))
-        );
+        Notification.error(trans.__('Could not get the client code: %1', errorMessage(error)));
         return;
       }
       if (destination.kind === 'notebook') {

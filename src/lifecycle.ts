@@ -3,13 +3,7 @@ import type { ClusterState, IClusterModel } from '../protocol';
 /**
  * What a user can do with a cluster from the sidebar.
  */
-export type ClusterAction =
-  | 'insert-code'
-  | 'scale'
-  | 'copy-tunnel'
-  | 'stop'
-  | 'dismiss'
-  | 'open-dashboard';
+export type ClusterAction = 'insert-code' | 'scale' | 'copy-tunnel' | 'stop' | 'dismiss' | 'open-dashboard';
 
 /**
  * Whether a cluster in this state has ended (nothing of it runs any more).
@@ -37,10 +31,7 @@ export function stateRank(state: ClusterState): number {
 /**
  * Whether an action applies to a cluster in its current state.
  */
-export function canPerform(
-  action: ClusterAction,
-  cluster: IClusterModel | undefined
-): boolean {
+export function canPerform(action: ClusterAction, cluster: IClusterModel | undefined): boolean {
   if (!cluster) {
     return false;
   }

@@ -2,22 +2,12 @@ import type { IDisposable } from '@lumino/disposable';
 import { DisposableDelegate } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
-import type {
-  IClusterModel,
-  ICreateRequest,
-  IExternalCluster,
-  IPlot,
-  IScaling
-} from '../protocol';
+import type { IClusterModel, ICreateRequest, IExternalCluster, IPlot, IScaling } from '../protocol';
 import { ClusterClient } from './api/client';
 import { ClusterEventStream } from './api/events';
 import { ExternalClusters } from './external';
 import { ClusterStore } from './model';
-import type {
-  ConnectionStatus,
-  IClusterSource,
-  IDaskClusterManager
-} from './tokens';
+import type { ConnectionStatus, IClusterSource, IDaskClusterManager } from './tokens';
 
 /**
  * The cluster manager: REST client, live store and the caches of per-cluster data.
@@ -131,10 +121,7 @@ export class ClusterManager implements IDaskClusterManager {
    * Find a cluster by id.
    */
   get(id: string): IClusterModel | undefined {
-    return (
-      this._store.get(id) ??
-      this._sourceOf(id)?.clusters.find(cluster => cluster.id === id)
-    );
+    return this._store.get(id) ?? this._sourceOf(id)?.clusters.find(cluster => cluster.id === id);
   }
 
   /**
@@ -221,9 +208,7 @@ export class ClusterManager implements IDaskClusterManager {
     let snippet = this._snippets.get(id);
     if (!snippet) {
       const source = this._sourceOf(id);
-      snippet = (
-        source ? source.snippet(id) : this.client.snippet(id).then(a => a.code)
-      ).then(code => {
+      snippet = (source ? source.snippet(id) : this.client.snippet(id).then(a => a.code)).then(code => {
         this._snippetText.set(id, code);
         return code;
       });

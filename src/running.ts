@@ -1,18 +1,10 @@
-import type {
-  IRunningSessionManagers,
-  IRunningSessions
-} from '@jupyterlab/running';
+import type { IRunningSessionManagers, IRunningSessions } from '@jupyterlab/running';
 import { Notification } from '@jupyterlab/apputils';
 import type { ITranslator } from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
 import type { IDisposable } from '@lumino/disposable';
 import type { IClusterModel } from '../protocol';
-import {
-  CommandIDs,
-  errorMessage,
-  RUNNING_CONTEXT_PREFIX,
-  RUNNING_ITEM_CLASS
-} from './commands';
+import { CommandIDs, errorMessage, RUNNING_CONTEXT_PREFIX, RUNNING_ITEM_CLASS } from './commands';
 import { formatBytes, stateLabel } from './format';
 import { daskIcon } from './icons';
 import { canPerform, isEnded } from './lifecycle';
@@ -63,9 +55,7 @@ export function addRunningClusters(
           void commands.execute(CommandIDs.openDashboard, args);
         }
       },
-      shutdown: canPerform('stop', cluster)
-        ? () => void commands.execute(CommandIDs.stop, args)
-        : undefined
+      shutdown: canPerform('stop', cluster) ? () => void commands.execute(CommandIDs.stop, args) : undefined
     };
   };
 
@@ -78,23 +68,12 @@ export function addRunningClusters(
     shutdownLabel: trans.__('Stop Dask Cluster'),
     shutdownAllLabel: trans.__('Stop All'),
     shutdownAllConfirmationText: () =>
-      trans.__(
-        'Stop all %1 Dask clusters? Their workers and the results they hold are lost.',
-        live().length
-      ),
+      trans.__('Stop all %1 Dask clusters? Their workers and the results they hold are lost.', live().length),
     shutdownAll: () => {
       for (const cluster of live().filter(c => canPerform('stop', c))) {
         manager
           .stop(cluster.id)
-          .catch(error =>
-            Notification.error(
-              trans.__(
-                'Could not stop %1: %2',
-                cluster.name,
-                errorMessage(error)
-              )
-            )
-          );
+          .catch(error => Notification.error(trans.__('Could not stop %1: %2', cluster.name, errorMessage(error))));
       }
     }
   });

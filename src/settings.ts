@@ -86,29 +86,18 @@ export function readSettings(composite: unknown): IDaskSettings {
   const presets: IPreset[] = [];
   if (Array.isArray(raw.presets)) {
     for (const p of raw.presets) {
-      if (
-        isRecord(p) &&
-        typeof p.name === 'string' &&
-        typeof p.type === 'string' &&
-        isRecord(p.options)
-      ) {
+      if (isRecord(p) && typeof p.name === 'string' && typeof p.type === 'string' && isRecord(p.options)) {
         presets.push({ name: p.name, type: p.type, options: p.options });
       }
     }
   }
   return {
     defaultType:
-      typeof raw.defaultType === 'string' && raw.defaultType
-        ? raw.defaultType
-        : DEFAULT_SETTINGS.defaultType,
+      typeof raw.defaultType === 'string' && raw.defaultType ? raw.defaultType : DEFAULT_SETTINGS.defaultType,
     lastOptions,
     presets,
-    memoryReserve:
-      typeof raw.memoryReserve === 'string' ? raw.memoryReserve.trim() : '',
-    confirmStop:
-      typeof raw.confirmStop === 'boolean'
-        ? raw.confirmStop
-        : DEFAULT_SETTINGS.confirmStop,
+    memoryReserve: typeof raw.memoryReserve === 'string' ? raw.memoryReserve.trim() : '',
+    confirmStop: typeof raw.confirmStop === 'boolean' ? raw.confirmStop : DEFAULT_SETTINGS.confirmStop,
     gateway: Private.readGateway(raw.gateway),
     workerEnvironment: Private.readStrings(raw.workerEnvironment),
     limits: Private.readLimits(raw.limits),
@@ -120,9 +109,7 @@ export function readSettings(composite: unknown): IDaskSettings {
  * The presets after saving one (same name and type replaced in place).
  */
 export function withPreset(presets: IPreset[], preset: IPreset): IPreset[] {
-  const index = presets.findIndex(
-    p => p.name === preset.name && p.type === preset.type
-  );
+  const index = presets.findIndex(p => p.name === preset.name && p.type === preset.type);
   if (index === -1) {
     return [...presets, preset];
   }
@@ -134,11 +121,7 @@ export function withPreset(presets: IPreset[], preset: IPreset): IPreset[] {
 /**
  * The presets after deleting one.
  */
-export function withoutPreset(
-  presets: IPreset[],
-  name: string,
-  type: string
-): IPreset[] {
+export function withoutPreset(presets: IPreset[], name: string, type: string): IPreset[] {
   return presets.filter(p => !(p.name === name && p.type === type));
 }
 
@@ -181,10 +164,7 @@ export class ClusterSettings implements IDaskClusterSettings {
   /**
    * Remember the options last used for a type.
    */
-  async setLastOptions(
-    type: string,
-    options: Record<string, unknown>
-  ): Promise<void> {
+  async setLastOptions(type: string, options: Record<string, unknown>): Promise<void> {
     await this._set('lastOptions', {
       ...this._current.lastOptions,
       [type]: options
@@ -202,19 +182,14 @@ export class ClusterSettings implements IDaskClusterSettings {
    * Delete a preset.
    */
   async deletePreset(name: string, type: string): Promise<void> {
-    await this._set(
-      'presets',
-      withoutPreset(this._current.presets, name, type)
-    );
+    await this._set('presets', withoutPreset(this._current.presets, name, type));
   }
 
   /**
    * Save a dashboard layout, replacing one of the same name.
    */
   async saveLayout(layout: IDashboardLayout): Promise<void> {
-    const others = this._current.dashboardLayouts.filter(
-      l => l.name !== layout.name
-    );
+    const others = this._current.dashboardLayouts.filter(l => l.name !== layout.name);
     await this._set('dashboardLayouts', [...others, layout]);
   }
 

@@ -9,10 +9,7 @@ import { isRecord, SETTINGS_ID } from './settings';
 /**
  * A cluster type as the Settings Editor offers it.
  */
-export type TypeChoice = Pick<
-  IClusterType,
-  'id' | 'title' | 'available' | 'reason'
->;
+export type TypeChoice = Pick<IClusterType, 'id' | 'title' | 'available' | 'reason'>;
 
 /**
  * The choices of a cluster type select: the known types, and the current value even when it is not one of them.
@@ -26,20 +23,12 @@ export function typeOptions(
     value: type.id,
     label: type.available
       ? trans.__('%1 (%2)', type.title, type.id)
-      : trans.__(
-          '%1 (%2) — unavailable here: %3',
-          type.title,
-          type.id,
-          type.reason ?? ''
-        )
+      : trans.__('%1 (%2) — unavailable here: %3', type.title, type.id, type.reason ?? '')
   }));
   if (value && !options.some(o => o.value === value)) {
     options.unshift({
       value,
-      label:
-        types === null
-          ? value
-          : trans.__('%1 — not a cluster type known here', value)
+      label: types === null ? value : trans.__('%1 — not a cluster type known here', value)
     });
   }
   return options;
@@ -78,10 +67,7 @@ export function addSettingsFields(
     )
   });
   registry.addRenderer(`${SETTINGS_ID}.dashboardLayouts`, {
-    fieldRenderer: Private.arrayField(
-      { items: { plots: { 'ui:field': 'daskArray' } } },
-      { daskArray: arrayField }
-    )
+    fieldRenderer: Private.arrayField({ items: { plots: { 'ui:field': 'daskArray' } } }, { daskArray: arrayField })
   });
 }
 
@@ -100,10 +86,7 @@ namespace Private {
   /**
    * A select among the known cluster types.
    */
-  export function typeField(
-    loadTypes: () => Promise<TypeChoice[]>,
-    trans: TranslationBundle
-  ): Field {
+  export function typeField(loadTypes: () => Promise<TypeChoice[]>, trans: TranslationBundle): Field {
     return function ClusterTypeField(props: FieldProps): JSX.Element {
       const [types, setTypes] = useState<TypeChoice[] | null>(null);
       useEffect(() => {
@@ -149,9 +132,7 @@ namespace Private {
           setError('');
           props.onChange(parsed);
         } catch {
-          setError(
-            trans.__('Write the options as a JSON object, e.g. {"workers": 2}.')
-          );
+          setError(trans.__('Write the options as a JSON object, e.g. {"workers": 2}.'));
         }
       };
       return (
@@ -183,10 +164,7 @@ namespace Private {
   /**
    * JupyterLab's array field, its description left to the field template (which prints it once, below), with hints for its items.
    */
-  export function arrayField(
-    uiSchema: Record<string, unknown>,
-    fields: Record<string, Field>
-  ): Field {
+  export function arrayField(uiSchema: Record<string, unknown>, fields: Record<string, Field>): Field {
     return function OneDescriptionArrayField(props: FieldProps): JSX.Element {
       const { ArrayField } = props.registry.fields;
       const schema: RJSFSchema = { ...props.schema };

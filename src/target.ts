@@ -5,9 +5,7 @@ import type { IDisposable } from '@lumino/disposable';
 /**
  * Where client code goes: a notebook or a console.
  */
-export type KernelTarget =
-  | { kind: 'notebook'; panel: NotebookPanel }
-  | { kind: 'console'; panel: ConsolePanel };
+export type KernelTarget = { kind: 'notebook'; panel: NotebookPanel } | { kind: 'console'; panel: ConsolePanel };
 
 /**
  * Remembers whether a notebook or a console was focused last.
@@ -16,10 +14,7 @@ export class LastFocused implements IDisposable {
   /**
    * Follow the trackers that exist in this application.
    */
-  constructor(
-    notebooks: INotebookTracker | null,
-    consoles: IConsoleTracker | null
-  ) {
+  constructor(notebooks: INotebookTracker | null, consoles: IConsoleTracker | null) {
     this._notebooks = notebooks;
     this._consoles = consoles;
     notebooks?.currentChanged.connect(this._onNotebook, this);
@@ -47,9 +42,7 @@ export class LastFocused implements IDisposable {
       return null;
     }
     const context = target.panel.sessionContext;
-    return (
-      context.session?.kernel?.name ?? context.kernelPreference.name ?? null
-    );
+    return context.session?.kernel?.name ?? context.kernelPreference.name ?? null;
   }
 
   /**

@@ -1,13 +1,7 @@
 import type { IDisposable } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';
 import { Token } from '@lumino/coreutils';
-import type {
-  IClusterModel,
-  ICreateRequest,
-  IExternalCluster,
-  IPlot,
-  IScaling
-} from '../protocol';
+import type { IClusterModel, ICreateRequest, IExternalCluster, IPlot, IScaling } from '../protocol';
 import type { ClusterClient } from './api/client';
 import type { IDashboardLayout, IDaskSettings, IPreset } from './settings';
 

@@ -1,4 +1,5 @@
 """JupyterLab server configuration for the Galata browser tests."""
+
 from jupyterlab.galata import configure_jupyter_server
 
 configure_jupyter_server(c)  # noqa: F821

@@ -215,9 +215,7 @@ def start_lab(tmp_path, built_outputs):
             f"--ServerApp.root_dir={dirs['root']}",
         ]
         with open(log_path, "wb") as log:
-            proc = subprocess.Popen(
-                cmd, env=env, cwd=dirs["root"], stdout=log, stderr=subprocess.STDOUT
-            )
+            proc = subprocess.Popen(cmd, env=env, cwd=dirs["root"], stdout=log, stderr=subprocess.STDOUT)
         server = LabServer(proc, f"http://127.0.0.1:{port}/", token, log_path)
         servers.append(server)
 

@@ -93,9 +93,7 @@ def load_account(owner_versions: str) -> Account:
 
     if not ENV_FILE.is_file():
         raise MissingAccount(f"{ENV_FILE} is missing: {SETUP_HINT}")
-    facts = dict(
-        line.split("=", 1) for line in ENV_FILE.read_text().splitlines() if "=" in line
-    )
+    facts = dict(line.split("=", 1) for line in ENV_FILE.read_text().splitlines() if "=" in line)
     try:
         account = Account(
             facts["JDC_OTHER_USER"], int(facts["JDC_OTHER_UID"]), facts["JDC_OTHER_PYTHON"], facts["JDC_OTHER_VERSIONS"]

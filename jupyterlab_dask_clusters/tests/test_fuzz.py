@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 from test_orphans import create_running_cluster
 
 pytestmark = pytest.mark.e2e
@@ -448,8 +448,7 @@ def test_fuzz_every_route_answers_without_5xx_and_refusals_start_nothing(start_l
     elapsed = time.monotonic() - started
     sent = sum(per_route.values())
     summary = (
-        f"{sent} requests in {elapsed:.0f} s; by route {dict(per_route)}; "
-        f"statuses {dict(sorted(statuses.items()))}"
+        f"{sent} requests in {elapsed:.0f} s; by route {dict(per_route)}; statuses {dict(sorted(statuses.items()))}"
     )
     print(summary)
 
@@ -464,8 +463,8 @@ def test_fuzz_every_route_answers_without_5xx_and_refusals_start_nothing(start_l
     server.remove_cluster(valid_id, base_runners)
 
     assert sent >= 1000, summary
-    assert not server_errors, (
-        f"{len(server_errors)} answers 5xx or no answer; {summary}\n" + "\n".join(server_errors[:40])
+    assert not server_errors, f"{len(server_errors)} answers 5xx or no answer; {summary}\n" + "\n".join(
+        server_errors[:40]
     )
     assert not launched_by_refusal, launched_by_refusal
     assert not accepted_invalid, f"invalid bodies accepted; {summary}\n" + "\n".join(accepted_invalid[:40])

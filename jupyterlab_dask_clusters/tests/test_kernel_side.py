@@ -24,7 +24,13 @@ def _frontend_code(repo_root, expression: str) -> str:
     """Evaluate a TypeScript expression over src/kernel/bootstrap.ts exports."""
     esbuild = repo_root / "lib-server" / "node_modules" / ".bin" / "esbuild"
     bundled = subprocess.run(
-        [str(esbuild), str(repo_root / "src" / "kernel" / "bootstrap.ts"), "--bundle", "--format=cjs", "--platform=node"],
+        [
+            str(esbuild),
+            str(repo_root / "src" / "kernel" / "bootstrap.ts"),
+            "--bundle",
+            "--format=cjs",
+            "--platform=node",
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -45,7 +51,9 @@ class Frontend:
         self.stdout = ""
 
     def execute(self, code: str, silent: bool = False, timeout: float = 60) -> dict:
-        msg_id = self.client.execute(code, silent=silent, store_history=not silent, allow_stdin=False, stop_on_error=False)
+        msg_id = self.client.execute(
+            code, silent=silent, store_history=not silent, allow_stdin=False, stop_on_error=False
+        )
         reply = self.client.get_shell_msg(timeout=timeout)
         while reply["parent_header"].get("msg_id") != msg_id:
             reply = self.client.get_shell_msg(timeout=timeout)

@@ -142,7 +142,5 @@ def test_labextension_paths_match_package_json(package_json):
 
 def test_version_comes_from_package_json(package_json):
     version = jupyterlab_dask_clusters.__version__
-    assert version != "0.0.0+unknown", (
-        "No _version.py and no installed metadata: run `pip install -e .` first"
-    )
+    assert version != "0.0.0+unknown", "No _version.py and no installed metadata: run `pip install -e .` first"
     assert Version(version) == Version(package_json["version"])

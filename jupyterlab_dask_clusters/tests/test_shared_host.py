@@ -208,7 +208,10 @@ def assert_snippet_loads(code: str, directory: Path, address: str) -> None:
     """The inserted code builds Security from the files in `directory` (and holds none of
     their content) and connects to `address` with it."""
     pem_lines = {
-        line for name in TLS_FILES for line in (directory / name).read_text().splitlines() if not line.startswith("-----")
+        line
+        for name in TLS_FILES
+        for line in (directory / name).read_text().splitlines()
+        if not line.startswith("-----")
     }
     leaked = [line for line in pem_lines if line and line in code]
     assert "-----BEGIN" not in code and "PRIVATE KEY" not in code and not leaked, code
@@ -392,7 +395,9 @@ def test_nothing_listens_on_a_public_address_unless_it_must(cluster, tmp_path):
 
     ports_seen = {port for _, port, _ in mine}
     unseen = [what for port, what in {**roles, **dashboards}.items() if port not in ports_seen]
-    assert not unseen, f"not found among the cluster's processes' listeners (wrong processes?): {unseen}\n" + describe(mine)
+    assert not unseen, f"not found among the cluster's processes' listeners (wrong processes?): {unseen}\n" + describe(
+        mine
+    )
     plain = [a for a in comm_addresses if not a.startswith("tls://")]
     assert not plain, f"not TLS: {plain}"
 

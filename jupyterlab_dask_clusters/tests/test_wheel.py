@@ -29,9 +29,16 @@ VENV_ON_PATH = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).p
 
 def copy_checkout(repo_root: Path, dest: Path) -> Path:
     """The files of the checkout (not the ignored ones) in `dest`, sharing its installed npm packages."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=repo_root, capture_output=True, check=True
-    ).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=repo_root,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         source = repo_root / name
         if source.is_file():
@@ -63,9 +70,22 @@ def wheel(checkout, tmp_path_factory) -> Path:
     """Builds the wheel the way a release would, from that checkout."""
     out = tmp_path_factory.mktemp("wheel")
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(checkout), "--no-deps",
-         "--no-build-isolation", "--no-cache-dir", "-w", str(out)],
-        env=VENV_ON_PATH, capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(checkout),
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-cache-dir",
+            "-w",
+            str(out),
+        ],
+        env=VENV_ON_PATH,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, f"pip wheel failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     (built,) = out.glob("jupyterlab_dask_clusters-*.whl")
@@ -203,7 +223,10 @@ def test_companion_from_the_wheel_runs_on_its_own(wheel, tmp_path):
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [find_node(), str(companion), "--socket", sock, "--base-url", "/"],
-            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + 30
@@ -229,7 +252,9 @@ def clean_env(wheel, tmp_path_factory) -> Path:
     python = venv / "bin" / "python"
     result = subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", str(wheel)],
-        capture_output=True, text=True, timeout=1200,
+        capture_output=True,
+        text=True,
+        timeout=1200,
     )
     assert result.returncode == 0, f"pip install of the wheel failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return python
@@ -252,7 +277,11 @@ def test_a_pip_user_gets_clusters_and_dashboards(clean_env, start_lab):
         status, model = server.request("GET", path)
         if model.get("state") == "running" and model.get("workers") == 1:
             break
-        assert model.get("state") in ("starting", "running"), (model.get("error"), model.get("logTail"), server.log_tail())
+        assert model.get("state") in ("starting", "running"), (
+            model.get("error"),
+            model.get("logTail"),
+            server.log_tail(),
+        )
         assert time.monotonic() < deadline, f"not running after 120 s: {model}"
         time.sleep(0.5)
     assert model["hasDashboard"] is True and "warning" not in model, model

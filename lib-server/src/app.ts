@@ -56,7 +56,9 @@ function removeStaleSocket(socket: string): void {
 }
 
 function refuseUpgrade(socket: Duplex, status = '404 Not Found', message = ''): void {
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
+  socket.end(
+    `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`
+  );
 }
 
 /** Build the companion and listen on `config.socket`. */
@@ -110,7 +112,9 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     return record?.model.state === 'running' ? record.dashboardUrl : kernelDashboards.get(id);
   });
   const externals = new Map(
-    [...backends.values()].flatMap(backend => (backend.watchExternal ? [[backend.id, backend.watchExternal({ registry, manager })] as const] : []))
+    [...backends.values()].flatMap(backend =>
+      backend.watchExternal ? [[backend.id, backend.watchExternal({ registry, manager })] as const] : []
+    )
   );
   const events = new EventStream(registry, externals);
   const context: IApiContext = { registry, manager, backends, discovery, proxy };
@@ -122,7 +126,10 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
   clusterRoutes(router, context);
   settingsRoutes(router, settings, () => externals.forEach(feed => void feed.refresh()));
   kernelDashboardRoutes(router, kernelDashboards);
-  router.add('GET', '/api/external', () => ({ status: 200, body: [...externals.values()].flatMap(feed => feed.list()) }));
+  router.add('GET', '/api/external', () => ({
+    status: 200,
+    body: [...externals.values()].flatMap(feed => feed.list())
+  }));
   // Relative URLs in dashboard pages need the trailing slash.
   router.add('GET', '/dashboard/:id', ({ params, res }) => {
     res.writeHead(301, { Location: `${encodeURIComponent(params.id)}/` });

@@ -65,14 +65,17 @@ export function resolveConfig(
   if (!baseUrl.endsWith('/')) {
     baseUrl = `${baseUrl}/`;
   }
-  const stateHome = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : path.join(home, '.local', 'state');
+  const stateHome =
+    env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : path.join(home, '.local', 'state');
   return {
     socket: path.resolve(values.socket),
     baseUrl,
     serverPython: env.JUPYTERLAB_DASK_CLUSTERS_PYTHON || 'python3',
     stateDir: path.resolve(env.JUPYTERLAB_DASK_CLUSTERS_STATE_DIR || path.join(stateHome, 'jupyterlab-dask-clusters')),
     runnerPath: path.resolve(env.JUPYTERLAB_DASK_CLUSTERS_RUNNER || path.join(bundleDir, '..', 'runner.py')),
-    ...(env.JUPYTERLAB_DASK_CLUSTERS_MEMORY_RESERVE ? { memoryReserve: env.JUPYTERLAB_DASK_CLUSTERS_MEMORY_RESERVE } : {}),
+    ...(env.JUPYTERLAB_DASK_CLUSTERS_MEMORY_RESERVE
+      ? { memoryReserve: env.JUPYTERLAB_DASK_CLUSTERS_MEMORY_RESERVE }
+      : {}),
     localTls: !['off', '0', 'false', 'no'].includes((env.JUPYTERLAB_DASK_CLUSTERS_LOCAL_TLS ?? '').trim().toLowerCase())
   };
 }

@@ -78,7 +78,10 @@ function refuseEveryRequest(socket: string, message: string): void {
   const body = JSON.stringify({ error: 'unsafe_state_directory', message });
   const server = createServer((req, res) => {
     // Readiness probe of jupyter-server-proxy: any answer will do.
-    res.writeHead(req.url === '/' ? 200 : 503, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.writeHead(req.url === '/' ? 200 : 503, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Cache-Control': 'no-store'
+    });
     res.end(body);
   });
   const umask = process.umask(0o077);

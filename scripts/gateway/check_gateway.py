@@ -84,12 +84,18 @@ try:
     if info != [(2, int(1.5 * 2**30))]:
         fail(f"workers have (nthreads, memory_limit) {info}")
     env = client.run(
-        lambda: {k: os.environ.get(k) for k in
-                 ("JDC_CHECK", "JDC_CLUSTER_LABEL", "JDC_CLUSTER_PROFILE", "DASK_LOGGING__DISTRIBUTED")}
+        lambda: {
+            k: os.environ.get(k)
+            for k in ("JDC_CHECK", "JDC_CLUSTER_LABEL", "JDC_CLUSTER_PROFILE", "DASK_LOGGING__DISTRIBUTED")
+        }
     )
     seen = list(env.values())[0]
-    if seen != {"JDC_CHECK": "yes", "JDC_CLUSTER_LABEL": "e2e", "JDC_CLUSTER_PROFILE": "short-lived",
-                "DASK_LOGGING__DISTRIBUTED": "debug"}:
+    if seen != {
+        "JDC_CHECK": "yes",
+        "JDC_CLUSTER_LABEL": "e2e",
+        "JDC_CLUSTER_PROFILE": "short-lived",
+        "DASK_LOGGING__DISTRIBUTED": "debug",
+    }:
         fail(f"worker environment {seen}")
     step(f"worker nthreads/memory {info}, environment {seen}")
     report = gateway.get_cluster(cluster.name)

@@ -39,9 +39,7 @@ describe('ClusterClient', () => {
     const answer = await client.create({ type: 'local', options: { workers: 3 } });
     expect(answer).toEqual(created);
     expect(requests[0].method).toBe('POST');
-    expect(requests[0].url).toMatch(
-      /^http:\/\/lab\.example\/user\/ada\/dask-clusters\/api\/clusters\?/
-    );
+    expect(requests[0].url).toMatch(/^http:\/\/lab\.example\/user\/ada\/dask-clusters\/api\/clusters\?/);
     expect(await requests[0].json()).toEqual({
       type: 'local',
       options: { workers: 3 }
@@ -59,9 +57,7 @@ describe('ClusterClient', () => {
       ]
     };
     const { client } = fakeClient(() => json(422, body));
-    const error = await client
-      .create({ type: 'local', options: { workers: -1 } })
-      .catch((e: unknown) => e);
+    const error = await client.create({ type: 'local', options: { workers: -1 } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     const apiError = error as ApiError;
     expect(apiError.status).toBe(422);
@@ -99,9 +95,7 @@ describe('ClusterClient', () => {
 
   it('builds the event and dashboard addresses', () => {
     const { client } = fakeClient(() => json(200, {}), 'tok en');
-    expect(client.eventsUrl()).toBe(
-      'ws://lab.example/user/ada/dask-clusters/api/events?token=tok%20en'
-    );
+    expect(client.eventsUrl()).toBe('ws://lab.example/user/ada/dask-clusters/api/events?token=tok%20en');
     expect(client.dashboardUrl('c1', 'individual-task-stream')).toBe(
       'http://lab.example/user/ada/dask-clusters/dashboard/c1/individual-task-stream'
     );

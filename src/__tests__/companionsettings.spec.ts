@@ -135,8 +135,7 @@ describe('CompanionSettingsSync', () => {
 });
 
 describe('last-used values per instance', () => {
-  const gateway = (instance: string) =>
-    makeType({ id: 'gateway', instance, linked: [], defaults: { workers: 1 } });
+  const gateway = (instance: string) => makeType({ id: 'gateway', instance, linked: [], defaults: { workers: 1 } });
 
   it('keys by type, and by instance when the type names one', () => {
     expect(lastUsedKey(makeType())).toBe('local');

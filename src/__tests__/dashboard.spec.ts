@@ -26,12 +26,8 @@ describe('DashboardWidget', () => {
     expect(widget.hasClass('jp-DaskClusters-dashboard')).toBe(true);
     expect(widget.title.label).toBe('Task Stream — etl');
     const frame = widget.node.querySelector('iframe');
-    expect(frame?.getAttribute('src')).toBe(
-      'http://lab.example/dask-clusters/dashboard/c1/individual-task-stream'
-    );
-    expect(frame?.getAttribute('sandbox')).toBe(
-      'allow-scripts allow-same-origin allow-forms allow-popups'
-    );
+    expect(frame?.getAttribute('src')).toBe('http://lab.example/dask-clusters/dashboard/c1/individual-task-stream');
+    expect(frame?.getAttribute('sandbox')).toBe('allow-scripts allow-same-origin allow-forms allow-popups');
     expect(widget.node.querySelector('.jp-DaskClusters-dashboard-stopped')).toBeNull();
     widget.dispose();
   });
@@ -47,9 +43,9 @@ describe('DashboardWidget', () => {
     expect(widget.node.querySelector('iframe')).not.toBeNull();
     manager.emit({ kind: 'cluster', cluster: makeCluster({ name: 'etl', state: 'stopped' }) });
     expect(widget.node.querySelector('iframe')).toBeNull();
-    expect(
-      widget.node.querySelector('.jp-DaskClusters-dashboard-stopped')?.textContent
-    ).toBe('Cluster etl stopped — this dashboard is no longer live');
+    expect(widget.node.querySelector('.jp-DaskClusters-dashboard-stopped')?.textContent).toBe(
+      'Cluster etl stopped — this dashboard is no longer live'
+    );
     expect(widget.content.isStopped).toBe(true);
     widget.dispose();
   });

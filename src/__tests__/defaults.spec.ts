@@ -1,9 +1,4 @@
-import {
-  applyLinked,
-  environmentForKernel,
-  initialOptions,
-  pickKnown
-} from '../dialogs/defaults';
+import { applyLinked, environmentForKernel, initialOptions, pickKnown } from '../dialogs/defaults';
 import { annotateSources, labelEnums } from '../dialogs/schema';
 import { makeEnvironments, makeType } from './fixtures';
 

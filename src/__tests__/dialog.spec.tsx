@@ -57,9 +57,7 @@ describe('the New cluster dialog', () => {
 
     await waitFor(() => query('#root_workers') !== null);
     // Every type is listed; the unavailable one is disabled and says why.
-    const options = [
-      ...(query<HTMLSelectElement>('.jp-DaskClusters-typeSelect select')?.options ?? [])
-    ];
+    const options = [...(query<HTMLSelectElement>('.jp-DaskClusters-typeSelect select')?.options ?? [])];
     expect(options.map(o => [o.value, o.disabled])).toEqual([
       ['local', false],
       ['gateway', true]
@@ -72,9 +70,7 @@ describe('the New cluster dialog', () => {
     // ...and only there: no second "Default:" line under fields that differ from it.
     expect(query('.jp-modifiedIndicator')).toBeNull();
     expect(query<HTMLInputElement>('#root_workers')?.value).toBe('2');
-    expect(query<HTMLInputElement>('#root_environment')?.value).toBe(
-      '/envs/science/bin/python'
-    );
+    expect(query<HTMLInputElement>('#root_environment')?.value).toBe('/envs/science/bin/python');
 
     const accept = query<HTMLButtonElement>('.jp-Dialog-button.jp-mod-accept');
     expect(accept?.textContent).toContain('Start');

@@ -95,9 +95,7 @@ describe('the [+New] dialog as a user sees it', () => {
     expect(accept().disabled).toBe(false);
     const reasonId = accept().getAttribute('aria-describedby')!;
     const reason = document.getElementById(reasonId)!;
-    expect(reason.textContent).toBe(
-      'To start, fix Memory per worker.'
-    );
+    expect(reason.textContent).toBe('To start, fix Memory per worker.');
     expect(reason.getAttribute('aria-live')).toBe('polite');
     accept().click();
     await new Promise(resolve => setTimeout(resolve, 20));
@@ -137,9 +135,7 @@ describe('the [+New] dialog as a user sees it', () => {
 
   it('groups the fields in sections, the advanced ones folded until they hold an error', async () => {
     await openDialog(new ClusterSettings(null));
-    const titles = [...document.querySelectorAll('.jp-DaskClusters-formSectionTitle')].map(
-      node => node.textContent
-    );
+    const titles = [...document.querySelectorAll('.jp-DaskClusters-formSectionTitle')].map(node => node.textContent);
     expect(titles).toEqual(['How big', 'Advanced']);
     const advanced = query<HTMLDetailsElement>('details.jp-DaskClusters-formSection')!;
     expect(advanced.open).toBe(false);
@@ -151,8 +147,7 @@ describe('the [+New] dialog as a user sees it', () => {
     await settings.setLastOptions('local', { threads: 3 });
     await settings.savePreset({ name: 'big', type: 'local', options: { workers: 6 } });
     const { form } = await openDialog(settings);
-    const mark = (id: string) =>
-      fieldOf(id)?.querySelector('.jp-DaskClusters-origin')?.textContent;
+    const mark = (id: string) => fieldOf(id)?.querySelector('.jp-DaskClusters-origin')?.textContent;
     expect(mark('root_workers')).toBe('site default');
     expect(mark('root_threads')).toBe('last used');
     expect(fieldOf('root_threads')?.textContent).toContain('(Your last-used value.)');
@@ -160,9 +155,7 @@ describe('the [+New] dialog as a user sees it', () => {
 
     form.applyPreset(settings.current.presets[0]);
     await waitFor(() => mark('root_workers') === 'preset “big”');
-    expect(fieldOf('root_workers')?.textContent).toContain(
-      '(From preset “big”. Default 2: CPUs of this machine.)'
-    );
+    expect(fieldOf('root_workers')?.textContent).toContain('(From preset “big”. Default 2: CPUs of this machine.)');
     // What the user types is theirs: no mark claims otherwise.
     type('root_memory', '3 GiB');
     await waitFor(() => mark('root_memory') === undefined);
@@ -181,8 +174,7 @@ describe('the [+New] dialog as a user sees it', () => {
     const success = jest.spyOn(Notification, 'success').mockReturnValue('');
     const settings = new ClusterSettings(null);
     await openDialog(settings);
-    const setName = (value: string) =>
-      typeInto(query<HTMLInputElement>('.jp-DaskClusters-presetName')!, value);
+    const setName = (value: string) => typeInto(query<HTMLInputElement>('.jp-DaskClusters-presetName')!, value);
     setName('small');
     query<HTMLButtonElement>('.jp-DaskClusters-presetSave')!.click();
     await waitFor(() => success.mock.calls.length === 1);
@@ -234,9 +226,7 @@ describe('the Scale dialog as a user sees it', () => {
       }
     }).catch(() => null);
     await waitFor(() => query('#root_workers') !== null);
-    const labels = [...document.querySelectorAll('.field-radio-group label')].map(
-      label => label.textContent?.trim()
-    );
+    const labels = [...document.querySelectorAll('.field-radio-group label')].map(label => label.textContent?.trim());
     expect(labels).toEqual(['Fixed', 'Adaptive']);
     accept().click();
     await waitFor(() => !!document.body.textContent?.includes('use at most 2 workers'));

@@ -29,9 +29,7 @@ describe('parseServerEvent', () => {
 
 describe('backoffDelay', () => {
   it('doubles up to the maximum', () => {
-    expect([0, 1, 2, 3, 10].map(n => backoffDelay(n, 100, 1000))).toEqual([
-      100, 200, 400, 800, 1000
-    ]);
+    expect([0, 1, 2, 3, 10].map(n => backoffDelay(n, 100, 1000))).toEqual([100, 200, 400, 800, 1000]);
   });
 });
 

@@ -154,7 +154,11 @@ describe('ExternalClusterListView', () => {
 
   it('lists each cluster with its status and an Adopt button that runs the command', async () => {
     const { manager, executed, view } = setup();
-    manager.emit({ kind: 'external', type: 'gateway', clusters: [external('abc'), external('def', { status: 'PENDING' })] });
+    manager.emit({
+      kind: 'external',
+      type: 'gateway',
+      clusters: [external('abc'), external('def', { status: 'PENDING' })]
+    });
     await waitFor(() => view.node.querySelectorAll('.jp-DaskClusters-external').length === 2);
     const row = view.node.querySelector<HTMLElement>('.jp-DaskClusters-external[data-name="def"]');
     expect(row?.dataset.type).toBe('gateway');

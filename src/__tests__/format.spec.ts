@@ -23,9 +23,7 @@ describe('labels', () => {
   it('names states and scaling', () => {
     expect(stateLabel(trans, 'lost')).toBe('lost');
     expect(scalingLabel(trans, { mode: 'fixed', workers: 3 })).toBe('fixed 3');
-    expect(scalingLabel(trans, { mode: 'adaptive', minimum: 1, maximum: 8 })).toBe(
-      'adaptive 1–8'
-    );
+    expect(scalingLabel(trans, { mode: 'adaptive', minimum: 1, maximum: 8 })).toBe('adaptive 1–8');
   });
 
   it('shows values as text', () => {

@@ -72,8 +72,7 @@ describe('job rows in the sidebar', () => {
         })
       ]
     });
-    const row = (job: string) =>
-      sidebar.node.querySelector<HTMLElement>(`.jp-DaskClusters-job[data-job-id="${job}"]`);
+    const row = (job: string) => sidebar.node.querySelector<HTMLElement>(`.jp-DaskClusters-job[data-job-id="${job}"]`);
     await waitFor(() => row('42') !== null);
     expect(row('41')?.dataset.jobState).toBe('RUNNING');
     expect(row('41')?.querySelector('.jp-DaskClusters-jobNode')?.textContent).toBe('node7');
@@ -131,9 +130,7 @@ describe('the job log view', () => {
       clusters: [makeCluster({ id: 'h', jobs: [{ id: '41', state: 'PENDING', reason: 'Priority' }] })]
     });
     let reads = 0;
-    const jobLog = jest
-      .spyOn(manager.client, 'jobLog')
-      .mockImplementation(async () => log(`line ${++reads}`));
+    const jobLog = jest.spyOn(manager.client, 'jobLog').mockImplementation(async () => log(`line ${++reads}`));
     const model = new JobLogModel({ manager, clusterId: 'h', job: '41' });
     const view = new JobLogView({ model, manager, trans, intervalMs: 50 });
     Widget.attach(view, document.body);

@@ -73,9 +73,7 @@ describe('kernel reports', () => {
 
 describe('client code for another kernel', () => {
   it('connects by address to a plain tcp scheduler', () => {
-    expect(kernelSnippet(kernelCluster(), 'a.ipynb', trans)).toContain(
-      'client = Client("tcp://127.0.0.1:40001")'
-    );
+    expect(kernelSnippet(kernelCluster(), 'a.ipynb', trans)).toContain('client = Client("tcp://127.0.0.1:40001")');
   });
 
   it('loads the TLS credential files the cluster really uses', () => {
@@ -98,9 +96,7 @@ describe('client code for another kernel', () => {
 
   it('says why when the credentials exist only in the kernel, or the cluster is in-process', () => {
     const memory = kernelCluster({ address: 'tls://127.0.0.1:1', tls: true });
-    expect(() => kernelSnippet(memory, 'a.ipynb', trans)).toThrow(
-      /exist only in the memory of the kernel of a\.ipynb/
-    );
+    expect(() => kernelSnippet(memory, 'a.ipynb', trans)).toThrow(/exist only in the memory of the kernel of a\.ipynb/);
     const inproc = kernelCluster({ address: 'inproc://10.0.0.1/1/2' });
     expect(() => kernelSnippet(inproc, 'a.ipynb', trans)).toThrow(/processes=False/);
   });
@@ -123,7 +119,10 @@ describe('client code for another kernel', () => {
  * A kernel that answers executes at once and records what it was sent.
  */
 class FakeKernel {
-  constructor(readonly id: string, language = 'python') {
+  constructor(
+    readonly id: string,
+    language = 'python'
+  ) {
     this.info = Promise.resolve({ language_info: { name: language } });
   }
   status: Kernel.Status = 'idle';
@@ -201,12 +200,10 @@ class FakePanel {
 function setUp(panels: FakePanel[]) {
   const client = makeClient();
   const registered: string[] = [];
-  jest
-    .spyOn(client, 'registerKernelDashboard')
-    .mockImplementation(async (id: string, url: string) => {
-      registered.push(`${id} ${url}`);
-      return { id, url };
-    });
+  jest.spyOn(client, 'registerKernelDashboard').mockImplementation(async (id: string, url: string) => {
+    registered.push(`${id} ${url}`);
+    return { id, url };
+  });
   jest.spyOn(client, 'forgetKernelDashboard').mockImplementation(async (id: string) => {
     registered.push(`forget ${id}`);
   });
@@ -406,7 +403,10 @@ describe('ClusterManager with another source', () => {
     FakeSocket.sockets = [];
     const manager = new ClusterManager({ client: makeClient(), stream: makeStream() });
     FakeSocket.sockets[0].open();
-    FakeSocket.sockets[0].send({ kind: 'snapshot', clusters: [makeCluster({ id: 'c1', schedulerAddress: 'tls://127.0.0.1:4000' })] });
+    FakeSocket.sockets[0].send({
+      kind: 'snapshot',
+      clusters: [makeCluster({ id: 'c1', schedulerAddress: 'tls://127.0.0.1:4000' })]
+    });
     const source = new FakeSource();
     source.clusters = fromKernels;
     manager.addSource(source);
@@ -425,10 +425,24 @@ describe('ClusterManager with another source', () => {
 
   it('does not list a gateway cluster a notebook holds a second time, among those not managed here', () => {
     const manager = withCompanionCluster([
-      makeCluster({ id: 'k-gw', name: 'mine', type: 'GatewayCluster', schedulerAddress: 'gateway://127.0.0.1:8786/abc123' })
+      makeCluster({
+        id: 'k-gw',
+        name: 'mine',
+        type: 'GatewayCluster',
+        schedulerAddress: 'gateway://127.0.0.1:8786/abc123'
+      })
     ]);
-    const external = (name: string) => ({ type: 'gateway', name, location: 'http://127.0.0.1:8000', status: 'RUNNING' });
-    FakeSocket.sockets[0].send({ kind: 'external', type: 'gateway', clusters: [external('abc123'), external('other')] });
+    const external = (name: string) => ({
+      type: 'gateway',
+      name,
+      location: 'http://127.0.0.1:8000',
+      status: 'RUNNING'
+    });
+    FakeSocket.sockets[0].send({
+      kind: 'external',
+      type: 'gateway',
+      clusters: [external('abc123'), external('other')]
+    });
     expect(manager.external.map(c => c.name)).toEqual(['other']);
     manager.dispose();
   });

@@ -5,12 +5,7 @@ import { CommandRegistry } from '@lumino/commands';
 import type { Widget } from '@lumino/widgets';
 import { CommandIDs } from '../commands';
 import { addDashboardCommand } from '../dashboards/commands';
-import {
-  addLayoutCommands,
-  layoutPlacement,
-  showLayoutDialog,
-  titleFromPath
-} from '../dashboards/layouts';
+import { addLayoutCommands, layoutPlacement, showLayoutDialog, titleFromPath } from '../dashboards/layouts';
 import type { DashboardWidget } from '../dashboards/widget';
 import { ClusterSettings } from '../settings';
 import { FakeManager, makeCluster } from './fixtures';
@@ -64,20 +59,13 @@ describe('the layout commands', () => {
     await settings.saveLayout({
       name: 'Mine',
       // Saved on a cluster with a GPU: this one has no such plot.
-      plots: [
-        'individual-task-stream',
-        'individual-gpu-memory',
-        'individual-progress',
-        'individual-workers-memory'
-      ]
+      plots: ['individual-task-stream', 'individual-gpu-memory', 'individual-progress', 'individual-workers-memory']
     });
     const { app, added } = makeApp();
     const opener = addDashboardCommand(app, { manager, translator: nullTranslator, restorer: null });
     addLayoutCommands(app, { manager, settings, translator: nullTranslator, opener });
 
-    expect(app.commands.label(CommandIDs.openLayout, { id: 'c1', name: 'Mine' })).toBe(
-      'Open Dashboard Layout: Mine'
-    );
+    expect(app.commands.label(CommandIDs.openLayout, { id: 'c1', name: 'Mine' })).toBe('Open Dashboard Layout: Mine');
     await app.commands.execute(CommandIDs.openLayout, { id: 'c1', name: 'Mine' });
     const widgets = added.map(a => a.widget as DashboardWidget);
     expect(widgets.map(w => [w.path, w.plotTitle])).toEqual([

@@ -41,10 +41,7 @@ describe('chooseType', () => {
 
 describe('NewClusterForm', () => {
   it('starts from defaults, last-used values and the kernel environment', () => {
-    const form = makeForm(
-      { ...DEFAULT_SETTINGS, lastOptions: { local: { workers: 7, stale: 1 } } },
-      'science'
-    );
+    const form = makeForm({ ...DEFAULT_SETTINGS, lastOptions: { local: { workers: 7, stale: 1 } } }, 'science');
     expect(form.type?.id).toBe('local');
     expect(form.values).toEqual({
       profile: 'small',
@@ -86,11 +83,9 @@ describe('NewClusterForm', () => {
     expect(form.request().name).toBe('etl');
   });
 
-  it('shows the server\'s message when the request failed as a whole', () => {
+  it("shows the server's message when the request failed as a whole", () => {
     const form = makeForm();
-    form.showError(
-      new ApiError(400, { error: 'bad_json', message: 'The body is not valid JSON.' })
-    );
+    form.showError(new ApiError(400, { error: 'bad_json', message: 'The body is not valid JSON.' }));
     expect(form.errors.fields).toEqual({});
     expect(form.errors.messages).toEqual(['The body is not valid JSON.']);
   });

@@ -83,10 +83,7 @@ describe('the job script in the New cluster dialog', () => {
   function open(fetch: (request: ICreateRequest) => Promise<IJobScript>) {
     const settings = new ClusterSettings(null);
     const form = new NewClusterForm({
-      types: [
-        makeType({ id: 'batch', title: 'Batch', preview: true }),
-        makeType({ id: 'local', title: 'Local' })
-      ],
+      types: [makeType({ id: 'batch', title: 'Batch', preview: true }), makeType({ id: 'local', title: 'Local' })],
       environments: makeEnvironments(),
       settings: { ...settings.current, defaultType: 'batch' },
       kernelName: 'science'

@@ -19,7 +19,11 @@ describe('resolveCluster from the palette', () => {
     const origin = { kind: 'notebook' as const, path: 'a.ipynb', kernelId: 'k' };
     manager.emit({
       kind: 'snapshot',
-      clusters: [makeCluster({ id: 'a' }), makeCluster({ id: 'k-1', origin: { ...origin, active: true } }), makeCluster({ id: 'k-2', origin })]
+      clusters: [
+        makeCluster({ id: 'a' }),
+        makeCluster({ id: 'k-1', origin: { ...origin, active: true } }),
+        makeCluster({ id: 'k-2', origin })
+      ]
     });
     expect(resolveCluster(app, manager, {}, 'open-dashboard')?.id).toBe('k-1');
     expect(resolveCluster(app, manager, { id: 'a' }, 'open-dashboard')?.id).toBe('a');

@@ -58,10 +58,7 @@ describe('the Running panel section', () => {
     const [item] = section().running({ mode: 'list' });
     item.open?.();
     item.shutdown?.();
-    expect(executed).toEqual([
-      `${CommandIDs.openDashboard} {"id":"a"}`,
-      `${CommandIDs.stop} {"id":"a"}`
-    ]);
+    expect(executed).toEqual([`${CommandIDs.openDashboard} {"id":"a"}`, `${CommandIDs.stop} {"id":"a"}`]);
     expect(section().shutdownLabel).toBe('Stop Dask Cluster');
   });
 

@@ -1,10 +1,5 @@
 import { nullTranslator } from '@jupyterlab/translation';
-import {
-  mergeScaleValues,
-  scaleSchema,
-  scalingFromValues,
-  valuesFromScaling
-} from '../dialogs/scale';
+import { mergeScaleValues, scaleSchema, scalingFromValues, valuesFromScaling } from '../dialogs/scale';
 
 const trans = nullTranslator.load('test');
 
@@ -31,14 +26,7 @@ describe('scale form', () => {
   });
 
   it('shows only the chosen mode’s fields', () => {
-    expect(Object.keys(scaleSchema('fixed', trans).properties ?? {})).toEqual([
-      'mode',
-      'workers'
-    ]);
-    expect(Object.keys(scaleSchema('adaptive', trans).properties ?? {})).toEqual([
-      'mode',
-      'minimum',
-      'maximum'
-    ]);
+    expect(Object.keys(scaleSchema('fixed', trans).properties ?? {})).toEqual(['mode', 'workers']);
+    expect(Object.keys(scaleSchema('adaptive', trans).properties ?? {})).toEqual(['mode', 'minimum', 'maximum']);
   });
 });

@@ -2,13 +2,7 @@ import type { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { SettingRegistry } from '@jupyterlab/settingregistry';
 import type { IDataConnector } from '@jupyterlab/statedb';
 import schema from '../../schema/plugin.json';
-import {
-  ClusterSettings,
-  readSettings,
-  SETTINGS_ID,
-  withoutPreset,
-  withPreset
-} from '../settings';
+import { ClusterSettings, readSettings, SETTINGS_ID, withoutPreset, withPreset } from '../settings';
 
 describe('readSettings', () => {
   it('fills defaults and drops malformed entries', () => {
@@ -70,9 +64,7 @@ describe('limits', () => {
       maxClusters: 3,
       maxWorkersPerCluster: 16
     });
-    expect(readSettings({ limits: { maxClusters: 0, maxWorkersPerCluster: 2.5 } }).limits).toEqual(
-      {}
-    );
+    expect(readSettings({ limits: { maxClusters: 0, maxWorkersPerCluster: 2.5 } }).limits).toEqual({});
     expect(readSettings({ limits: { maxClusters: '4' } }).limits).toEqual({});
     expect(readSettings({ limits: 7 }).limits).toEqual({});
   });
@@ -119,9 +111,7 @@ describe('ClusterSettings without a registry', () => {
 /**
  * A settings connector in memory over a schema, keeping what is saved.
  */
-function makeConnector(
-  pluginSchema: unknown = schema
-): IDataConnector<ISettingRegistry.IPlugin, string> {
+function makeConnector(pluginSchema: unknown = schema): IDataConnector<ISettingRegistry.IPlugin, string> {
   const saved: Record<string, string> = {};
   return {
     fetch: async id => ({
@@ -151,37 +141,24 @@ describe('ClusterSettings with the setting registry', () => {
     await settings.setLastOptions('slurm', { cores: 4, queue: 'debug', unset: undefined });
     await settings.savePreset({ name: 'big', type: 'slurm', options: { cores: 16 } });
     // A fresh registry (a reload of the page) reads back what was written.
-    const reloaded = new ClusterSettings(
-      await new SettingRegistry({ connector }).load(SETTINGS_ID)
-    );
+    const reloaded = new ClusterSettings(await new SettingRegistry({ connector }).load(SETTINGS_ID));
     expect(reloaded.current.lastOptions).toEqual({ slurm: { cores: 4, queue: 'debug' } });
-    expect(reloaded.current.presets).toEqual([
-      { name: 'big', type: 'slurm', options: { cores: 16 } }
-    ]);
+    expect(reloaded.current.presets).toEqual([{ name: 'big', type: 'slurm', options: { cores: 16 } }]);
     expect(settings.current.presets.map(p => p.name)).toEqual(['big']);
   });
 
   it('offers the Overview layout by default and saves new layouts beside it', async () => {
     const connector = makeConnector();
-    const settings = new ClusterSettings(
-      await new SettingRegistry({ connector }).load(SETTINGS_ID)
-    );
+    const settings = new ClusterSettings(await new SettingRegistry({ connector }).load(SETTINGS_ID));
     expect(settings.current.dashboardLayouts).toEqual([
       {
         name: 'Overview',
-        plots: [
-          'individual-task-stream',
-          'individual-progress',
-          'individual-workers-memory',
-          'individual-graph'
-        ]
+        plots: ['individual-task-stream', 'individual-progress', 'individual-workers-memory', 'individual-graph']
       }
     ]);
     await settings.saveLayout({ name: 'Memory', plots: ['individual-workers-memory'] });
     await settings.saveLayout({ name: 'Memory', plots: ['individual-cluster-memory'] });
-    const reloaded = new ClusterSettings(
-      await new SettingRegistry({ connector }).load(SETTINGS_ID)
-    );
+    const reloaded = new ClusterSettings(await new SettingRegistry({ connector }).load(SETTINGS_ID));
     expect(reloaded.current.dashboardLayouts.map(l => [l.name, l.plots[0]])).toEqual([
       ['Overview', 'individual-task-stream'],
       ['Memory', 'individual-cluster-memory']

@@ -43,9 +43,7 @@ function setup() {
 }
 
 function item(sidebar: Widget, id: string): HTMLElement {
-  const node = sidebar.node.querySelector<HTMLElement>(
-    `.jp-DaskClusters-item[data-cluster-id="${id}"]`
-  );
+  const node = sidebar.node.querySelector<HTMLElement>(`.jp-DaskClusters-item[data-cluster-id="${id}"]`);
   if (!node) {
     throw new Error(`no item ${id}`);
   }
@@ -144,10 +142,7 @@ describe('ClusterSidebar', () => {
 
     run.querySelector<HTMLElement>('.jp-DaskClusters-stop')?.click();
     gone.querySelector<HTMLElement>('.jp-DaskClusters-dismiss')?.click();
-    expect(executed).toEqual([
-      `${CommandIDs.stop} {"id":"run"}`,
-      `${CommandIDs.dismiss} {"id":"gone"}`
-    ]);
+    expect(executed).toEqual([`${CommandIDs.stop} {"id":"run"}`, `${CommandIDs.dismiss} {"id":"gone"}`]);
   });
 
   it('shows the plots of a running cluster as buttons that open tabs', async () => {
@@ -195,8 +190,7 @@ describe('ClusterSidebar', () => {
     manager.emit({ kind: 'snapshot', clusters: [makeCluster()] });
     await waitFor(() => sidebar.node.querySelector('.jp-DaskClusters-plot') !== null);
     const node = item(sidebar, 'c1');
-    const titles = () =>
-      [...node.querySelectorAll<HTMLElement>('.jp-DaskClusters-plot')].map(p => p.textContent);
+    const titles = () => [...node.querySelectorAll<HTMLElement>('.jp-DaskClusters-plot')].map(p => p.textContent);
     expect(titles()).toEqual(['Task Stream', 'Progress', 'Workers Memory', 'Task Graph']);
     const more = node.querySelector<HTMLButtonElement>('.jp-DaskClusters-morePlots')!;
     expect(more.textContent).toBe('More plots (3)');
@@ -224,9 +218,7 @@ describe('ClusterSidebar', () => {
     type(search, 'cpu');
     await settle();
     node.querySelectorAll<HTMLElement>('.jp-DaskClusters-plot')[4].click();
-    expect(executed).toEqual([
-      `${CommandIDs.openDashboard} {"id":"c1","path":"individual-cpu","title":"CPU"}`
-    ]);
+    expect(executed).toEqual([`${CommandIDs.openDashboard} {"id":"c1","path":"individual-cpu","title":"CPU"}`]);
   });
 
   it('offers the saved layouts and a new one on a running cluster', async () => {
@@ -273,8 +265,7 @@ describe('ClusterSidebar', () => {
 
   it('shows the warning of a live cluster, and nothing for one without', async () => {
     const { sidebar, manager } = context;
-    const warning =
-      'Workers keep restarting: 4 workers were lost in the last 60 s (memory limit 1 GiB).';
+    const warning = 'Workers keep restarting: 4 workers were lost in the last 60 s (memory limit 1 GiB).';
     manager.emit({
       kind: 'snapshot',
       clusters: [makeCluster({ id: 'warned', workers: 0, warning }), makeCluster({ id: 'fine' })]

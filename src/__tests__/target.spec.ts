@@ -29,10 +29,7 @@ describe('LastFocused', () => {
   it('follows whichever of notebook and console was focused last', () => {
     const notebooks = new FakeTracker<NotebookPanel>();
     const consoles = new FakeTracker<ConsolePanel>();
-    const target = new LastFocused(
-      notebooks as unknown as INotebookTracker,
-      consoles as unknown as IConsoleTracker
-    );
+    const target = new LastFocused(notebooks as unknown as INotebookTracker, consoles as unknown as IConsoleTracker);
     expect(target.current).toBeNull();
     expect(target.kernelName()).toBeNull();
 

@@ -29,8 +29,7 @@ export class ClusterClient {
    * Create a client for the given server settings.
    */
   constructor(options: ClusterClient.IOptions = {}) {
-    this.serverSettings =
-      options.serverSettings ?? ServerConnection.makeSettings();
+    this.serverSettings = options.serverSettings ?? ServerConnection.makeSettings();
   }
 
   /**
@@ -42,9 +41,7 @@ export class ClusterClient {
    * The cluster types, with `memoryReserve` passed on when the user set one.
    */
   types(memoryReserve = ''): Promise<IClusterType[]> {
-    const query = memoryReserve
-      ? URLExt.objectToQueryString({ memoryReserve })
-      : '';
+    const query = memoryReserve ? URLExt.objectToQueryString({ memoryReserve }) : '';
     return this._request<IClusterType[]>('GET', 'types' + query);
   }
 
@@ -80,21 +77,14 @@ export class ClusterClient {
    * Scale a cluster to a fixed size or adaptive bounds.
    */
   scale(id: string, scaling: IScaling): Promise<IClusterModel> {
-    return this._request<IClusterModel>(
-      'POST',
-      this._clusterPath(id, 'scale'),
-      scaling
-    );
+    return this._request<IClusterModel>('POST', this._clusterPath(id, 'scale'), scaling);
   }
 
   /**
    * Stop a cluster; `null` when it had ended already and was removed.
    */
   stop(id: string): Promise<IClusterModel | null> {
-    return this._request<IClusterModel | null>(
-      'DELETE',
-      this._clusterPath(id)
-    );
+    return this._request<IClusterModel | null>('DELETE', this._clusterPath(id));
   }
 
   /**
@@ -122,21 +112,14 @@ export class ClusterClient {
    * The job script a batch-job type would submit for a request (types whose `preview` is true).
    */
   preview(request: ICreateRequest): Promise<IJobScript> {
-    return this._request<IJobScript>(
-      'POST',
-      'types/' + encodeURIComponent(request.type) + '/preview',
-      request
-    );
+    return this._request<IJobScript>('POST', 'types/' + encodeURIComponent(request.type) + '/preview', request);
   }
 
   /**
    * The last lines of a batch job's output and error files.
    */
   jobLog(id: string, job: string): Promise<IJobLog> {
-    return this._request<IJobLog>(
-      'GET',
-      this._clusterPath(id, 'jobs/' + encodeURIComponent(job) + '/log')
-    );
+    return this._request<IJobLog>('GET', this._clusterPath(id, 'jobs/' + encodeURIComponent(job) + '/log'));
   }
 
   /**
@@ -150,11 +133,7 @@ export class ClusterClient {
    * Register the dashboard a kernel reported for one of its clusters, to be proxied at `dashboard/:id/`.
    */
   registerKernelDashboard(id: string, url: string): Promise<IKernelDashboard> {
-    return this._request<IKernelDashboard>(
-      'PUT',
-      this._kernelDashboardPath(id),
-      { url }
-    );
+    return this._request<IKernelDashboard>('PUT', this._kernelDashboardPath(id), { url });
   }
 
   /**
@@ -168,23 +147,14 @@ export class ClusterClient {
    * The individual dashboard plots of a kernel cluster.
    */
   kernelDashboardPlots(id: string): Promise<IPlot[]> {
-    return this._request<IPlot[]>(
-      'GET',
-      this._kernelDashboardPath(id) + '/plots'
-    );
+    return this._request<IPlot[]>('GET', this._kernelDashboardPath(id) + '/plots');
   }
 
   /**
    * The proxied address of a dashboard page.
    */
   dashboardUrl(id: string, path: string): string {
-    return URLExt.join(
-      this.serverSettings.baseUrl,
-      SERVER_PREFIX,
-      'dashboard',
-      encodeURIComponent(id),
-      path
-    );
+    return URLExt.join(this.serverSettings.baseUrl, SERVER_PREFIX, 'dashboard', encodeURIComponent(id), path);
   }
 
   /**
@@ -193,9 +163,7 @@ export class ClusterClient {
   eventsUrl(): string {
     const { wsUrl, token } = this.serverSettings;
     const url = URLExt.join(wsUrl, SERVER_PREFIX, 'api', 'events');
-    return token
-      ? url + URLExt.objectToQueryString({ token })
-      : url;
+    return token ? url + URLExt.objectToQueryString({ token }) : url;
   }
 
   private _kernelDashboardPath(id: string): string {
@@ -207,17 +175,8 @@ export class ClusterClient {
     return verb ? path + '/' + verb : path;
   }
 
-  private async _request<T>(
-    method: string,
-    path: string,
-    body?: unknown
-  ): Promise<T> {
-    const url = URLExt.join(
-      this.serverSettings.baseUrl,
-      SERVER_PREFIX,
-      'api',
-      path
-    );
+  private async _request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = URLExt.join(this.serverSettings.baseUrl, SERVER_PREFIX, 'api', path);
     const init: RequestInit = { method };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
@@ -225,11 +184,7 @@ export class ClusterClient {
     }
     let response: Response;
     try {
-      response = await ServerConnection.makeRequest(
-        url,
-        init,
-        this.serverSettings
-      );
+      response = await ServerConnection.makeRequest(url, init, this.serverSettings);
     } catch (reason) {
       // No answer at all: report it in the same shape as a server error.
       throw new ApiError(0, {

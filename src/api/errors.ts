@@ -85,10 +85,7 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
   const detail = text.trim().slice(0, 200);
   return new ApiError(response.status, {
     error: 'http-' + response.status,
-    message:
-      detail && !detail.startsWith('<')
-        ? detail
-        : `${response.status} ${response.statusText}`.trim()
+    message: detail && !detail.startsWith('<') ? detail : `${response.status} ${response.statusText}`.trim()
   });
 }
 
@@ -100,9 +97,7 @@ export function pointerSegments(pointer: string): string[] {
     return [];
   }
   const body = pointer.startsWith('/') ? pointer.slice(1) : pointer;
-  return body
-    .split('/')
-    .map(segment => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return body.split('/').map(segment => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /**

@@ -22,9 +22,7 @@ export function parseServerEvent(data: unknown): IServerEvent | null {
   const message = value as Record<string, unknown>;
   switch (message.kind) {
     case 'snapshot':
-      return Array.isArray(message.clusters)
-        ? (message as IServerEvent)
-        : null;
+      return Array.isArray(message.clusters) ? (message as IServerEvent) : null;
     case 'cluster':
       return typeof message.cluster === 'object' &&
         message.cluster !== null &&
@@ -34,9 +32,7 @@ export function parseServerEvent(data: unknown): IServerEvent | null {
     case 'removed':
       return typeof message.id === 'string' ? (message as IServerEvent) : null;
     case 'external':
-      return typeof message.type === 'string' && Array.isArray(message.clusters)
-        ? (message as IServerEvent)
-        : null;
+      return typeof message.type === 'string' && Array.isArray(message.clusters) ? (message as IServerEvent) : null;
     default:
       return null;
   }
@@ -45,11 +41,7 @@ export function parseServerEvent(data: unknown): IServerEvent | null {
 /**
  * The wait before reconnection attempt `attempt` (0-based): doubling, capped.
  */
-export function backoffDelay(
-  attempt: number,
-  initial = 500,
-  maximum = 30000
-): number {
+export function backoffDelay(attempt: number, initial = 500, maximum = 30000): number {
   return Math.min(maximum, initial * 2 ** Math.max(0, attempt));
 }
 
@@ -148,11 +140,7 @@ export class ClusterEventStream implements IDisposable {
     if (this._isDisposed) {
       return;
     }
-    const delay = backoffDelay(
-      this._attempt++,
-      this._initialDelay,
-      this._maximumDelay
-    );
+    const delay = backoffDelay(this._attempt++, this._initialDelay, this._maximumDelay);
     this._timer = setTimeout(() => {
       this._timer = null;
       this.connect();

@@ -38,25 +38,17 @@ export function addDashboardCommand(
     caption: trans.__('Show a dashboard page of the cluster in a tab'),
     icon: daskIcon,
     isEnabled: args =>
-      typeof args.id === 'string' ||
-      canPerform(
-        'open-dashboard',
-        resolveCluster(app, manager, args, 'open-dashboard')
-      ),
+      typeof args.id === 'string' || canPerform('open-dashboard', resolveCluster(app, manager, args, 'open-dashboard')),
     execute: args => {
       // A restored tab's cluster may not be listed yet: trust the id it was saved with.
-      const id =
-        typeof args.id === 'string'
-          ? args.id
-          : resolveCluster(app, manager, args, 'open-dashboard')?.id;
+      const id = typeof args.id === 'string' ? args.id : resolveCluster(app, manager, args, 'open-dashboard')?.id;
       if (!id) {
         return;
       }
       return openPlot({
         id,
         path: typeof args.path === 'string' ? args.path : DEFAULT_DASHBOARD_PATH,
-        title:
-          typeof args.title === 'string' ? args.title : trans.__('Dashboard'),
+        title: typeof args.title === 'string' ? args.title : trans.__('Dashboard'),
         restored: args.restored === true
       });
     }
@@ -66,9 +58,7 @@ export function addDashboardCommand(
    * Show a plot: its existing tab, or a new one placed by `options`.
    */
   const openPlot = (plot: IOpenPlot): DashboardWidget | undefined => {
-    const existing = tracker.find(
-      w => w.clusterId === plot.id && w.path === plot.path
-    );
+    const existing = tracker.find(w => w.clusterId === plot.id && w.path === plot.path);
     if (existing) {
       app.shell.activateById(existing.id);
       return existing;

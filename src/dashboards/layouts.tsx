@@ -45,9 +45,7 @@ export function titleFromPath(path: string): string {
     .replace(/^individual-/, '')
     .split('-')
     .map(word =>
-      ['cpu', 'gpu', 'rmm'].includes(word)
-        ? word.toUpperCase()
-        : word.charAt(0).toUpperCase() + word.slice(1)
+      ['cpu', 'gpu', 'rmm'].includes(word) ? word.toUpperCase() : word.charAt(0).toUpperCase() + word.slice(1)
     )
     .join(' ');
 }
@@ -67,41 +65,30 @@ export function addLayoutCommands(
   const { manager, settings, translator, opener } = options;
   const trans = translator.load(TRANSLATION_DOMAIN);
   const applies = (args: ReadonlyPartialJSONObject) =>
-    canPerform(
-      'open-dashboard',
-      resolveCluster(app, manager, args, 'open-dashboard')
-    );
+    canPerform('open-dashboard', resolveCluster(app, manager, args, 'open-dashboard'));
 
   const open = async (id: string, wanted: ReadonlyArray<string>) => {
     const listed = await manager.plots(id).catch((): IPlot[] => []);
     // A layout saved on another cluster may name a plot this one lacks (GPU).
-    const paths = listed.length
-      ? wanted.filter(path => listed.some(p => p.path === path))
-      : wanted;
+    const paths = listed.length ? wanted.filter(path => listed.some(p => p.path === path)) : wanted;
     const missing = wanted.filter(path => !paths.includes(path));
     if (missing.length) {
       Notification.info(
-        trans.__(
-          'Left out, as this dashboard does not have them: %1',
-          missing.map(titleFromPath).join(', ')
-        ),
+        trans.__('Left out, as this dashboard does not have them: %1', missing.map(titleFromPath).join(', ')),
         { autoClose: 5000 }
       );
     }
     const widgets: Array<DashboardWidget | undefined> = [];
     for (const [index, path] of paths.entries()) {
       // A tab already open moves into the arrangement: reopened in its place.
-      opener.tracker
-        .find(w => w.clusterId === id && w.path === path)
-        ?.dispose();
+      opener.tracker.find(w => w.clusterId === id && w.path === path)?.dispose();
       const { ref, mode } = layoutPlacement(index);
       const neighbour = ref === null ? undefined : widgets[ref];
       widgets.push(
         opener.openPlot({
           id,
           path,
-          title:
-            listed.find(p => p.path === path)?.title ?? titleFromPath(path),
+          title: listed.find(p => p.path === path)?.title ?? titleFromPath(path),
           placement: neighbour && { ref: neighbour.id, mode, activate: false }
         })
       );
@@ -122,9 +109,7 @@ export function addLayoutCommands(
     isEnabled: applies,
     execute: async args => {
       const cluster = resolveCluster(app, manager, args, 'open-dashboard');
-      const layout = settings.current.dashboardLayouts.find(
-        l => l.name === args.name
-      );
+      const layout = settings.current.dashboardLayouts.find(l => l.name === args.name);
       const paths = Array.isArray(args.plots)
         ? args.plots.filter((p): p is string => typeof p === 'string')
         : layout?.plots;
@@ -137,9 +122,7 @@ export function addLayoutCommands(
 
   app.commands.addCommand(CommandIDs.editLayout, {
     label: trans.__('New Dashboard Layout…'),
-    caption: trans.__(
-      'Choose plots that open together, save them as a layout and open it'
-    ),
+    caption: trans.__('Choose plots that open together, save them as a layout and open it'),
     icon: daskIcon,
     isEnabled: applies,
     execute: async args => {
@@ -151,13 +134,7 @@ export function addLayoutCommands(
       try {
         plots = await manager.plots(cluster.id);
       } catch (error) {
-        Notification.error(
-          trans.__(
-            'The plots of %1 are unavailable: %2',
-            cluster.name,
-            errorMessage(error)
-          )
-        );
+        Notification.error(trans.__('The plots of %1 are unavailable: %2', cluster.name, errorMessage(error)));
         return;
       }
       const layout = await showLayoutDialog({
@@ -174,13 +151,7 @@ export function addLayoutCommands(
           autoClose: 3000
         });
       } catch (error) {
-        Notification.error(
-          trans.__(
-            'Could not save layout %1: %2',
-            layout.name,
-            errorMessage(error)
-          )
-        );
+        Notification.error(trans.__('Could not save layout %1: %2', layout.name, errorMessage(error)));
       }
       await open(cluster.id, layout.plots);
     }
@@ -212,10 +183,7 @@ export async function showLayoutDialog(options: {
     return undefined;
   }
   if (!value.name || !value.plots.length) {
-    Notification.warning(
-      trans.__('Nothing saved: a layout needs a name and at least one plot.'),
-      { autoClose: 5000 }
-    );
+    Notification.warning(trans.__('Nothing saved: a layout needs a name and at least one plot.'), { autoClose: 5000 });
     return undefined;
   }
   return value;
@@ -224,10 +192,7 @@ export async function showLayoutDialog(options: {
 /**
  * The body of the layout dialog: a name, then a checkbox per plot.
  */
-class LayoutForm
-  extends ReactWidget
-  implements Dialog.IBodyWidget<IDashboardLayout>
-{
+class LayoutForm extends ReactWidget implements Dialog.IBodyWidget<IDashboardLayout> {
   constructor(options: {
     plots: ReadonlyArray<IPlot>;
     existing: ReadonlyArray<IDashboardLayout>;
@@ -252,13 +217,7 @@ class LayoutForm
   }
 
   protected render(): JSX.Element {
-    return (
-      <LayoutFields
-        {...this._options}
-        initial={this._value}
-        onChange={value => (this._value = value)}
-      />
-    );
+    return <LayoutFields {...this._options} initial={this._value} onChange={value => (this._value = value)} />;
   }
 
   private _options: {
@@ -289,9 +248,7 @@ function LayoutFields(props: {
     update({
       ...value,
       plots: checked
-        ? plots
-            .map(p => p.path)
-            .filter(p => p === path || value.plots.includes(p))
+        ? plots.map(p => p.path).filter(p => p === path || value.plots.includes(p))
         : value.plots.filter(p => p !== path)
     });
   const replaces = existing.some(l => l.name === value.name.trim());
@@ -313,10 +270,7 @@ function LayoutFields(props: {
       )}
       <fieldset className="jp-DaskClusters-layoutPlots">
         <legend>
-          {trans.__(
-            'Plots (%1 chosen; the first four share the area, more become tabs)',
-            value.plots.length
-          )}
+          {trans.__('Plots (%1 chosen; the first four share the area, more become tabs)', value.plots.length)}
         </legend>
         {plots.map(plot => (
           <label key={plot.path} className="jp-DaskClusters-layoutPlot">

@@ -80,9 +80,7 @@ export class DashboardWidget extends MainAreaWidget<DashboardContent> {
    */
   constructor(options: DashboardWidget.IOptions) {
     super({
-      content: new DashboardContent(
-        options.manager.dashboardUrl(options.clusterId, options.path)
-      )
+      content: new DashboardContent(options.manager.dashboardUrl(options.clusterId, options.path))
     });
     this.clusterId = options.clusterId;
     this.path = options.path;
@@ -143,12 +141,7 @@ export class DashboardWidget extends MainAreaWidget<DashboardContent> {
       }
     }
     if (ended) {
-      this.content.showStopped(
-        this._trans.__(
-          'Cluster %1 stopped — this dashboard is no longer live',
-          name
-        )
-      );
+      this.content.showStopped(this._trans.__('Cluster %1 stopped — this dashboard is no longer live', name));
     }
   }
 

@@ -10,22 +10,15 @@ export const ENVIRONMENT_FIELD = 'environment';
 /**
  * The schema of a top-level option, when the type's schema declares it.
  */
-export function propertySchema(
-  schema: JSONSchema7,
-  key: string
-): JSONSchema7 | undefined {
-  const definition: JSONSchema7Definition | undefined =
-    schema.properties?.[key];
+export function propertySchema(schema: JSONSchema7, key: string): JSONSchema7 | undefined {
+  const definition: JSONSchema7Definition | undefined = schema.properties?.[key];
   return typeof definition === 'object' ? definition : undefined;
 }
 
 /**
  * Keep only the options the schema knows, so stale settings never reach the server.
  */
-export function pickKnown(
-  schema: JSONSchema7,
-  options: Record<string, unknown> | undefined
-): Record<string, unknown> {
+export function pickKnown(schema: JSONSchema7, options: Record<string, unknown> | undefined): Record<string, unknown> {
   const known: Record<string, unknown> = {};
   const properties = schema.properties ?? {};
   for (const [key, value] of Object.entries(options ?? {})) {
@@ -39,10 +32,7 @@ export function pickKnown(
 /**
  * Whether a value is one the option's `enum` allows (any value when there is no enum).
  */
-export function allowsValue(
-  schema: JSONSchema7 | undefined,
-  value: unknown
-): boolean {
+export function allowsValue(schema: JSONSchema7 | undefined, value: unknown): boolean {
   return !schema?.enum || schema.enum.some(item => item === value);
 }
 
@@ -57,17 +47,12 @@ export function lastUsedKey(type: IClusterType): string {
  * The option that selects the Python environment: `environment` when it is a
  * string option, else the first option whose choices include `python`.
  */
-export function environmentField(
-  schema: JSONSchema7,
-  python: string
-): string | undefined {
+export function environmentField(schema: JSONSchema7, python: string): string | undefined {
   const named = propertySchema(schema, ENVIRONMENT_FIELD);
   if (named?.type === 'string' && allowsValue(named, python)) {
     return ENVIRONMENT_FIELD;
   }
-  return Object.keys(schema.properties ?? {}).find(key =>
-    propertySchema(schema, key)?.enum?.includes(python)
-  );
+  return Object.keys(schema.properties ?? {}).find(key => propertySchema(schema, key)?.enum?.includes(python));
 }
 
 /**
@@ -80,9 +65,7 @@ export function environmentForKernel(
   if (!kernelName) {
     return undefined;
   }
-  return environments.find(
-    env => env.usable && env.kernelspecs.includes(kernelName)
-  );
+  return environments.find(env => env.usable && env.kernelspecs.includes(kernelName));
 }
 
 /**
@@ -134,18 +117,11 @@ export function applyLinked(
  * The options that differ from the type's defaults: what "last used"
  * remembers, so later site defaults still reach the rest.
  */
-export function changedFromDefaults(
-  type: IClusterType,
-  options: Record<string, unknown>
-): Record<string, unknown> {
+export function changedFromDefaults(type: IClusterType, options: Record<string, unknown>): Record<string, unknown> {
   const changed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
     const fallback = type.defaults[key];
-    if (
-      fallback === undefined ||
-      value === undefined ||
-      !JSONExt.deepEqual(value as never, fallback as never)
-    ) {
+    if (fallback === undefined || value === undefined || !JSONExt.deepEqual(value as never, fallback as never)) {
       changed[key] = value;
     }
   }

@@ -62,12 +62,8 @@ function describeError(
       // A type can say what its pattern means; otherwise the description has an example.
       const hints = uiSchema[field];
       const hint =
-        typeof hints === 'object' && hints !== null
-          ? (hints as Record<string, unknown>)['ui:patternError']
-          : undefined;
-      return typeof hint === 'string'
-        ? hint
-        : trans.__('This is not written in a form this field accepts.');
+        typeof hints === 'object' && hints !== null ? (hints as Record<string, unknown>)['ui:patternError'] : undefined;
+      return typeof hint === 'string' ? hint : trans.__('This is not written in a form this field accepts.');
     }
     default:
       return error.message ?? trans.__('This value is not valid.');

@@ -1,23 +1,12 @@
 import { Notification } from '@jupyterlab/apputils';
 import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
-import {
-  FormComponent,
-  HTMLSelect,
-  ReactWidget,
-  UseSignal
-} from '@jupyterlab/ui-components';
+import { FormComponent, HTMLSelect, ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import type { ReadonlyJSONObject } from '@lumino/coreutils';
 import type { ISignal } from '@lumino/signaling';
 import type { ErrorSchema } from '@rjsf/utils';
 import type { JSONSchema7 } from 'json-schema';
 import React, { useMemo } from 'react';
-import type {
-  IClusterModel,
-  IClusterType,
-  ICreateRequest,
-  IEnvironment,
-  IJobScript
-} from '../../protocol';
+import type { IClusterModel, IClusterType, ICreateRequest, IEnvironment, IJobScript } from '../../protocol';
 import { formatValue } from '../format';
 import type { IDaskClusterManager, IDaskClusterSettings } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../tokens';
@@ -40,10 +29,7 @@ import { SubmitDialog } from './submit';
 /**
  * The body of the [+New] dialog: type selector, presets, name and the type's form.
  */
-export class NewClusterBody
-  extends ReactWidget
-  implements ISubmitBody<ICreateRequest>
-{
+export class NewClusterBody extends ReactWidget implements ISubmitBody<ICreateRequest> {
   /**
    * Create the body around a form state.
    */
@@ -59,8 +45,7 @@ export class NewClusterBody
       ? new JobScriptPreview({
           fetch,
           // Refusals read the same as Start's: next to the fields, the rest above.
-          onAnswer: refusal =>
-            refusal ? this.form.showError(refusal) : this.form.clearErrors()
+          onAnswer: refusal => (refusal ? this.form.showError(refusal) : this.form.clearErrors())
         })
       : null;
     this.form.changed.connect(this._updatePreview, this);
@@ -99,12 +84,7 @@ export class NewClusterBody
     if (!type) {
       return [];
     }
-    return clientErrors(
-      this.form.values,
-      labelEnums(type.schema, type.uiSchema),
-      type.uiSchema,
-      this._trans
-    );
+    return clientErrors(this.form.values, labelEnums(type.schema, type.uiSchema), type.uiSchema, this._trans);
   }
 
   /**
@@ -124,8 +104,7 @@ export class NewClusterBody
         return [];
       }
       const property = type.schema.properties?.[field];
-      const title =
-        typeof property === 'object' && property.title ? property.title : field;
+      const title = typeof property === 'object' && property.title ? property.title : field;
       return [{ field, title, message: messages[0] }];
     });
   }
@@ -142,11 +121,7 @@ export class NewClusterBody
     // Names the fields only: each message is said once, next to its field.
     return invalid.length === 1
       ? this._trans.__('To start, fix %1.', invalid[0].title)
-      : this._trans.__(
-          'To start, fix %1 fields: %2.',
-          invalid.length,
-          invalid.map(error => error.title).join(', ')
-        );
+      : this._trans.__('To start, fix %1 fields: %2.', invalid.length, invalid.map(error => error.title).join(', '));
   }
 
   /**
@@ -234,10 +209,7 @@ export namespace NewClusterBody {
 /**
  * The short mark of where a value came from, or undefined for a value the user typed.
  */
-export function originLabel(
-  origin: ValueOrigin,
-  trans: TranslationBundle
-): string | undefined {
+export function originLabel(origin: ValueOrigin, trans: TranslationBundle): string | undefined {
   switch (origin.kind) {
     case 'default':
       return trans.__('site default');
@@ -256,11 +228,7 @@ export function originLabel(
  * The schema the form renders: labelled enums, and each field's description
  * saying where its value came from and what the default is.
  */
-export function describedSchema(
-  type: IClusterType,
-  form: NewClusterForm,
-  trans: TranslationBundle
-): JSONSchema7 {
+export function describedSchema(type: IClusterType, form: NewClusterForm, trans: TranslationBundle): JSONSchema7 {
   const labelled = labelEnums(type.schema, type.uiSchema);
   const sourced = new Set(type.sources.map(s => s.field.replace(/^\//, '')));
   const withSources = annotateSources(labelled, type.sources, source => {
@@ -309,10 +277,7 @@ export function describedSchema(
 /**
  * Server messages for fields the form already finds wrong are dropped: each error is said once.
  */
-function serverErrorsBesides(
-  fields: ErrorSchema,
-  client: ReadonlyArray<IClientError>
-): ErrorSchema {
+function serverErrorsBesides(fields: ErrorSchema, client: ReadonlyArray<IClientError>): ErrorSchema {
   const result = { ...fields };
   for (const error of client) {
     delete result[error.field];
@@ -350,11 +315,7 @@ function NewClusterView(props: {
   const unavailable = form.types.filter(t => !t.available);
 
   if (!type || !schema || !uiSchema) {
-    return (
-      <div className="jp-DaskClusters-formError">
-        {trans.__('The server offers no cluster types.')}
-      </div>
-    );
+    return <div className="jp-DaskClusters-formError">{trans.__('The server offers no cluster types.')}</div>;
   }
   const origins: NonNullable<ISectionContext['origins']> = {};
   for (const field of Object.keys(schema.properties ?? {})) {
@@ -381,9 +342,7 @@ function NewClusterView(props: {
             options={form.types.map(t => ({
               value: t.id,
               disabled: !t.available,
-              label: t.available
-                ? t.title
-                : trans.__('%1 (unavailable: %2)', t.title, t.reason ?? '')
+              label: t.available ? t.title : trans.__('%1 (unavailable: %2)', t.title, t.reason ?? '')
             }))}
           />
         </label>
@@ -398,15 +357,11 @@ function NewClusterView(props: {
           />
         </label>
       </div>
-      {type.description && (
-        <p className="jp-DaskClusters-typeDescription">{type.description}</p>
-      )}
+      {type.description && <p className="jp-DaskClusters-typeDescription">{type.description}</p>}
       {unavailable.length > 0 && (
         <ul className="jp-DaskClusters-unavailable">
           {unavailable.map(t => (
-            <li key={t.id}>
-              {trans.__('%1 is not available: %2', t.title, t.reason ?? '')}
-            </li>
+            <li key={t.id}>{trans.__('%1 is not available: %2', t.title, t.reason ?? '')}</li>
           ))}
         </ul>
       )}
@@ -424,9 +379,7 @@ function NewClusterView(props: {
         }
         onRename={(preset, name) =>
           presetFeedback(
-            settings
-              .savePreset({ ...preset, name })
-              .then(() => settings.deletePreset(preset.name, preset.type)),
+            settings.savePreset({ ...preset, name }).then(() => settings.deletePreset(preset.name, preset.type)),
             trans.__('Renamed preset “%1” to “%2”.', preset.name, name),
             trans.__('Could not rename preset “%1”', preset.name)
           )
@@ -442,9 +395,7 @@ function NewClusterView(props: {
       <div className="jp-DaskClusters-origins">
         <span>
           {form.hasChanges
-            ? trans.__(
-                'Marks say where each value comes from: site default, last used or preset.'
-              )
+            ? trans.__('Marks say where each value comes from: site default, last used or preset.')
             : trans.__('Every value is a site default.')}
         </span>
         <button
@@ -485,17 +436,10 @@ function NewClusterView(props: {
 /**
  * Say through JupyterLab's notifications how a change to the presets went.
  */
-function presetFeedback(
-  change: Promise<void>,
-  success: string,
-  failure: string
-): void {
+function presetFeedback(change: Promise<void>, success: string, failure: string): void {
   change.then(
     () => Notification.success(success, { autoClose: 3000 }),
-    reason =>
-      Notification.error(
-        `${failure}: ${reason instanceof Error ? reason.message : String(reason)}`
-      )
+    reason => Notification.error(`${failure}: ${reason instanceof Error ? reason.message : String(reason)}`)
   );
 }
 
@@ -525,10 +469,7 @@ export async function showNewClusterDialog(options: {
     });
   } catch (reason) {
     Notification.error(
-      trans.__(
-        'Could not load the cluster types: %1',
-        reason instanceof Error ? reason.message : String(reason)
-      )
+      trans.__('Could not load the cluster types: %1', reason instanceof Error ? reason.message : String(reason))
     );
     return null;
   }
@@ -547,9 +488,7 @@ export async function showNewClusterDialog(options: {
       const created = await manager.create(request);
       // Remembering is a convenience: a failure to write settings must not hide the new cluster.
       const key = form.type ? lastUsedKey(form.type) : request.type;
-      const options = form.type
-        ? changedFromDefaults(form.type, request.options)
-        : request.options;
+      const options = form.type ? changedFromDefaults(form.type, request.options) : request.options;
       settings.setLastOptions(key, options).catch(reason => {
         console.warn('Could not save the last-used options', reason);
       });

@@ -1,12 +1,7 @@
 import type { ErrorSchema } from '@rjsf/utils';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
-import type {
-  IClusterType,
-  ICreateRequest,
-  IEnvironment,
-  IFieldError
-} from '../../protocol';
+import type { IClusterType, ICreateRequest, IEnvironment, IFieldError } from '../../protocol';
 import { ApiError, pointerSegments, toErrorSchema } from '../api/errors';
 import type { IDaskSettings, IPreset } from '../settings';
 import {
@@ -39,32 +34,20 @@ export type ValueOrigin =
 /**
  * The first type that can be used: the preferred one if possible.
  */
-export function chooseType(
-  types: ReadonlyArray<IClusterType>,
-  preferred: string
-): IClusterType | undefined {
-  return (
-    types.find(t => t.id === preferred && t.available) ??
-    types.find(t => t.available) ??
-    types[0]
-  );
+export function chooseType(types: ReadonlyArray<IClusterType>, preferred: string): IClusterType | undefined {
+  return types.find(t => t.id === preferred && t.available) ?? types.find(t => t.available) ?? types[0];
 }
 
 /**
  * Split server field errors into those the form can place and the others.
  */
-export function formErrors(
-  fields: ReadonlyArray<IFieldError>,
-  type: IClusterType | undefined
-): IFormErrors {
+export function formErrors(fields: ReadonlyArray<IFieldError>, type: IClusterType | undefined): IFormErrors {
   const properties = type?.schema.properties ?? {};
   const placed: IFieldError[] = [];
   const messages: string[] = [];
   for (const field of fields) {
     // Accept pointers into the whole request as well as into its options.
-    const path = field.path.startsWith('/options/')
-      ? field.path.slice('/options'.length)
-      : field.path;
+    const path = field.path.startsWith('/options/') ? field.path.slice('/options'.length) : field.path;
     const segments = pointerSegments(path);
     if (segments.length && Object.hasOwn(properties, segments[0])) {
       placed.push({ path, message: field.message });
@@ -301,10 +284,7 @@ export class NewClusterForm {
    * Forget the errors shown, e.g. once the companion accepted the options for a preview.
    */
   clearErrors(): void {
-    if (
-      this._errors.messages.length === 0 &&
-      Object.keys(this._errors.fields).length === 0
-    ) {
+    if (this._errors.messages.length === 0 && Object.keys(this._errors.fields).length === 0) {
       return;
     }
     this._errors = { fields: {}, messages: [] };
@@ -339,9 +319,7 @@ export class NewClusterForm {
    * asked), recording where each came from.
    */
   private _start(type: IClusterType, withLastUsed: boolean): Record<string, unknown> {
-    const lastUsed = withLastUsed
-      ? pickKnown(type.schema, this._settings.lastOptions[lastUsedKey(type)])
-      : {};
+    const lastUsed = withLastUsed ? pickKnown(type.schema, this._settings.lastOptions[lastUsedKey(type)]) : {};
     const values = initialOptions({
       type,
       lastUsed,

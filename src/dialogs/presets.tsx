@@ -41,8 +41,7 @@ export function PresetBar(props: IPresetBarProps): JSX.Element {
   const [selected, setSelected] = useState('');
   const [name, setName] = useState('');
   const chosen = presets.find(p => presetKey(p) === selected);
-  const titleOf = (id: string) =>
-    props.types.find(t => t.id === id)?.title ?? id;
+  const titleOf = (id: string) => props.types.find(t => t.id === id)?.title ?? id;
 
   return (
     <div className="jp-DaskClusters-presets">
@@ -60,11 +59,7 @@ export function PresetBar(props: IPresetBarProps): JSX.Element {
           }
         }}
       >
-        <option value="">
-          {presets.length
-            ? trans.__('Choose a preset…')
-            : trans.__('No presets saved')}
-        </option>
+        <option value="">{presets.length ? trans.__('Choose a preset…') : trans.__('No presets saved')}</option>
         {presets.map(preset => (
           <option key={presetKey(preset)} value={presetKey(preset)}>
             {trans.__('%1 (%2)', preset.name, titleOf(preset.type))}

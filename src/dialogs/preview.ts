@@ -66,9 +66,7 @@ export class JobScriptPreview implements IDisposable {
     if (this._isDisposed) {
       return;
     }
-    const key = request
-      ? JSON.stringify({ type: request.type, options: request.options })
-      : '';
+    const key = request ? JSON.stringify({ type: request.type, options: request.options }) : '';
     // Names and re-renders do not change the script: ask only when the options do.
     if (key === this._key) {
       return;
@@ -109,11 +107,7 @@ export class JobScriptPreview implements IDisposable {
         return;
       }
       const refused = error instanceof ApiError && error.status === 422;
-      this._set(
-        refused ? 'refused' : 'failed',
-        '',
-        error instanceof Error ? error.message : String(error)
-      );
+      this._set(refused ? 'refused' : 'failed', '', error instanceof Error ? error.message : String(error));
       if (refused) {
         this._onAnswer?.(error);
       }

@@ -6,10 +6,7 @@ import type { JobScriptPreview } from './preview';
 /**
  * The job script the dialog's options would submit, live as they change.
  */
-export function JobScriptPanel(props: {
-  preview: JobScriptPreview;
-  trans: TranslationBundle;
-}): JSX.Element {
+export function JobScriptPanel(props: { preview: JobScriptPreview; trans: TranslationBundle }): JSX.Element {
   const { preview, trans } = props;
   return (
     <UseSignal signal={preview.changed}>
@@ -21,20 +18,14 @@ export function JobScriptPanel(props: {
         >
           <div className="jp-DaskClusters-previewHeader">
             <span>{trans.__('Job script')}</span>
-            <span className="jp-DaskClusters-previewStatus">
-              {Private.statusText(preview, trans)}
-            </span>
+            <span className="jp-DaskClusters-previewStatus">{Private.statusText(preview, trans)}</span>
           </div>
           {preview.status === 'failed' && (
             <div className="jp-DaskClusters-previewMessage" role="alert">
               {preview.message}
             </div>
           )}
-          {preview.script && (
-            <pre className="jp-DaskClusters-log jp-DaskClusters-previewScript">
-              {preview.script}
-            </pre>
-          )}
+          {preview.script && <pre className="jp-DaskClusters-log jp-DaskClusters-previewScript">{preview.script}</pre>}
         </section>
       )}
     </UseSignal>
@@ -45,10 +36,7 @@ namespace Private {
   /**
    * A few words on where the preview stands.
    */
-  export function statusText(
-    preview: JobScriptPreview,
-    trans: TranslationBundle
-  ): string {
+  export function statusText(preview: JobScriptPreview, trans: TranslationBundle): string {
     switch (preview.status) {
       case 'loading':
         return trans.__('updating…');

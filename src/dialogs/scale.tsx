@@ -47,10 +47,7 @@ export function valuesFromScaling(scaling: IScaling, workers: number): IScaleVal
 /**
  * The request body for the form values.
  */
-export function scalingFromValues(
-  values: IScaleValues,
-  trans: TranslationBundle
-): IScaling {
+export function scalingFromValues(values: IScaleValues, trans: TranslationBundle): IScaling {
   const need = (value: number | undefined, title: string): number => {
     if (value === undefined) {
       throw new Error(trans.__('Enter a number for %1.', title));
@@ -81,8 +78,7 @@ export function mergeScaleValues(
     if (data && key in data) {
       // A cleared field stays empty instead of snapping back to its old number.
       const value = data[key];
-      next[key] =
-        typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+      next[key] = typeof value === 'number' && Number.isFinite(value) ? value : undefined;
     }
   }
   return next;
@@ -91,10 +87,7 @@ export function mergeScaleValues(
 /**
  * The schema of the scale form; only the fields of the chosen mode are shown.
  */
-export function scaleSchema(
-  mode: IScaleValues['mode'],
-  trans: TranslationBundle
-): JSONSchema7 {
+export function scaleSchema(mode: IScaleValues['mode'], trans: TranslationBundle): JSONSchema7 {
   const count = (title: string, minimum: number): JSONSchema7 => ({
     type: 'integer',
     title,
@@ -162,9 +155,7 @@ export class ScaleBody extends ReactWidget implements ISubmitBody<IScaling> {
   invalidReason(): string | null {
     const schema = scaleSchema(this._values.mode, this._trans);
     const [first] = clientErrors({ ...this._values }, schema, {}, this._trans);
-    return first
-      ? this._trans.__('To scale, fix %1: %2', first.title, first.message)
-      : null;
+    return first ? this._trans.__('To scale, fix %1: %2', first.title, first.message) : null;
   }
 
   /**

@@ -14,25 +14,18 @@ export function annotateSources(
   }
   // A later source for the same field overrides an earlier one (e.g. the
   // user's settings over the gateway's default): only that one is in effect.
-  const effective = new Map(
-    sources.map(source => [source.field.replace(/^\//, ''), source] as const)
-  );
+  const effective = new Map(sources.map(source => [source.field.replace(/^\//, ''), source] as const));
   const properties = { ...schema.properties };
   for (const [key, source] of effective) {
     const property = properties[key];
     // Some servers already say it in the description: say it once.
-    if (
-      typeof property !== 'object' ||
-      property.description?.includes(source.source)
-    ) {
+    if (typeof property !== 'object' || property.description?.includes(source.source)) {
       continue;
     }
     const note = describe(source);
     properties[key] = {
       ...property,
-      description: property.description
-        ? `${property.description} ${note}`
-        : note
+      description: property.description ? `${property.description} ${note}` : note
     };
   }
   return { ...schema, properties };
@@ -45,10 +38,7 @@ export function annotateSources(
  * share) read option labels only from `oneOf`, so the labels survive
  * whichever release renders the form.
  */
-export function labelEnums(
-  schema: JSONSchema7,
-  uiSchema: Record<string, unknown>
-): JSONSchema7 {
+export function labelEnums(schema: JSONSchema7, uiSchema: Record<string, unknown>): JSONSchema7 {
   if (!schema.properties) {
     return schema;
   }
@@ -56,9 +46,7 @@ export function labelEnums(
   for (const [key, property] of Object.entries(schema.properties)) {
     const hints = uiSchema[key];
     const names =
-      typeof hints === 'object' && hints !== null
-        ? (hints as Record<string, unknown>)['ui:enumNames']
-        : undefined;
+      typeof hints === 'object' && hints !== null ? (hints as Record<string, unknown>)['ui:enumNames'] : undefined;
     if (typeof property !== 'object' || !property.enum || !Array.isArray(names)) {
       continue;
     }
@@ -78,13 +66,8 @@ export function labelEnums(
 /**
  * A copy of the schema with a note after the description of each field in `notes`.
  */
-export function annotateFields(
-  schema: JSONSchema7,
-  notes: Readonly<Record<string, string>>
-): JSONSchema7 {
-  const keys = Object.keys(notes).filter(
-    key => typeof schema.properties?.[key] === 'object'
-  );
+export function annotateFields(schema: JSONSchema7, notes: Readonly<Record<string, string>>): JSONSchema7 {
+  const keys = Object.keys(notes).filter(key => typeof schema.properties?.[key] === 'object');
   if (!keys.length) {
     return schema;
   }
@@ -93,9 +76,7 @@ export function annotateFields(
     const property = properties[key] as JSONSchema7;
     properties[key] = {
       ...property,
-      description: property.description
-        ? `${property.description} ${notes[key]}`
-        : notes[key]
+      description: property.description ? `${property.description} ${notes[key]}` : notes[key]
     };
   }
   return { ...schema, properties };

@@ -1,7 +1,4 @@
-import type {
-  ObjectFieldTemplatePropertyType,
-  ObjectFieldTemplateProps
-} from '@rjsf/utils';
+import type { ObjectFieldTemplatePropertyType, ObjectFieldTemplateProps } from '@rjsf/utils';
 import React, { useState } from 'react';
 import type { FormData } from './validator';
 
@@ -32,10 +29,7 @@ export interface ISectionContext {
 /**
  * The sections a uiSchema declares, each with at least one known field.
  */
-export function formGroups(
-  uiSchema: Record<string, unknown> | undefined,
-  fields: ReadonlyArray<string>
-): IFormGroup[] {
+export function formGroups(uiSchema: Record<string, unknown> | undefined, fields: ReadonlyArray<string>): IFormGroup[] {
   const declared = uiSchema?.['ui:groups'];
   if (!Array.isArray(declared)) {
     return [];
@@ -43,10 +37,7 @@ export function formGroups(
   return declared
     .filter(
       (group): group is IFormGroup =>
-        typeof group === 'object' &&
-        group !== null &&
-        typeof group.title === 'string' &&
-        Array.isArray(group.fields)
+        typeof group === 'object' && group !== null && typeof group.title === 'string' && Array.isArray(group.fields)
     )
     .map(group => ({
       ...group,
@@ -58,18 +49,11 @@ export function formGroups(
 /**
  * One field, with the mark of where its value came from.
  */
-function Field(props: {
-  property: ObjectFieldTemplatePropertyType;
-  context: ISectionContext;
-}): JSX.Element {
+function Field(props: { property: ObjectFieldTemplatePropertyType; context: ISectionContext }): JSX.Element {
   const { property, context } = props;
   const origin = context.origins?.[property.name];
   return (
-    <div
-      className="jp-DaskClusters-formField"
-      data-field={property.name}
-      data-origin={origin?.kind}
-    >
+    <div className="jp-DaskClusters-formField" data-field={property.name} data-origin={origin?.kind}>
       {origin && (
         <span className="jp-DaskClusters-origin" aria-hidden="true">
           {origin.label}
@@ -91,9 +75,7 @@ function Section(props: {
 }): JSX.Element {
   const { group, properties, context, hasError } = props;
   const [open, setOpen] = useState(!group.collapsed);
-  const fields = properties.map(property => (
-    <Field key={property.name} property={property} context={context} />
-  ));
+  const fields = properties.map(property => <Field key={property.name} property={property} context={context} />);
   if (!group.collapsed) {
     return (
       <section className="jp-DaskClusters-formSection">
@@ -118,9 +100,7 @@ function Section(props: {
  * The form's object template: the root in the sections of `ui:groups`
  * (fields not listed stay after them), nested objects as plain fieldsets.
  */
-export function SectionedObjectTemplate(
-  props: ObjectFieldTemplateProps<FormData>
-): JSX.Element {
+export function SectionedObjectTemplate(props: ObjectFieldTemplateProps<FormData>): JSX.Element {
   const context = (props.formContext ?? {}) as ISectionContext;
   const visible = props.properties.filter(property => !property.hidden);
   const hidden = props.properties.filter(property => property.hidden);
@@ -144,9 +124,7 @@ export function SectionedObjectTemplate(
         <Section
           key={group.title}
           group={group}
-          properties={group.fields.map(
-            field => visible.find(property => property.name === field)!
-          )}
+          properties={group.fields.map(field => visible.find(property => property.name === field)!)}
           context={context}
           hasError={group.fields.some(hasError)}
         />

@@ -61,9 +61,7 @@ export class SubmitDialog<T, R> extends Dialog<T> {
     this._blocked.id = `jp-DaskClusters-blocked-${++blockedIds}`;
     this._blocked.className = 'jp-DaskClusters-blocked';
     this._blocked.setAttribute('aria-live', 'polite');
-    this.node
-      .querySelector('.jp-Dialog-footer')
-      ?.insertAdjacentElement('afterbegin', this._blocked);
+    this.node.querySelector('.jp-Dialog-footer')?.insertAdjacentElement('afterbegin', this._blocked);
     options.body.validityChanged?.connect(this._updateValidity, this);
     this._updateValidity();
   }
@@ -126,27 +124,23 @@ export class SubmitDialog<T, R> extends Dialog<T> {
   private _updateValidity(): void {
     const reason = this._submitBody.invalidReason?.() ?? null;
     this._blocked.textContent = reason ?? '';
-    this.node
-      .querySelectorAll<HTMLButtonElement>('.jp-Dialog-button.jp-mod-accept')
-      .forEach(node => {
-        if (reason) {
-          node.setAttribute('aria-disabled', 'true');
-          node.setAttribute('aria-describedby', this._blocked.id);
-          node.title = reason;
-        } else {
-          node.removeAttribute('aria-disabled');
-          node.removeAttribute('aria-describedby');
-          node.title = '';
-        }
-      });
+    this.node.querySelectorAll<HTMLButtonElement>('.jp-Dialog-button.jp-mod-accept').forEach(node => {
+      if (reason) {
+        node.setAttribute('aria-disabled', 'true');
+        node.setAttribute('aria-describedby', this._blocked.id);
+        node.title = reason;
+      } else {
+        node.removeAttribute('aria-disabled');
+        node.removeAttribute('aria-describedby');
+        node.title = '';
+      }
+    });
   }
 
   private _setPending(pending: boolean): void {
     this._pending = pending;
     this.toggleClass('jp-mod-submitting', pending);
-    const accept = this.node.querySelectorAll<HTMLButtonElement>(
-      '.jp-Dialog-button.jp-mod-accept'
-    );
+    const accept = this.node.querySelectorAll<HTMLButtonElement>('.jp-Dialog-button.jp-mod-accept');
     accept.forEach(node => {
       node.disabled = pending;
     });

@@ -19,10 +19,7 @@ export function addJobLogCommand(
   const open = new Map<string, MainAreaWidget<JobLogView>>();
 
   app.commands.addCommand(CommandIDs.jobLog, {
-    label: args =>
-      typeof args.job === 'string'
-        ? trans.__('Show Log of Job %1', args.job)
-        : trans.__('Show Job Log'),
+    label: args => (typeof args.job === 'string' ? trans.__('Show Log of Job %1', args.job) : trans.__('Show Job Log')),
     caption: trans.__("Show the last lines of a job's output and error files"),
     icon: textEditorIcon,
     isEnabled: args => typeof args.id === 'string' && typeof args.job === 'string',

@@ -227,10 +227,7 @@ export namespace JobLogView {
 /**
  * The job's state and both files' last lines.
  */
-function JobLogContent(props: {
-  model: JobLogModel;
-  trans: TranslationBundle;
-}): JSX.Element {
+function JobLogContent(props: { model: JobLogModel; trans: TranslationBundle }): JSX.Element {
   const { model, trans } = props;
   const job = model.jobModel;
   const log = model.log;
@@ -242,11 +239,7 @@ function JobLogContent(props: {
               'Job %1: %2%3',
               model.job,
               job.state,
-              job.node
-                ? trans.__(' on %1', job.node)
-                : job.reason
-                  ? trans.__(' (%1)', job.reason)
-                  : ''
+              job.node ? trans.__(' on %1', job.node) : job.reason ? trans.__(' (%1)', job.reason) : ''
             )
           : trans.__('Job %1: no longer in the cluster', model.job)}
       </div>
@@ -289,14 +282,9 @@ function JobLogFile(props: {
   return (
     <section className={`jp-DaskClusters-jobLogFile ${className}`}>
       <h3>
-        {title}{' '}
-        <span className="jp-DaskClusters-jobLogPath">
-          {file.path ?? trans.__('(no file)')}
-        </span>
+        {title} <span className="jp-DaskClusters-jobLogPath">{file.path ?? trans.__('(no file)')}</span>
       </h3>
-      <pre className="jp-DaskClusters-log">
-        {file.lines.length > 0 ? file.lines.join('\n') : trans.__('(empty)')}
-      </pre>
+      <pre className="jp-DaskClusters-log">{file.lines.length > 0 ? file.lines.join('\n') : trans.__('(empty)')}</pre>
     </section>
   );
 }

@@ -359,9 +359,7 @@ export function bootstrapCode(): string {
  * What an action asks of a kernel cluster.
  */
 export type KernelAction =
-  | { verb: 'scale'; workers: number }
-  | { verb: 'adapt'; minimum: number; maximum: number }
-  | { verb: 'stop' };
+  { verb: 'scale'; workers: number } | { verb: 'adapt'; minimum: number; maximum: number } | { verb: 'stop' };
 
 /**
  * The silent execute that performs an action on the cluster at `key`.

@@ -13,12 +13,7 @@ import { COMM_TARGET, parseReport } from './report';
  * Kernel states after which the kernel's clusters are gone. A kernel restarted
  * by another client (the REST API, another tab) says only `starting`.
  */
-const GONE: ReadonlyArray<Kernel.Status> = [
-  'restarting',
-  'autorestarting',
-  'starting',
-  'dead'
-];
+const GONE: ReadonlyArray<Kernel.Status> = ['restarting', 'autorestarting', 'starting', 'dead'];
 
 /**
  * The clusters of one notebook's or console's kernel, from its comm.
@@ -91,9 +86,7 @@ export class KernelClusterConnection implements IDisposable {
     }
     const reply = await Private.silent(kernel, actionCode(key, action));
     if (reply.status === 'aborted') {
-      throw new Error(
-        'The kernel skipped the request because a cell before it failed; try again.'
-      );
+      throw new Error('The kernel skipped the request because a cell before it failed; try again.');
     }
     if (reply.status === 'error') {
       throw new Error(reply.evalue);
@@ -112,10 +105,7 @@ export class KernelClusterConnection implements IDisposable {
     Signal.clearData(this);
   }
 
-  private _onKernelChanged(
-    _: ISessionContext,
-    change: { newValue: Kernel.IKernelConnection | null }
-  ): void {
+  private _onKernelChanged(_: ISessionContext, change: { newValue: Kernel.IKernelConnection | null }): void {
     this._detach();
     this._attach(change.newValue);
   }

@@ -39,10 +39,7 @@ export class DashboardUrlBox extends ReactWidget {
 /**
  * The address field and its Open button.
  */
-function UrlForm(props: {
-  commands: CommandRegistry;
-  trans: TranslationBundle;
-}): JSX.Element {
+function UrlForm(props: { commands: CommandRegistry; trans: TranslationBundle }): JSX.Element {
   const { commands, trans } = props;
   const [url, setUrl] = useState('');
   return (

@@ -9,12 +9,7 @@ import type { IClusterSource } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../tokens';
 import { KernelClusterConnection } from './connection';
 import type { IKernelCluster } from './report';
-import {
-  baseName,
-  kernelClusterId,
-  kernelSnippet,
-  toClusterModel
-} from './report';
+import { baseName, kernelClusterId, kernelSnippet, toClusterModel } from './report';
 
 /**
  * How long restored dashboard tabs wait for busy kernels to report, in ms.
@@ -89,10 +84,7 @@ export class KernelClusters implements IClusterSource, IDisposable {
    * Whether the kernels open at start-up have reported (or been waited for long enough).
    */
   get ready(): boolean {
-    return (
-      this._timedOut ||
-      (this._restored && [...this._panels.values()].every(p => p.connection.settled))
-    );
+    return this._timedOut || (this._restored && [...this._panels.values()].every(p => p.connection.settled));
   }
 
   /**
@@ -128,7 +120,10 @@ export class KernelClusters implements IClusterSource, IDisposable {
    * Scale or adapt the kernel's own object.
    */
   async scale(id: string, scaling: IScaling): Promise<void> {
-    this._refuseAddress(id, this._trans.__('Only the dashboard of this address is known: there is no cluster object to scale.'));
+    this._refuseAddress(
+      id,
+      this._trans.__('Only the dashboard of this address is known: there is no cluster object to scale.')
+    );
     const entry = this._entry(id);
     await entry.connection.act(
       entry.cluster.key,
@@ -155,7 +150,10 @@ export class KernelClusters implements IClusterSource, IDisposable {
    * Code for another kernel, with the credentials the cluster uses, or the reason there is none.
    */
   async snippet(id: string): Promise<string> {
-    this._refuseAddress(id, this._trans.__("Only this dashboard's address is known: connect with the scheduler's address."));
+    this._refuseAddress(
+      id,
+      this._trans.__("Only this dashboard's address is known: connect with the scheduler's address.")
+    );
     const entry = this._entry(id);
     return kernelSnippet(entry.cluster, entry.where, this._trans);
   }
@@ -300,10 +298,7 @@ export class KernelClusters implements IClusterSource, IDisposable {
 
   private _client: ClusterClient;
   private _trans: TranslationBundle;
-  private _panels = new Map<
-    IKernelPanel,
-    { connection: KernelClusterConnection; kind: 'notebook' | 'console' }
-  >();
+  private _panels = new Map<IKernelPanel, { connection: KernelClusterConnection; kind: 'notebook' | 'console' }>();
   private _entries = new Map<string, Private.IEntry>();
   private _addresses = new Map<string, { url: string; createdAt: string }>();
   private _models: IClusterModel[] = [];
@@ -350,9 +345,7 @@ export function dashboardAddress(address: string, trans: TranslationBundle): str
   try {
     url = new URL(address.trim());
   } catch {
-    throw new Error(
-      trans.__('"%1" is not an address like http://host:8787/status.', address)
-    );
+    throw new Error(trans.__('"%1" is not an address like http://host:8787/status.', address));
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new Error(trans.__('A dashboard address starts with http:// or https://.'));
@@ -368,12 +361,7 @@ export function dashboardAddress(address: string, trans: TranslationBundle): str
 /**
  * A dashboard the user entered, listed like a cluster whose counts are unknown.
  */
-function addressModel(
-  id: string,
-  url: string,
-  createdAt: string,
-  trans: TranslationBundle
-): IClusterModel {
+function addressModel(id: string, url: string, createdAt: string, trans: TranslationBundle): IClusterModel {
   return {
     id,
     name: new URL(url).host,

@@ -50,9 +50,7 @@ export function addKernelClusters(
           title: trans.__('Status')
         });
       } catch (error) {
-        Notification.error(
-          trans.__('Could not open that dashboard: %1', errorMessage(error))
-        );
+        Notification.error(trans.__('Could not open that dashboard: %1', errorMessage(error)));
       }
     }
   });

@@ -59,9 +59,7 @@ export function parseReport(data: unknown): IKernelCluster[] | null {
   ) {
     return null;
   }
-  return (data as IKernelReport).clusters.filter(
-    c => typeof c === 'object' && c !== null && typeof c.key === 'string'
-  );
+  return (data as IKernelReport).clusters.filter(c => typeof c === 'object' && c !== null && typeof c.key === 'string');
 }
 
 /**
@@ -142,16 +140,10 @@ export function toClusterModel(
  * an in-process cluster, or TLS credentials that exist only in the memory
  * of the kernel that made them.
  */
-export function kernelSnippet(
-  cluster: IKernelCluster,
-  where: string,
-  trans: TranslationBundle
-): string {
+export function kernelSnippet(cluster: IKernelCluster, where: string, trans: TranslationBundle): string {
   const q = (value: string) => JSON.stringify(value);
   if (cluster.kind === 'gateway' && cluster.gateway?.address && cluster.gateway.name) {
-    const proxy = cluster.gateway.proxy
-      ? `, proxy_address=${q(cluster.gateway.proxy)}`
-      : '';
+    const proxy = cluster.gateway.proxy ? `, proxy_address=${q(cluster.gateway.proxy)}` : '';
     return [
       'from dask_gateway import Gateway',
       '',
@@ -195,10 +187,5 @@ export function kernelSnippet(
       'client'
     ].join('\n');
   }
-  return [
-    'from dask.distributed import Client',
-    '',
-    `client = Client(${q(cluster.address)})`,
-    'client'
-  ].join('\n');
+  return ['from dask.distributed import Client', '', `client = Client(${q(cluster.address)})`, 'client'].join('\n');
 }

@@ -27,13 +27,7 @@ export class ExternalClusterListView extends ReactWidget {
   protected render(): JSX.Element {
     return (
       <UseSignal signal={this._manager.changed}>
-        {() => (
-          <ExternalList
-            clusters={this._manager.external}
-            commands={this._commands}
-            trans={this._trans}
-          />
-        )}
+        {() => <ExternalList clusters={this._manager.external} commands={this._commands} trans={this._trans} />}
       </UseSignal>
     );
   }
@@ -71,22 +65,13 @@ function ExternalList(props: {
   }
   return (
     <section aria-label={trans.__('Clusters not managed here')}>
-      <h3 className="jp-DaskClusters-title jp-DaskClusters-externalTitle">
-        {trans.__('Not managed here')}
-      </h3>
+      <h3 className="jp-DaskClusters-title jp-DaskClusters-externalTitle">{trans.__('Not managed here')}</h3>
       <p className="jp-DaskClusters-externalHint">
-        {trans.__(
-          'Your clusters that were started elsewhere, e.g. from notebook code. Adopt one to manage it here.'
-        )}
+        {trans.__('Your clusters that were started elsewhere, e.g. from notebook code. Adopt one to manage it here.')}
       </p>
       <ul className="jp-DaskClusters-externalItems">
         {clusters.map(cluster => (
-          <ExternalItem
-            key={`${cluster.type}/${cluster.name}`}
-            cluster={cluster}
-            commands={commands}
-            trans={trans}
-          />
+          <ExternalItem key={`${cluster.type}/${cluster.name}`} cluster={cluster} commands={commands} trans={trans} />
         ))}
       </ul>
     </section>
@@ -104,19 +89,12 @@ function ExternalItem(props: {
   const { cluster, commands, trans } = props;
   const started = cluster.startedAt ? new Date(cluster.startedAt) : null;
   return (
-    <li
-      className={EXTERNAL_CLASS}
-      data-type={cluster.type}
-      data-name={cluster.name}
-      data-status={cluster.status}
-    >
+    <li className={EXTERNAL_CLASS} data-type={cluster.type} data-name={cluster.name} data-status={cluster.status}>
       <div className="jp-DaskClusters-itemHeader">
         <span className="jp-DaskClusters-name" title={cluster.name}>
           {cluster.name}
         </span>
-        <span className="jp-DaskClusters-state jp-DaskClusters-externalStatus">
-          {cluster.status.toLowerCase()}
-        </span>
+        <span className="jp-DaskClusters-state jp-DaskClusters-externalStatus">{cluster.status.toLowerCase()}</span>
       </div>
       <div className="jp-DaskClusters-meta">
         <span className="jp-DaskClusters-type">{cluster.type}</span>
@@ -124,19 +102,14 @@ function ExternalItem(props: {
           {cluster.location}
         </span>
         {started && !Number.isNaN(started.getTime()) && (
-          <span title={cluster.startedAt}>
-            {trans.__('since %1', started.toLocaleTimeString())}
-          </span>
+          <span title={cluster.startedAt}>{trans.__('since %1', started.toLocaleTimeString())}</span>
         )}
       </div>
       <div className="jp-DaskClusters-actions">
         <button
           type="button"
           className="jp-mod-styled jp-mod-accept jp-DaskClusters-adopt"
-          title={trans.__(
-            'Manage %1 here: dashboards, client code, scale and stop',
-            cluster.name
-          )}
+          title={trans.__('Manage %1 here: dashboards, client code, scale and stop', cluster.name)}
           onClick={() =>
             void commands.execute(CommandIDs.adopt, {
               type: cluster.type,

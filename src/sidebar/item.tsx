@@ -69,10 +69,7 @@ const ACTIONS: ReadonlyArray<{
 /**
  * One cluster in the sidebar: state, counts, jobs, problems, plots and actions; draggable onto a notebook.
  */
-export function ClusterItem(props: {
-  cluster: IClusterModel;
-  context: IItemContext;
-}): JSX.Element {
+export function ClusterItem(props: { cluster: IClusterModel; context: IItemContext }): JSX.Element {
   const { cluster, context } = props;
   const { manager, trans } = context;
   const running = cluster.state === 'running';
@@ -86,11 +83,7 @@ export function ClusterItem(props: {
 
   const onMouseDown = (event: React.MouseEvent) => {
     const target = event.target as HTMLElement;
-    if (
-      event.button !== 0 ||
-      !running ||
-      target.closest('button, a, input, select, textarea')
-    ) {
+    if (event.button !== 0 || !running || target.closest('button, a, input, select, textarea')) {
       return;
     }
     trackSnippetDrag(event, {
@@ -106,11 +99,7 @@ export function ClusterItem(props: {
       data-cluster-id={cluster.id}
       data-state={cluster.state}
       data-active-notebook={cluster.origin?.active ? 'true' : undefined}
-      title={
-        running
-          ? trans.__('Drag onto a notebook to insert the client code')
-          : undefined
-      }
+      title={running ? trans.__('Drag onto a notebook to insert the client code') : undefined}
       onMouseDown={onMouseDown}
     >
       <div className="jp-DaskClusters-itemHeader">
@@ -124,15 +113,10 @@ export function ClusterItem(props: {
       </div>
       <div className="jp-DaskClusters-meta">
         <span className="jp-DaskClusters-type">{cluster.type}</span>
-        <span
-          className="jp-DaskClusters-environment"
-          title={cluster.environment.python}
-        >
+        <span className="jp-DaskClusters-environment" title={cluster.environment.python}>
           {cluster.environment.label}
         </span>
-        <span className="jp-DaskClusters-scaling">
-          {scalingLabel(trans, cluster.scaling)}
-        </span>
+        <span className="jp-DaskClusters-scaling">{scalingLabel(trans, cluster.scaling)}</span>
       </div>
       <div className="jp-DaskClusters-counts">
         <Count
@@ -145,29 +129,16 @@ export function ClusterItem(props: {
           value={String(cluster.cores)}
           label={trans._n('core', 'cores', cluster.cores)}
         />
-        <Count
-          className="jp-DaskClusters-memory"
-          value={formatBytes(cluster.memory)}
-          label={trans.__('memory')}
-        />
+        <Count className="jp-DaskClusters-memory" value={formatBytes(cluster.memory)} label={trans.__('memory')} />
         {running && <ClusterTimeLeft jobs={cluster.jobs} trans={trans} />}
       </div>
       {cluster.warning && <Warning text={cluster.warning} trans={trans} />}
       {cluster.jobs.length > 0 && (
-        <JobTable
-          clusterId={cluster.id}
-          jobs={cluster.jobs}
-          commands={context.commands}
-          trans={trans}
-        />
+        <JobTable clusterId={cluster.id} jobs={cluster.jobs} commands={context.commands} trans={trans} />
       )}
-      {(cluster.state === 'failed' || cluster.state === 'lost') && (
-        <Problem cluster={cluster} trans={trans} />
-      )}
+      {(cluster.state === 'failed' || cluster.state === 'lost') && <Problem cluster={cluster} trans={trans} />}
       <Actions cluster={cluster} context={context} />
-      {running && cluster.hasDashboard && (
-        <PlotButtons cluster={cluster} context={context} />
-      )}
+      {running && cluster.hasDashboard && <PlotButtons cluster={cluster} context={context} />}
     </li>
   );
 }
@@ -175,11 +146,7 @@ export function ClusterItem(props: {
 /**
  * A live count: the number alone in its own element, the unit beside it.
  */
-function Count(props: {
-  className: string;
-  value: string;
-  label: string;
-}): JSX.Element {
+function Count(props: { className: string; value: string; label: string }): JSX.Element {
   return (
     <span className="jp-DaskClusters-count">
       <span className={props.className}>{props.value}</span>{' '}
@@ -193,11 +160,7 @@ function Count(props: {
  */
 function Warning(props: { text: string; trans: TranslationBundle }): JSX.Element {
   return (
-    <div
-      className="jp-DaskClusters-warning"
-      role="alert"
-      aria-label={props.trans.__('Warning: %1', props.text)}
-    >
+    <div className="jp-DaskClusters-warning" role="alert" aria-label={props.trans.__('Warning: %1', props.text)}>
       <warningIcon.react tag="span" className="jp-DaskClusters-warningIcon" />
       <span className="jp-DaskClusters-warningText">{props.text}</span>
     </div>
@@ -207,18 +170,13 @@ function Warning(props: { text: string; trans: TranslationBundle }): JSX.Element
 /**
  * Why a cluster failed or was lost, and the end of its log.
  */
-function Problem(props: {
-  cluster: IClusterModel;
-  trans: TranslationBundle;
-}): JSX.Element {
+function Problem(props: { cluster: IClusterModel; trans: TranslationBundle }): JSX.Element {
   const { cluster, trans } = props;
   return (
     <div className="jp-DaskClusters-problem">
       <div className="jp-DaskClusters-error" role="alert">
         {cluster.error ||
-          (cluster.state === 'lost'
-            ? trans.__('The cluster process vanished.')
-            : trans.__('The cluster failed.'))}
+          (cluster.state === 'lost' ? trans.__('The cluster process vanished.') : trans.__('The cluster failed.'))}
       </div>
       {cluster.logTail && cluster.logTail.length > 0 && (
         <pre className="jp-DaskClusters-log">{cluster.logTail.join('\n')}</pre>
@@ -230,17 +188,12 @@ function Problem(props: {
 /**
  * The action buttons that apply to the cluster's state.
  */
-function Actions(props: {
-  cluster: IClusterModel;
-  context: IItemContext;
-}): JSX.Element {
+function Actions(props: { cluster: IClusterModel; context: IItemContext }): JSX.Element {
   const { cluster, context } = props;
   const { commands } = context;
   return (
     <div className="jp-DaskClusters-actions">
-      {ACTIONS.filter(
-        a => canPerform(a.action, cluster) && commands.hasCommand(a.command)
-      ).map(a => (
+      {ACTIONS.filter(a => canPerform(a.action, cluster) && commands.hasCommand(a.command)).map(a => (
         <CommandButton
           key={a.action}
           commands={commands}

@@ -26,10 +26,7 @@ export function useClock(active: boolean, intervalMs = 1000): number {
 /**
  * The time until a cluster's first job reaches its walltime, as a count beside workers and cores.
  */
-export function ClusterTimeLeft(props: {
-  jobs: ReadonlyArray<IJob>;
-  trans: TranslationBundle;
-}): JSX.Element | null {
+export function ClusterTimeLeft(props: { jobs: ReadonlyArray<IJob>; trans: TranslationBundle }): JSX.Element | null {
   const { jobs, trans } = props;
   const endsAt = clusterEndsAt(jobs);
   const now = useClock(endsAt !== undefined);
@@ -38,10 +35,7 @@ export function ClusterTimeLeft(props: {
     return null;
   }
   return (
-    <span
-      className="jp-DaskClusters-count"
-      title={trans.__('Until the first job reaches its walltime')}
-    >
+    <span className="jp-DaskClusters-count" title={trans.__('Until the first job reaches its walltime')}>
       <span className="jp-DaskClusters-timeLeft">{formatDuration(left)}</span>{' '}
       <span className="jp-DaskClusters-countLabel">{trans.__('left')}</span>
     </span>
@@ -75,18 +69,11 @@ export function JobTable(props: {
         {jobs.map(job => {
           const left = secondsLeft(job.endsAt, now);
           return (
-            <tr
-              key={job.id}
-              className="jp-DaskClusters-job"
-              data-job-id={job.id}
-              data-job-state={job.state}
-            >
+            <tr key={job.id} className="jp-DaskClusters-job" data-job-id={job.id} data-job-state={job.state}>
               <td className="jp-DaskClusters-jobId">{job.id}</td>
               <td className="jp-DaskClusters-jobState">{job.state}</td>
               <td
-                className={
-                  job.node ? 'jp-DaskClusters-jobNode' : 'jp-DaskClusters-jobReason'
-                }
+                className={job.node ? 'jp-DaskClusters-jobNode' : 'jp-DaskClusters-jobReason'}
                 title={
                   job.node
                     ? trans.__('Runs on %1', job.node)
@@ -97,9 +84,7 @@ export function JobTable(props: {
               >
                 {job.node ?? job.reason ?? ''}
               </td>
-              <td className="jp-DaskClusters-jobLeft">
-                {left === undefined ? '' : formatDuration(left)}
-              </td>
+              <td className="jp-DaskClusters-jobLeft">{left === undefined ? '' : formatDuration(left)}</td>
               {canOpenLog && (
                 <td>
                   <CommandButton
@@ -143,12 +128,8 @@ export function CommandButton(props: {
       aria-label={label}
       onClick={() => void commands.execute(command, args)}
     >
-      {icon instanceof LabIcon && (
-        <icon.react tag="span" className="jp-DaskClusters-actionIcon" />
-      )}
-      {(text || !(icon instanceof LabIcon)) && (
-        <span className="jp-DaskClusters-actionText">{text || label}</span>
-      )}
+      {icon instanceof LabIcon && <icon.react tag="span" className="jp-DaskClusters-actionIcon" />}
+      {(text || !(icon instanceof LabIcon)) && <span className="jp-DaskClusters-actionText">{text || label}</span>}
     </button>
   );
 }

@@ -27,11 +27,7 @@ export class ClusterListView extends ReactWidget {
 
   protected render(): JSX.Element {
     const context = this._context;
-    return (
-      <UseSignal signal={context.manager.changed}>
-        {() => <ClusterList context={context} />}
-      </UseSignal>
-    );
+    return <UseSignal signal={context.manager.changed}>{() => <ClusterList context={context} />}</UseSignal>;
   }
 
   private _context: IItemContext;
@@ -70,9 +66,7 @@ function ClusterList(props: { context: IItemContext }): JSX.Element {
         </div>
       )}
       {manager.hasSnapshot && clusters.length === 0 && (
-        <div className="jp-DaskClusters-empty">
-          {trans.__('No clusters yet. Start one with New.')}
-        </div>
+        <div className="jp-DaskClusters-empty">{trans.__('No clusters yet. Start one with New.')}</div>
       )}
       <ul className="jp-DaskClusters-items">
         {clusters.map(cluster => (
@@ -86,10 +80,7 @@ function ClusterList(props: { context: IItemContext }): JSX.Element {
 /**
  * A line about the event stream, or nothing while it is open and complete.
  */
-function statusMessage(
-  manager: IDaskClusterManager,
-  trans: TranslationBundle
-): string {
+function statusMessage(manager: IDaskClusterManager, trans: TranslationBundle): string {
   switch (manager.status) {
     case 'connecting':
       return manager.hasSnapshot

@@ -24,10 +24,7 @@ export function splitPlots(plots: ReadonlyArray<IPlot>): {
 /**
  * The plots whose title contains every word of the query, whatever the case.
  */
-export function searchPlots(
-  plots: ReadonlyArray<IPlot>,
-  query: string
-): IPlot[] {
+export function searchPlots(plots: ReadonlyArray<IPlot>, query: string): IPlot[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   return plots.filter(p => {
     const title = p.title.toLowerCase();
@@ -38,10 +35,7 @@ export function searchPlots(
 /**
  * The dashboard part of a running item: the common plots, the others behind a searchable "More plots", and the saved layouts.
  */
-export function PlotButtons(props: {
-  cluster: IClusterModel;
-  context: IItemContext;
-}): JSX.Element | null {
+export function PlotButtons(props: { cluster: IClusterModel; context: IItemContext }): JSX.Element | null {
   const { cluster, context } = props;
   const { trans, commands } = context;
   const [plots, setPlots] = useState<IPlot[]>([]);
@@ -66,11 +60,7 @@ export function PlotButtons(props: {
   const found = searchPlots(more, query);
   const listId = `jp-DaskClusters-morePlots-${cluster.id}`;
   return (
-    <div
-      className="jp-DaskClusters-plots"
-      role="group"
-      aria-label={trans.__('Dashboard plots of %1', cluster.name)}
-    >
+    <div className="jp-DaskClusters-plots" role="group" aria-label={trans.__('Dashboard plots of %1', cluster.name)}>
       <div className="jp-DaskClusters-plotList">
         {common.map(plot => (
           <PlotButton key={plot.path} plot={plot} {...props} />
@@ -82,15 +72,11 @@ export function PlotButtons(props: {
             aria-expanded={expanded}
             aria-controls={listId}
             title={
-              expanded
-                ? trans.__('Hide the other plots')
-                : trans.__('Show and search the other %1 plots', more.length)
+              expanded ? trans.__('Hide the other plots') : trans.__('Show and search the other %1 plots', more.length)
             }
             onClick={() => setExpanded(!expanded)}
           >
-            {expanded
-              ? trans.__('Fewer plots')
-              : trans.__('More plots (%1)', more.length)}
+            {expanded ? trans.__('Fewer plots') : trans.__('More plots (%1)', more.length)}
           </button>
         )}
       </div>
@@ -125,11 +111,7 @@ export function PlotButtons(props: {
 /**
  * One plot: opens it in a tab.
  */
-function PlotButton(props: {
-  plot: IPlot;
-  cluster: IClusterModel;
-  context: IItemContext;
-}): JSX.Element {
+function PlotButton(props: { plot: IPlot; cluster: IClusterModel; context: IItemContext }): JSX.Element {
   const { plot, cluster, context } = props;
   return (
     <button
@@ -158,12 +140,9 @@ function LayoutButtons(props: {
   plots: ReadonlyArray<IPlot>;
 }): JSX.Element | null {
   const { cluster, context, plots } = props;
-  const titleOf = (path: string) =>
-    plots.find(p => p.path === path)?.title ?? path;
+  const titleOf = (path: string) => plots.find(p => p.path === path)?.title ?? path;
   const { commands, settings, trans } = context;
-  const [layouts, setLayouts] = useState<IDashboardLayout[]>(
-    settings?.current.dashboardLayouts ?? []
-  );
+  const [layouts, setLayouts] = useState<IDashboardLayout[]>(settings?.current.dashboardLayouts ?? []);
   useEffect(() => {
     if (!settings) {
       return;
@@ -180,24 +159,14 @@ function LayoutButtons(props: {
     return null;
   }
   return (
-    <div
-      className="jp-DaskClusters-layouts"
-      role="group"
-      aria-label={trans.__('Dashboard layouts')}
-    >
-      <span className="jp-DaskClusters-layoutsLabel">
-        {trans.__('Layouts:')}
-      </span>
+    <div className="jp-DaskClusters-layouts" role="group" aria-label={trans.__('Dashboard layouts')}>
+      <span className="jp-DaskClusters-layoutsLabel">{trans.__('Layouts:')}</span>
       {layouts.map(layout => (
         <button
           key={layout.name}
           type="button"
           className="jp-DaskClusters-layout"
-          title={trans.__(
-            'Open %1 together: %2',
-            layout.name,
-            layout.plots.map(titleOf).join(', ')
-          )}
+          title={trans.__('Open %1 together: %2', layout.name, layout.plots.map(titleOf).join(', '))}
           onClick={() =>
             void commands.execute(CommandIDs.openLayout, {
               id: cluster.id,
@@ -214,9 +183,7 @@ function LayoutButtons(props: {
           className="jp-DaskClusters-layout jp-DaskClusters-newLayout"
           title={commands.caption(CommandIDs.editLayout, { id: cluster.id })}
           aria-label={commands.label(CommandIDs.editLayout, { id: cluster.id })}
-          onClick={() =>
-            void commands.execute(CommandIDs.editLayout, { id: cluster.id })
-          }
+          onClick={() => void commands.execute(CommandIDs.editLayout, { id: cluster.id })}
         >
           {trans.__('New layout…')}
         </button>

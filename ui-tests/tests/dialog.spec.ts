@@ -58,7 +58,9 @@ test('the form fits, says where values come from, and refuses bad values once', 
   // A value the form cannot read: said once, in words, and Start is unavailable with the reason.
   await fill(page, 'memory_per_worker', '16XB');
   const memory = field(dialog, 'memory_per_worker');
-  await expect(memory.locator('.validationErrors')).toHaveText(/^Write a number and a unit, e\.g\. 4 GiB, 3\.5GB or 512MiB\.$/);
+  await expect(memory.locator('.validationErrors')).toHaveText(
+    /^Write a number and a unit, e\.g\. 4 GiB, 3\.5GB or 512MiB\.$/
+  );
   await expect(dialog).not.toContainText('^\\s');
   await expect(start).toBeDisabled();
   await expect(start).toHaveAttribute('aria-describedby', /jp-DaskClusters-blocked/);
@@ -77,7 +79,9 @@ test('the form fits, says where values come from, and refuses bad values once', 
   await fill(page, 'memory_per_worker', '900 GB');
   await expect(start).toBeEnabled();
   await start.click();
-  await expect(memory.locator('.validationErrors')).toContainText(/^Memory per worker must be at most [\d.]+ GB for \d workers/);
+  await expect(memory.locator('.validationErrors')).toContainText(
+    /^Memory per worker must be at most [\d.]+ GB for \d workers/
+  );
   const text = (await dialog.innerText()).replace(/\s+/g, ' ');
   expect(text.split('must be at most').length - 1).toBe(1);
   expect(text).not.toMatch(/problem\(s\)|\/memory_per_worker|\\s/);

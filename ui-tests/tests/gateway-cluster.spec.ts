@@ -49,7 +49,9 @@ function python(code: string): string {
 /** The names of the user's live clusters on the gateway. */
 function liveOnGateway(): string[] {
   return JSON.parse(
-    python('import json\nfrom dask_gateway import Gateway\nprint(json.dumps([c.name for c in Gateway().list_clusters()]))')
+    python(
+      'import json\nfrom dask_gateway import Gateway\nprint(json.dumps([c.name for c in Gateway().list_clusters()]))'
+    )
   ) as string[];
 }
 
@@ -71,9 +73,11 @@ test('a Dask Gateway cluster from [+ New], and one made from code adopted', asyn
   // variables fill the gateway's mapping option named "environment".
   await page.evaluate(
     async ([name]) => {
-      const app = (window as unknown as {
-        jupyterapp: { serviceManager: { settings: { save(id: string, raw: string): Promise<void> } } };
-      }).jupyterapp;
+      const app = (
+        window as unknown as {
+          jupyterapp: { serviceManager: { settings: { save(id: string, raw: string): Promise<void> } } };
+        }
+      ).jupyterapp;
       await app.serviceManager.settings.save(
         'jupyterlab-dask-clusters:plugin',
         JSON.stringify({
@@ -109,7 +113,14 @@ test('a Dask Gateway cluster from [+ New], and one made from code adopted', asyn
   await expect(dialog.locator('#root_verbose')).not.toBeChecked(); // bool
   await expect(dialog.locator('#root_profile option:checked')).toHaveText('standard'); // select
   await expect(dialog.locator('#root_profile option')).toHaveText(['standard', 'short-lived']);
-  for (const label of ['Worker cores', 'Worker memory (GiB)', 'Cluster label', 'Verbose worker logs', 'Profile', 'Environment variables']) {
+  for (const label of [
+    'Worker cores',
+    'Worker memory (GiB)',
+    'Cluster label',
+    'Verbose worker logs',
+    'Profile',
+    'Environment variables'
+  ]) {
     await expect(dialog.getByText(label, { exact: true }).first()).toBeVisible();
   }
   // The mapping, filled from the settings' worker variables.
@@ -177,7 +188,10 @@ test('a Dask Gateway cluster from [+ New], and one made from code adopted', asyn
 
   // A gateway cluster made in the notebook is listed as the notebook's, once, and
   // leaves when the notebook shuts it down.
-  await page.notebook.addCell('code', 'from dask_gateway import Gateway\nmine = Gateway().new_cluster()\nprint(mine.name)');
+  await page.notebook.addCell(
+    'code',
+    'from dask_gateway import Gateway\nmine = Gateway().new_cluster()\nprint(mine.name)'
+  );
   const last = (await page.notebook.getCellCount()) - 1;
   await page.notebook.runCell(last);
   const mine = ((await page.notebook.getCellTextOutput(last))?.join('') ?? '').trim();
@@ -192,7 +206,9 @@ test('a Dask Gateway cluster from [+ New], and one made from code adopted', asyn
   await page.notebook.addCell('code', 'mine.shutdown()\nprint(mine.status)');
   const shutdown = (await page.notebook.getCellCount()) - 1;
   await page.notebook.runCell(shutdown);
-  await expect.poll(async () => (await page.notebook.getCellTextOutput(shutdown))?.join('') ?? '', { timeout: 30000 }).toContain('closed');
+  await expect
+    .poll(async () => (await page.notebook.getCellTextOutput(shutdown))?.join('') ?? '', { timeout: 30000 })
+    .toContain('closed');
   await expect(held).toHaveCount(0, { timeout: 15000 });
   expect(liveOnGateway()).not.toContain(mine);
 

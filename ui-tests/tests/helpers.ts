@@ -38,7 +38,10 @@ export async function openNewNotebook(page: IJupyterLabPageFixture, filePath: st
 
 /** Open a cluster item's Task Stream plot in a lab tab and wait for Bokeh to draw in it. */
 export async function openTaskStream(page: IJupyterLabPageFixture, item: Locator): Promise<Locator> {
-  await item.locator('.jp-DaskClusters-plot', { hasText: /Task Stream/i }).first().click();
+  await item
+    .locator('.jp-DaskClusters-plot', { hasText: /Task Stream/i })
+    .first()
+    .click();
   const dashboard = page.locator('.jp-DaskClusters-dashboard').first();
   await expect(dashboard).toBeVisible();
   await expect(dashboard.frameLocator('iframe').locator('.bk-Canvas, canvas, .bk-root').first()).toBeAttached({
@@ -48,11 +51,7 @@ export async function openTaskStream(page: IJupyterLabPageFixture, item: Locator
 }
 
 /** Insert a cluster's client code below the first cell of `notebook`; returns the new cell's text. */
-export async function insertClientCode(
-  page: IJupyterLabPageFixture,
-  item: Locator,
-  notebook: string
-): Promise<string> {
+export async function insertClientCode(page: IJupyterLabPageFixture, item: Locator, notebook: string): Promise<string> {
   await page.notebook.activate(notebook);
   await page.notebook.selectCells(0);
   await item.locator('.jp-DaskClusters-insert').click();

@@ -22,7 +22,12 @@ test.use({ autoGoto: true, kernels: null });
 test.describe.configure({ mode: 'serial' });
 
 /** A notebook on a kernelspec, written whole, opened, its kernel idle. */
-async function openNotebook(page: IJupyterLabPageFixture, file: string, kernel: string, display: string): Promise<void> {
+async function openNotebook(
+  page: IJupyterLabPageFixture,
+  file: string,
+  kernel: string,
+  display: string
+): Promise<void> {
   const notebook = JSON.stringify({
     cells: [],
     metadata: { kernelspec: { name: kernel, display_name: display, language: 'python' } },
@@ -43,9 +48,13 @@ async function openNotebook(page: IJupyterLabPageFixture, file: string, kernel: 
 /** The id of the kernel of the current notebook. */
 async function currentKernelId(page: IJupyterLabPageFixture): Promise<string> {
   return page.evaluate(() => {
-    const app = (window as unknown as {
-      jupyterapp: { shell: { currentWidget: { sessionContext: { session: { kernel: { id: string } | null } | null } } | null } };
-    }).jupyterapp;
+    const app = (
+      window as unknown as {
+        jupyterapp: {
+          shell: { currentWidget: { sessionContext: { session: { kernel: { id: string } | null } | null } } | null };
+        };
+      }
+    ).jupyterapp;
     return app.shell.currentWidget?.sessionContext.session?.kernel?.id ?? '';
   });
 }
@@ -114,7 +123,10 @@ test('a cluster made in notebook code: listed, dashboard, scaled, stopped, gone 
   await expect(item).toHaveCount(0);
 
   // Within a second after the cell finishes, naming its notebook.
-  await runCode(page, 'from dask.distributed import LocalCluster\ncluster = LocalCluster(n_workers=1, threads_per_worker=1)');
+  await runCode(
+    page,
+    'from dask.distributed import LocalCluster\ncluster = LocalCluster(n_workers=1, threads_per_worker=1)'
+  );
   await expect(item).toHaveCount(1, { timeout: 1000 });
   await expect(item.locator('.jp-DaskClusters-name')).toHaveText('cluster');
   // The notebook it lives in, marked as the focused one.
@@ -147,7 +159,9 @@ test('a cluster made in notebook code: listed, dashboard, scaled, stopped, gone 
   await expect(item).toHaveCount(1, { timeout: 30000 });
   await expect(page.locator('.jp-DaskClusters-dashboard')).toHaveCount(1);
   await expect(page.locator('.jp-DaskClusters-dashboard-stopped')).toHaveCount(0);
-  await expect(page.locator('.jp-DaskClusters-dashboard').first().frameLocator('iframe').locator('canvas').first()).toBeAttached({
+  await expect(
+    page.locator('.jp-DaskClusters-dashboard').first().frameLocator('iframe').locator('canvas').first()
+  ).toBeAttached({
     timeout: 60000
   });
 
@@ -156,7 +170,10 @@ test('a cluster made in notebook code: listed, dashboard, scaled, stopped, gone 
   await item.locator('.jp-DaskClusters-scale').click();
   await page.locator('.jp-Dialog #root_mode').getByLabel('Fixed').check();
   await fill(page, 'workers', '2');
-  await page.locator('.jp-Dialog').getByRole('button', { name: /Scale|Apply/ }).click();
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: /Scale|Apply/ })
+    .click();
   await expect(page.locator('.jp-Dialog')).toHaveCount(0);
   // The kernel-side timer reports the new worker without a cell.
   await expect(item.locator('.jp-DaskClusters-workers')).toHaveText('2', { timeout: 30000 });
@@ -199,16 +216,21 @@ test('a cluster made in notebook code: listed, dashboard, scaled, stopped, gone 
   await expect(item.locator('.jp-DaskClusters-name')).toHaveText('second');
   // What Kernel > Restart Kernel does, without its confirmation dialog.
   await page.evaluate(async () => {
-    const app = (window as unknown as {
-      jupyterapp: { shell: { currentWidget: { sessionContext: { restartKernel(): Promise<void> } } | null } };
-    }).jupyterapp;
+    const app = (
+      window as unknown as {
+        jupyterapp: { shell: { currentWidget: { sessionContext: { restartKernel(): Promise<void> } } | null } };
+      }
+    ).jupyterapp;
     await app.shell.currentWidget?.sessionContext.restartKernel();
   });
   await expect(item).toHaveCount(0, { timeout: 10000 });
   await panel.screenshot({ path: `${SHOTS}/kernel-cluster-after-restart.png` });
 
   // After the restart the kernel is bootstrapped again at its first idle: a new cluster is listed.
-  await runCode(page, 'from dask.distributed import LocalCluster\nthird = LocalCluster(n_workers=1, threads_per_worker=1)');
+  await runCode(
+    page,
+    'from dask.distributed import LocalCluster\nthird = LocalCluster(n_workers=1, threads_per_worker=1)'
+  );
   await expect(item).toHaveCount(1, { timeout: 1000 });
   await runCode(page, 'third.close()');
   await expect(item).toHaveCount(0, { timeout: 5000 });

@@ -100,10 +100,7 @@ test('a local cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
     'import dask.array as da\nprint(int(da.ones((2000, 2000), chunks=250).sum().compute()))'
   );
   await page.notebook.run();
-  await expect(page.locator('.jp-Notebook .jp-OutputArea-output').last()).toContainText(
-    '4000000',
-    { timeout: 60000 }
-  );
+  await expect(page.locator('.jp-Notebook .jp-OutputArea-output').last()).toContainText('4000000', { timeout: 60000 });
   await page.screenshot({ path: `${SHOTS}/notebook-with-client.png` });
   // The notebook's Client uses this cluster: it is listed once, as the focused notebook's.
   await expect(panel.locator('.jp-DaskClusters-item')).toHaveCount(1);
@@ -112,9 +109,11 @@ test('a local cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
   // For the README: the task stream beside the notebook that fed it.
   await page.evaluate(() => {
     type W = { id: string; title: { label: string }; hasClass(name: string): boolean };
-    const app = (window as unknown as {
-      jupyterapp: { shell: { widgets(area: string): Iterable<W>; add(w: W, area: string, o: object): void } };
-    }).jupyterapp;
+    const app = (
+      window as unknown as {
+        jupyterapp: { shell: { widgets(area: string): Iterable<W>; add(w: W, area: string, o: object): void } };
+      }
+    ).jupyterapp;
     const widgets = Array.from(app.shell.widgets('main'));
     const dashboard = widgets.find(w => w.hasClass('jp-DaskClusters-dashboard'));
     const notebook = widgets.find(w => w.title.label === 'client.ipynb');
@@ -177,7 +176,10 @@ test('a local cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
     await itemAgain.locator('.jp-DaskClusters-scale').click();
     await page.locator('.jp-Dialog #root_mode').getByLabel('Fixed').check();
     await fill(page, 'workers', String(count));
-    await page.locator('.jp-Dialog').getByRole('button', { name: /Scale|Apply/ }).click();
+    await page
+      .locator('.jp-Dialog')
+      .getByRole('button', { name: /Scale|Apply/ })
+      .click();
     await expect(page.locator('.jp-Dialog')).toHaveCount(0);
     await expect(itemAgain.locator('.jp-DaskClusters-scaling')).toHaveText(`fixed ${count}`);
     await expect(workers).toHaveText(String(count), { timeout: 60000 });
@@ -193,9 +195,11 @@ test('a local cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
 
   // Client code into a console, through the item's context menu.
   await page.evaluate(async () => {
-    const app = (window as unknown as {
-      jupyterapp: { commands: { execute(id: string, args: object): Promise<unknown> } };
-    }).jupyterapp;
+    const app = (
+      window as unknown as {
+        jupyterapp: { commands: { execute(id: string, args: object): Promise<unknown> } };
+      }
+    ).jupyterapp;
     await app.commands.execute('console:create', { kernelPreference: { name: 'python3' } });
   });
   const consolePanel = page.locator('.jp-CodeConsole').first();
@@ -207,10 +211,9 @@ test('a local cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
   await expect(prompt).toContainText('Client(');
   await prompt.locator('.cm-content').click();
   await page.keyboard.press('Shift+Enter');
-  await expect(consolePanel.locator('.jp-CodeConsole-content .jp-OutputArea-output').last()).toContainText(
-    'Client',
-    { timeout: 60000 }
-  );
+  await expect(consolePanel.locator('.jp-CodeConsole-content .jp-OutputArea-output').last()).toContainText('Client', {
+    timeout: 60000
+  });
   await page.screenshot({ path: `${SHOTS}/console-with-client.png` });
 
   // Stop: the item ends, the dashboard tab says so.

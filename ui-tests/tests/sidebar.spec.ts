@@ -24,7 +24,9 @@ async function startCluster(page: IJupyterLabPageFixture, name: string): Promise
     const xsrf = /(?:^|; )_xsrf=([^;]*)/.exec(document.cookie)?.[1] ?? '';
     const headers = { 'Content-Type': 'application/json', 'X-XSRFToken': decodeURIComponent(xsrf) };
     const envs = await (await fetch('/dask-clusters/api/environments', { headers })).json();
-    const env = envs.find((e: { usable: boolean; kernelspecs: string[] }) => e.usable && e.kernelspecs.includes('python3'));
+    const env = envs.find(
+      (e: { usable: boolean; kernelspecs: string[] }) => e.usable && e.kernelspecs.includes('python3')
+    );
     const answer = await fetch('/dask-clusters/api/clusters', {
       method: 'POST',
       headers,
@@ -45,7 +47,13 @@ async function visibleDashboards(page: IJupyterLabPageFixture): Promise<{ x: num
   const viewport = page.viewportSize()!;
   for (const panel of await page.locator('.jp-DaskClusters-dashboard').all()) {
     const box = (await panel.isVisible()) ? await panel.boundingBox() : null;
-    if (box && box.width > 100 && box.height > 100 && box.x + box.width <= viewport.width + 1 && box.y + box.height <= viewport.height + 1) {
+    if (
+      box &&
+      box.width > 100 &&
+      box.height > 100 &&
+      box.x + box.width <= viewport.width + 1 &&
+      box.y + box.height <= viewport.height + 1
+    ) {
       boxes.push({ x: Math.round(box.x), y: Math.round(box.y) });
     }
   }
@@ -98,9 +106,16 @@ test('plots, labelled actions, dashboard layouts and the Running panel of a runn
   // Every action says what it does: visible text, a tooltip, an accessible name.
   expect(await visibleTexts(item, '.jp-DaskClusters-action')).toEqual(['Code', 'Scale', 'Tunnel', 'Stop']);
   // ... on one line in the sidebar's default width.
-  const tops = await item.locator('.jp-DaskClusters-action').evaluateAll(nodes => nodes.map(n => Math.round(n.getBoundingClientRect().top)));
+  const tops = await item
+    .locator('.jp-DaskClusters-action')
+    .evaluateAll(nodes => nodes.map(n => Math.round(n.getBoundingClientRect().top)));
   expect(new Set(tops).size).toBe(1);
-  for (const name of ['Insert Dask Client Code', 'Scale Dask Cluster…', 'Copy SSH Tunnel Command', 'Stop Dask Cluster']) {
+  for (const name of [
+    'Insert Dask Client Code',
+    'Scale Dask Cluster…',
+    'Copy SSH Tunnel Command',
+    'Stop Dask Cluster'
+  ]) {
     const button = item.getByRole('button', { name, exact: true });
     await expect(button).toBeVisible();
     await expect(button).toBeEnabled();
@@ -121,7 +136,12 @@ test('plots, labelled actions, dashboard layouts and the Running panel of a runn
     await expect(page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab', { hasText: `${title} — layouts` })).toBeVisible();
   }
   await expect(
-    page.locator('.jp-DaskClusters-dashboard').first().frameLocator('iframe').locator('.bk-Canvas, canvas, .bk-root').first()
+    page
+      .locator('.jp-DaskClusters-dashboard')
+      .first()
+      .frameLocator('iframe')
+      .locator('.bk-Canvas, canvas, .bk-root')
+      .first()
   ).toBeAttached({ timeout: 60000 });
   await page.screenshot({ path: `${SHOTS}/dashboard-layout.png` });
 
@@ -145,7 +165,9 @@ test('plots, labelled actions, dashboard layouts and the Running panel of a runn
   await expect(dialog).toHaveCount(0);
   await expect(page.locator('.jp-toast-message', { hasText: 'Saved layout Memory' })).toBeVisible();
   await expect(item.locator('.jp-DaskClusters-layout', { hasText: 'Memory' })).toBeVisible();
-  await expect(page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab', { hasText: 'Cluster Memory — layouts' })).toBeVisible();
+  await expect(
+    page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab', { hasText: 'Cluster Memory — layouts' })
+  ).toBeVisible();
   const arranged = await visibleDashboards(page);
 
   // After a reload the tabs come back where they were, and the saved layout is still offered.
@@ -184,7 +206,10 @@ test('plots, labelled actions, dashboard layouts and the Running panel of a runn
   const entry = running.locator('.jp-DaskClusters-runningItem', { hasText: 'layouts' });
   await expect(entry).toBeVisible();
   await expect(entry.locator('.jp-RunningSessions-itemDetail')).toHaveText('1 worker');
-  await expect(entry.locator('.jp-RunningSessions-itemLabel')).toHaveAttribute('title', /^Open the dashboard of layouts/);
+  await expect(entry.locator('.jp-RunningSessions-itemLabel')).toHaveAttribute(
+    'title',
+    /^Open the dashboard of layouts/
+  );
   await running.screenshot({ path: `${SHOTS}/running-panel.png` });
   // Its context menu offers the dashboard, a layout and stop.
   await entry.click({ button: 'right' });
@@ -221,11 +246,18 @@ test('the Settings Editor shows every option once, presets included, and the def
   });
   await page.locator('.jp-PluginList-entry', { hasText: 'Dask Clusters' }).first().click();
   const form = page.locator('.jp-SettingsForm').first();
-  await expect(form.locator('.jp-FormGroup-description', { hasText: SCHEMA.properties.confirmStop.description })).toBeVisible();
+  await expect(
+    form.locator('.jp-FormGroup-description', { hasText: SCHEMA.properties.confirmStop.description })
+  ).toBeVisible();
 
   // Each description once, nested ones included.
   const descriptions: string[] = [];
-  const collect = (schema: { description?: string; properties?: Record<string, unknown>; $ref?: string; items?: unknown }) => {
+  const collect = (schema: {
+    description?: string;
+    properties?: Record<string, unknown>;
+    $ref?: string;
+    items?: unknown;
+  }) => {
     if (schema.description) {
       descriptions.push(schema.description);
     }

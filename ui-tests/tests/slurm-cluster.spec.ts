@@ -30,7 +30,10 @@ function queued(id: string): string[] {
 
 /** Choose the option whose label starts with `label` (the form's option values are indices). */
 async function choose(select: Locator, label: string): Promise<void> {
-  const value = await select.locator('option', { hasText: new RegExp(`^${label}\\b`) }).first().getAttribute('value');
+  const value = await select
+    .locator('option', { hasText: new RegExp(`^${label}\\b`) })
+    .first()
+    .getAttribute('value');
   await select.selectOption(value ?? '');
 }
 
@@ -54,7 +57,9 @@ test('a SLURM cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
   // by the preview as soon as it is typed, and by Start; nothing is submitted.
   await choose(partition, 'short');
   await fill(page, 'walltime', '00:10:00');
-  const walltimeField = dialog.locator('#root_walltime').locator('xpath=ancestor::*[contains(@class, "form-group")][1]');
+  const walltimeField = dialog
+    .locator('#root_walltime')
+    .locator('xpath=ancestor::*[contains(@class, "form-group")][1]');
   await expect(walltimeField).toContainText('00:05:00', { timeout: 60000 });
   await expect(preview).toHaveAttribute('data-status', 'refused');
   await expect(script).toHaveCount(0);
@@ -66,7 +71,9 @@ test('a SLURM cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
   await dialog.getByRole('button', { name: 'Start' }).press('Enter');
   await expect(walltimeField).toContainText('00:05:00');
   await expect(dialog).toBeVisible();
-  await expect(panel.locator('.jp-DaskClusters-item[data-state="starting"], .jp-DaskClusters-item[data-state="running"]')).toHaveCount(0);
+  await expect(
+    panel.locator('.jp-DaskClusters-item[data-state="starting"], .jp-DaskClusters-item[data-state="running"]')
+  ).toHaveCount(0);
 
   // Options the partition can run: the script follows them.
   await choose(partition, 'debug');
@@ -84,7 +91,9 @@ test('a SLURM cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
   await expect(dialog).toHaveCount(0);
 
   // Two batch jobs RUNNING on the node, two workers, and the time left.
-  const item = panel.locator('.jp-DaskClusters-item[data-state="starting"], .jp-DaskClusters-item[data-state="running"]').first();
+  const item = panel
+    .locator('.jp-DaskClusters-item[data-state="starting"], .jp-DaskClusters-item[data-state="running"]')
+    .first();
   await expect(item).toBeVisible();
   const id = (await item.getAttribute('data-cluster-id')) ?? '';
   expect(id).not.toBe('');

@@ -35,7 +35,11 @@ export function clusterRoutes(router: Router, context: IApiContext): void {
   router.add('GET', '/api/clusters/:id/plots', async ({ params }) => {
     const record = manager.record(params.id);
     if (record.dashboardUrl === undefined || record.model.state !== 'running') {
-      throw new ApiError(409, 'no_dashboard', `Cluster "${record.model.name}" has no dashboard now (it is ${record.model.state}).`);
+      throw new ApiError(
+        409,
+        'no_dashboard',
+        `Cluster "${record.model.name}" has no dashboard now (it is ${record.model.state}).`
+      );
     }
     return { status: 200, body: await fetchPlots(record.dashboardUrl) };
   });
@@ -45,12 +49,22 @@ export function clusterRoutes(router: Router, context: IApiContext): void {
     const record = manager.record(params.id);
     const files = record.jobLogs?.[params.job];
     if (files === undefined) {
-      throw new ApiError(404, 'unknown_job', `Cluster "${record.model.name}" has no job ${params.job} with known output files (yet).`);
+      throw new ApiError(
+        404,
+        'unknown_job',
+        `Cluster "${record.model.name}" has no job ${params.job} with known output files (yet).`
+      );
     }
     const body: IJobLog = {
       job: params.job,
-      stdout: { ...(files.stdout ? { path: files.stdout } : {}), lines: files.stdout ? readTail(files.stdout, 100) : [] },
-      stderr: { ...(files.stderr ? { path: files.stderr } : {}), lines: files.stderr ? readTail(files.stderr, 100) : [] }
+      stdout: {
+        ...(files.stdout ? { path: files.stdout } : {}),
+        lines: files.stdout ? readTail(files.stdout, 100) : []
+      },
+      stderr: {
+        ...(files.stderr ? { path: files.stderr } : {}),
+        lines: files.stderr ? readTail(files.stderr, 100) : []
+      }
     };
     return { status: 200, body };
   });

@@ -30,7 +30,9 @@ export class EventStream {
           change.kind === 'cluster' ? { kind: 'cluster', cluster: change.cluster } : { kind: 'removed', id: change.id };
         this.broadcast(event);
       }),
-      ...[...externals].map(([type, feed]) => feed.connect(clusters => this.broadcast({ kind: 'external', type, clusters })))
+      ...[...externals].map(([type, feed]) =>
+        feed.connect(clusters => this.broadcast({ kind: 'external', type, clusters }))
+      )
     ];
     this.disconnect = () => disconnects.forEach(disconnect => disconnect());
     this.pinger = setInterval(() => {

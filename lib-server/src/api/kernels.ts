@@ -79,7 +79,11 @@ export class KernelDashboards {
 /** The registration in a PUT body, or an ApiError 422. Pure. */
 export function parseRegistration(id: string, body: unknown): IKernelDashboard {
   if (!KERNEL_DASHBOARD_ID.test(id)) {
-    throw new ApiError(404, 'not_found', `"${id}" is not a kernel dashboard id (k- followed by up to 40 lower-case letters or digits).`);
+    throw new ApiError(
+      404,
+      'not_found',
+      `"${id}" is not a kernel dashboard id (k- followed by up to 40 lower-case letters or digits).`
+    );
   }
   if (!isObject(body)) {
     throw invalidOptions([{ path: '', message: 'Send a JSON object {"url": "http://host:port/status"}.' }]);

@@ -6,7 +6,6 @@ import type { Router } from '../http/router.js';
 import type { IApiContext } from './context.js';
 import { isObject } from '../util/objects.js';
 
-
 /** Register the routes of cluster types. */
 export function typeRoutes(router: Router, context: IApiContext): void {
   router.add('GET', '/api/types', async ({ url }) => {

@@ -4,7 +4,14 @@
  * list (backends/index.ts); nothing else changes.
  */
 
-import type { IClusterModel, IClusterType, ICreateRequest, IExternalCluster, IFieldError, IScaling } from '../../../protocol/index.js';
+import type {
+  IClusterModel,
+  IClusterType,
+  ICreateRequest,
+  IExternalCluster,
+  IFieldError,
+  IScaling
+} from '../../../protocol/index.js';
 import type { ClusterManager } from '../clusters/lifecycle.js';
 import type { Registry } from '../clusters/registry.js';
 import type { IStartCommand } from '../runner/protocol.js';

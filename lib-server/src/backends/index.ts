@@ -13,6 +13,10 @@ export type IBackendDependencies = ILocalBackendOptions & ISlurmDependencies & I
 
 /** Every backend, by type id. */
 export function createBackends(dependencies: IBackendDependencies): Map<string, IBackend> {
-  const backends: IBackend[] = [createLocalBackend(dependencies), createSlurmBackendFrom(dependencies), createGatewayBackend(dependencies)];
+  const backends: IBackend[] = [
+    createLocalBackend(dependencies),
+    createSlurmBackendFrom(dependencies),
+    createGatewayBackend(dependencies)
+  ];
   return new Map(backends.map(backend => [backend.id, backend]));
 }

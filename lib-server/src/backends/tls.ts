@@ -16,14 +16,21 @@ export function securityDirectory(base: string, clusterId: string): string {
 export function dashboardLinkLines(dashboardLink: string | undefined): string[] {
   return dashboardLink === undefined
     ? []
-    : ['# Open the dashboard through JupyterLab (no SSH tunnel needed).', `dask.config.set({"distributed.dashboard.link": ${JSON.stringify(dashboardLink)}})`];
+    : [
+        '# Open the dashboard through JupyterLab (no SSH tunnel needed).',
+        `dask.config.set({"distributed.dashboard.link": ${JSON.stringify(dashboardLink)}})`
+      ];
 }
 
 /**
  * Python that connects to a scheduler. With `securityDir`, over TLS with the
  * credentials in that directory; without, in the clear (a site turned TLS off).
  */
-export function clientSnippet(schedulerAddress: string, securityDir: string | undefined, dashboardLink?: string): string {
+export function clientSnippet(
+  schedulerAddress: string,
+  securityDir: string | undefined,
+  dashboardLink?: string
+): string {
   const file = (name: string) => JSON.stringify(path.join(securityDir ?? '', name));
   const security =
     securityDir === undefined

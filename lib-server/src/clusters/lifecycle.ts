@@ -8,7 +8,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { ICompanionLimits, IClusterModel, ICreateRequest, IFieldError, IScaling } from '../../../protocol/index.js';
+import type {
+  ICompanionLimits,
+  IClusterModel,
+  ICreateRequest,
+  IFieldError,
+  IScaling
+} from '../../../protocol/index.js';
 import type { IBackend } from '../backends/backend.js';
 import { ApiError, invalidOptions, unknownCluster, unknownFields } from '../http/errors.js';
 import { scalingCommand, type RunnerEvent } from '../runner/protocol.js';
@@ -37,7 +43,6 @@ export interface IClusterManagerOptions {
   termGraceMs?: number;
 }
 
-
 /** Create `dir` 0700, refusing a parent that another user owns or can write. */
 function makeWorkDir(dir: string): void {
   const parent = path.dirname(dir);
@@ -45,7 +50,11 @@ function makeWorkDir(dir: string): void {
   const info = statSync(parent);
   const uid = process.getuid?.();
   if ((uid !== undefined && info.uid !== uid) || (info.mode & 0o022) !== 0) {
-    throw new ApiError(500, 'unsafe_directory', `${parent} is owned or writable by another user; remove it and try again.`);
+    throw new ApiError(
+      500,
+      'unsafe_directory',
+      `${parent} is owned or writable by another user; remove it and try again.`
+    );
   }
   mkdirSync(dir, { mode: 0o700 });
 }
@@ -110,7 +119,12 @@ export class ClusterManager {
       throw invalidOptions([{ path: '/adopt', message: 'Adopt names the cluster to take over: a non-empty string.' }]);
     }
     if (body.adopt !== undefined && isObject(body.options) && Object.keys(body.options).length > 0) {
-      throw invalidOptions([{ path: '/options', message: 'An adopted cluster keeps the options it was made with; send no options with adopt.' }]);
+      throw invalidOptions([
+        {
+          path: '/options',
+          message: 'An adopted cluster keeps the options it was made with; send no options with adopt.'
+        }
+      ]);
     }
     if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 200)) {
       throw new ApiError(422, 'invalid_name', 'The name must be a string of at most 200 characters.');
@@ -187,13 +201,20 @@ export class ClusterManager {
     const record = this.record(id);
     const runner = this.runners.get(id);
     if (record.model.state !== 'running' || runner === undefined) {
-      throw new ApiError(409, 'not_running', `Cluster "${record.model.name}" is ${record.model.state}; only a running cluster can be scaled.`);
+      throw new ApiError(
+        409,
+        'not_running',
+        `Cluster "${record.model.name}" is ${record.model.state}; only a running cluster can be scaled.`
+      );
     }
     const parsed = parseScaling(body);
     if ('fields' in parsed) {
       throw invalidOptions(parsed.fields);
     }
-    const problems = [...this.workerCapProblems(parsed.scaling, false), ...this.backend(record.model.type).checkScaling(record.model, parsed.scaling)];
+    const problems = [
+      ...this.workerCapProblems(parsed.scaling, false),
+      ...this.backend(record.model.type).checkScaling(record.model, parsed.scaling)
+    ];
     if (problems.length > 0) {
       throw invalidOptions(problems);
     }
@@ -252,7 +273,11 @@ export class ClusterManager {
   snippet(id: string): string {
     const record = this.record(id);
     if (record.model.state !== 'running' || record.model.schedulerAddress === undefined) {
-      throw new ApiError(409, 'not_running', `Cluster "${record.model.name}" is ${record.model.state}; there is nothing to connect to.`);
+      throw new ApiError(
+        409,
+        'not_running',
+        `Cluster "${record.model.name}" is ${record.model.state}; there is nothing to connect to.`
+      );
     }
     const link = record.model.hasDashboard ? `${this.options.baseUrl}dashboard/${id}/status` : undefined;
     return this.backend(record.model.type).snippet(record.model, link);

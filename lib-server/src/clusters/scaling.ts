@@ -9,7 +9,14 @@ function isCount(value: unknown, least: number): value is number {
 /** `body` as an IScaling, or every problem with it. */
 export function parseScaling(body: unknown): { scaling: IScaling } | { fields: IFieldError[] } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { fields: [{ path: '', message: 'Send {"mode": "fixed", "workers": n} or {"mode": "adaptive", "minimum": a, "maximum": b}.' }] };
+    return {
+      fields: [
+        {
+          path: '',
+          message: 'Send {"mode": "fixed", "workers": n} or {"mode": "adaptive", "minimum": a, "maximum": b}.'
+        }
+      ]
+    };
   }
   const raw = body as Record<string, unknown>;
   const fields: IFieldError[] = [];
@@ -21,21 +28,35 @@ export function parseScaling(body: unknown): { scaling: IScaling } | { fields: I
   }
   if (raw.mode === 'fixed') {
     if (!isCount(raw.workers, 0)) {
-      fields.push({ path: '/workers', message: `Workers must be a whole number of at least 0 (got ${JSON.stringify(raw.workers)}).` });
+      fields.push({
+        path: '/workers',
+        message: `Workers must be a whole number of at least 0 (got ${JSON.stringify(raw.workers)}).`
+      });
     }
     return fields.length > 0 ? { fields } : { scaling: { mode: 'fixed', workers: raw.workers as number } };
   }
   if (raw.mode !== 'adaptive') {
-    return { fields: [{ path: '/mode', message: `Mode must be "fixed" or "adaptive" (got ${JSON.stringify(raw.mode)}).` }] };
+    return {
+      fields: [{ path: '/mode', message: `Mode must be "fixed" or "adaptive" (got ${JSON.stringify(raw.mode)}).` }]
+    };
   }
   if (!isCount(raw.minimum, 0)) {
-    fields.push({ path: '/minimum', message: `Minimum must be a whole number of at least 0 (got ${JSON.stringify(raw.minimum)}).` });
+    fields.push({
+      path: '/minimum',
+      message: `Minimum must be a whole number of at least 0 (got ${JSON.stringify(raw.minimum)}).`
+    });
   }
   if (!isCount(raw.maximum, 1)) {
-    fields.push({ path: '/maximum', message: `Maximum must be a whole number of at least 1 (got ${JSON.stringify(raw.maximum)}).` });
+    fields.push({
+      path: '/maximum',
+      message: `Maximum must be a whole number of at least 1 (got ${JSON.stringify(raw.maximum)}).`
+    });
   }
   if (fields.length === 0 && (raw.minimum as number) > (raw.maximum as number)) {
-    fields.push({ path: '/minimum', message: `Minimum (${String(raw.minimum)}) is more than maximum (${String(raw.maximum)}); lower the minimum or raise the maximum.` });
+    fields.push({
+      path: '/minimum',
+      message: `Minimum (${String(raw.minimum)}) is more than maximum (${String(raw.maximum)}); lower the minimum or raise the maximum.`
+    });
   }
   return fields.length > 0
     ? { fields }

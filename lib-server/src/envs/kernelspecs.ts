@@ -50,11 +50,7 @@ export function candidatesFromKernelspecs(
       if (argv0 === undefined) {
         continue;
       }
-      const python = isBarePython(argv0)
-        ? serverPython
-        : path.isAbsolute(argv0)
-          ? argv0
-          : which(argv0);
+      const python = isBarePython(argv0) ? serverPython : path.isAbsolute(argv0) ? argv0 : which(argv0);
       if (python === undefined) {
         continue;
       }

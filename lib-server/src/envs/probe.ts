@@ -113,7 +113,10 @@ export class ProbeCache {
     const cached = this.cache.get(python);
     // A probe under way (no stamp yet) is shared; a finished one is kept
     // while nothing it depends on changed.
-    if (cached !== undefined && (cached.stamp === undefined || cached.stamp === this.stampOf(python, cached.sitePaths))) {
+    if (
+      cached !== undefined &&
+      (cached.stamp === undefined || cached.stamp === this.stampOf(python, cached.sitePaths))
+    ) {
       return cached.probe;
     }
     const { run, runnerPath, timeoutMs } = this.options;

@@ -21,7 +21,10 @@ export function cookieValue(cookieHeader: string | undefined, name: string): str
   for (const part of (cookieHeader ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) {
-      const raw = part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+      const raw = part
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1');
       try {
         return decodeURIComponent(raw);
       } catch {
@@ -104,5 +107,7 @@ export function crossSiteRefusal(method: string, headers: IncomingHttpHeaders): 
 /** Why a WebSocket handshake must be refused: a page of another site opened it. */
 export function crossSiteUpgradeRefusal(headers: IncomingHttpHeaders): string | undefined {
   const origin = header(headers, 'origin');
-  return origin !== undefined && !isSameOrigin(origin, headers) ? `Refused: a page of another site (${origin.slice(0, 200)}) opened this WebSocket.` : undefined;
+  return origin !== undefined && !isSameOrigin(origin, headers)
+    ? `Refused: a page of another site (${origin.slice(0, 200)}) opened this WebSocket.`
+    : undefined;
 }

@@ -125,7 +125,11 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   }
   const body = await readBody(req, MAX_BODY);
   if (body.size > MAX_BODY) {
-    throw new ApiError(413, 'too_large', `The request body is larger than ${MAX_BODY / 1024 / 1024} MiB; send a smaller one.`);
+    throw new ApiError(
+      413,
+      'too_large',
+      `The request body is larger than ${MAX_BODY / 1024 / 1024} MiB; send a smaller one.`
+    );
   }
   const chunks = body.chunks;
   const text = Buffer.concat(chunks).toString('utf8');
@@ -133,7 +137,11 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
     throw new ApiError(400, 'malformed_json', 'The request body is empty; send a JSON object.');
   }
   if (nestingDepth(text) > MAX_DEPTH) {
-    throw new ApiError(400, 'too_deep', `The request body nests arrays and objects more than ${MAX_DEPTH} levels deep; send a flat JSON object.`);
+    throw new ApiError(
+      400,
+      'too_deep',
+      `The request body nests arrays and objects more than ${MAX_DEPTH} levels deep; send a flat JSON object.`
+    );
   }
   try {
     return JSON.parse(text) as unknown;
@@ -264,7 +272,11 @@ export class Router {
     allowed = [...new Set(allowed)];
     if (allowed.length > 0) {
       res.setHeader('Allow', allowed.join(', '));
-      throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on ${url.pathname}; use ${allowed.join(' or ')}.`);
+      throw new ApiError(
+        405,
+        'method_not_allowed',
+        `${method} is not allowed on ${url.pathname}; use ${allowed.join(' or ')}.`
+      );
     }
     throw new ApiError(404, 'not_found', `Nothing at ${url.pathname}.`);
   }

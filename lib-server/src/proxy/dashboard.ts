@@ -72,7 +72,10 @@ export class DashboardProxy {
     });
     this.proxy.on('error', (error, _req, out) => {
       if ('writeHead' in out) {
-        sendJson(out, 502, { error: 'dashboard_unreachable', message: `The dashboard did not answer: ${error.message}` });
+        sendJson(out, 502, {
+          error: 'dashboard_unreachable',
+          message: `The dashboard did not answer: ${error.message}`
+        });
       } else {
         out.destroy();
       }
@@ -137,7 +140,10 @@ const HARDWARE_PLOTS: ReadonlyArray<{ route: RegExp; metric: string }> = [
 
 /** "Individual Gpu Memory" -> "GPU Memory": every entry says "Individual". */
 function plotTitle(title: string): string {
-  return TITLE_WORDS.reduce((text, [word, spelled]) => text.replace(word, spelled), title.replace(/^Individual\s+/i, ''));
+  return TITLE_WORDS.reduce(
+    (text, [word, spelled]) => text.replace(word, spelled),
+    title.replace(/^Individual\s+/i, '')
+  );
 }
 
 function plotRank(title: string): number {
@@ -157,7 +163,9 @@ export function plotsFromIndex(index: unknown, metrics?: ReadonlySet<string>): I
   return Object.entries(index)
     .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
     .map(([title, route]) => ({ title: plotTitle(title), path: route.replace(/^\/+/, '') }))
-    .filter(plot => metrics === undefined || HARDWARE_PLOTS.every(h => !h.route.test(plot.path) || metrics.has(h.metric)))
+    .filter(
+      plot => metrics === undefined || HARDWARE_PLOTS.every(h => !h.route.test(plot.path) || metrics.has(h.metric))
+    )
     .sort((a, b) => plotRank(a.title) - plotRank(b.title) || a.title.localeCompare(b.title))
     .map(plot => (COMMON_PLOTS.includes(plot.title) ? { ...plot, common: true } : plot));
 }

@@ -44,7 +44,6 @@ export function scalingCommand(scaling: IScaling): RunnerCommand {
     : { op: 'adapt', minimum: scaling.minimum, maximum: scaling.maximum };
 }
 
-
 function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }

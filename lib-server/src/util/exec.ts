@@ -19,7 +19,11 @@ export const runJson: JsonCommand = async (file, args, timeoutMs) => {
       : result.exitCode !== undefined
         ? `exited with code ${result.exitCode}`
         : result.shortMessage;
-    const stderr = String(result.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
+    const stderr = String(result.stderr ?? '')
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ');
     throw new Error(`${file} ${args.join(' ')} ${why}${stderr ? `: ${stderr}` : ''}`);
   }
   try {

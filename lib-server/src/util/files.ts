@@ -1,6 +1,17 @@
 /** Small file helpers with the permissions the companion needs. */
 
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync
+} from 'node:fs';
 import path from 'node:path';
 
 /** A directory that other users own or can write: the companion will not keep state in it. */
@@ -20,7 +31,9 @@ export function preparePrivateDir(dir: string, uid: number | undefined = process
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const info = statSync(dir);
   if (!info.isDirectory()) {
-    throw new UnsafeDirectoryError(`${dir} is not a directory; remove it, or set JUPYTERLAB_DASK_CLUSTERS_STATE_DIR to a directory of your own.`);
+    throw new UnsafeDirectoryError(
+      `${dir} is not a directory; remove it, or set JUPYTERLAB_DASK_CLUSTERS_STATE_DIR to a directory of your own.`
+    );
   }
   if (uid !== undefined && info.uid !== uid) {
     throw new UnsafeDirectoryError(

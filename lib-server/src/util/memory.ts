@@ -32,8 +32,7 @@ const UNITS: Record<string, number> = {
 const MEMORY_RE = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-zA-Z]*)\s*$/;
 
 /** A regular expression for the form field: what `parseMemory` accepts. */
-export const MEMORY_PATTERN =
-  '^\\s*(\\d+(\\.\\d*)?|\\.\\d+)\\s*([kKmMgGtTpP]([iI])?)?[bB]?\\s*$';
+export const MEMORY_PATTERN = '^\\s*(\\d+(\\.\\d*)?|\\.\\d+)\\s*([kKmMgGtTpP]([iI])?)?[bB]?\\s*$';
 
 /** Bytes in `text`, or undefined when it is not a memory size. */
 export function parseMemory(text: string): number | undefined {

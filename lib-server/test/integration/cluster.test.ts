@@ -8,7 +8,16 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { IApiError, IClusterModel, IClusterType, IEnvironment, IPlot, ISnippet } from '../../../protocol/index.js';
-import { Companion, groupMembers, makeTestDirs, PYTHON, removeTestDirs, waitFor, type EventLog, type ITestDirs } from './harness.js';
+import {
+  Companion,
+  groupMembers,
+  makeTestDirs,
+  PYTHON,
+  removeTestDirs,
+  waitFor,
+  type EventLog,
+  type ITestDirs
+} from './harness.js';
 
 const GiB = 2 ** 30;
 
@@ -60,12 +69,22 @@ describe('requests that launch nothing', () => {
     ['an unknown type', () => ({ type: 'kubernetes', options: {} }), 400, 'unknown_type'],
     ['zero workers', () => ({ type: 'local', options: { workers: 0 } }), 422, 'invalid_options'],
     ['an unknown option', () => ({ type: 'local', options: { wrokers: 2 } }), 422, 'invalid_options'],
-    ['an environment without distributed', () => ({ type: 'local', options: { environment: dirs.plainPython } }), 422, 'invalid_options'],
+    [
+      'an environment without distributed',
+      () => ({ type: 'local', options: { environment: dirs.plainPython } }),
+      422,
+      'invalid_options'
+    ],
     ['a misspelt top-level field', () => ({ type: 'local', option: { workers: 2 } }), 422, 'invalid_options'],
     ['negative workers', () => ({ type: 'local', options: { workers: -1 } }), 422, 'invalid_options'],
     ['options that are not an object', () => ({ type: 'local', options: [2] }), 422, 'invalid_options'],
     ['options with adopt', () => ({ type: 'local', adopt: 'x', options: { wokers: 2 } }), 422, 'invalid_options'],
-    ['absurdly nested JSON', () => `{"type": "local", "options": {"x": ${'['.repeat(10_000)}${']'.repeat(10_000)}}}`, 400, 'too_deep']
+    [
+      'absurdly nested JSON',
+      () => `{"type": "local", "options": {"x": ${'['.repeat(10_000)}${']'.repeat(10_000)}}}`,
+      400,
+      'too_deep'
+    ]
   ])('%s', async (_what, body, status, code) => {
     const answer = await companion.request('POST', '/api/clusters', body());
     expect(answer.status).toBe(status);
@@ -80,7 +99,10 @@ describe('requests that launch nothing', () => {
   it('names the unknown field and the accepted ones', async () => {
     const answer = await companion.request('POST', '/api/clusters', { type: 'local', option: {} });
     expect((answer.json as IApiError).fields).toEqual([
-      { path: '/option', message: 'Unknown field "option"; remove it or fix its spelling (accepted: type, name, options, adopt).' }
+      {
+        path: '/option',
+        message: 'Unknown field "option"; remove it or fix its spelling (accepted: type, name, options, adopt).'
+      }
     ]);
   });
 });
@@ -96,7 +118,11 @@ describe('a local cluster', () => {
     cluster = answer.json as IClusterModel;
     expect(cluster).toMatchObject({ name: 'integration', state: 'starting', environment: { python: PYTHON } });
 
-    const running = await events.waitForCluster(cluster.id, 'running with 2 workers', m => m.state === 'running' && m.workers === 2);
+    const running = await events.waitForCluster(
+      cluster.id,
+      'running with 2 workers',
+      m => m.state === 'running' && m.workers === 2
+    );
     expect(running).toMatchObject({ cores: 2, memory: 2 * GiB, hasDashboard: true });
     expect(running.schedulerAddress).toMatch(/^tls:\/\/127\.0\.0\.1:\d+$/);
     expect(running.tunnelCommand).toMatch(/^ssh -N -L 8787:127\.0\.0\.1:\d+ \S+@\S+$/);
@@ -115,15 +141,20 @@ describe('a local cluster', () => {
   }, 90_000);
 
   it('holds the per-user caps a site sets: clusters at once, workers per cluster', async () => {
-    const limits = (values: Record<string, number>) => companion.request('PUT', '/api/settings', { gateway: {}, workerEnvironment: {}, limits: values });
+    const limits = (values: Record<string, number>) =>
+      companion.request('PUT', '/api/settings', { gateway: {}, workerEnvironment: {}, limits: values });
     expect((await limits({ maxClusters: 1, maxWorkersPerCluster: 2 })).status).toBe(200);
     try {
       const second = await companion.request('POST', '/api/clusters', { type: 'local', options: { workers: 1 } });
       expect(second.status).toBe(409);
-      expect((second.json as IApiError).message).toContain('You already run 1 clusters ("integration"), the most allowed here (limits.maxClusters = 1');
+      expect((second.json as IApiError).message).toContain(
+        'You already run 1 clusters ("integration"), the most allowed here (limits.maxClusters = 1'
+      );
       const scale = await companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'fixed', workers: 3 });
       expect(scale.status).toBe(422);
-      expect((scale.json as IApiError).fields).toEqual([{ path: '/workers', message: expect.stringContaining('more than the 2 one cluster may have here') }]);
+      expect((scale.json as IApiError).fields).toEqual([
+        { path: '/workers', message: expect.stringContaining('more than the 2 one cluster may have here') }
+      ]);
       expect((await companion.request('GET', '/api/clusters')).json).toHaveLength(1);
     } finally {
       await limits({});
@@ -137,7 +168,11 @@ describe('a local cluster', () => {
     expect(snippet.code).toContain(path.join(dirs.state, 'security', cluster.id, 'key.pem'));
     expect(snippet.code).not.toContain('BEGIN');
     // Without the credentials the scheduler refuses the client.
-    const refused = spawnSync(PYTHON, ['-c', `from dask.distributed import Client\nClient("${current.schedulerAddress}", timeout=5)`], { encoding: 'utf8', timeout: 60_000 });
+    const refused = spawnSync(
+      PYTHON,
+      ['-c', `from dask.distributed import Client\nClient("${current.schedulerAddress}", timeout=5)`],
+      { encoding: 'utf8', timeout: 60_000 }
+    );
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(/TLS|ssl|security/i);
     const code = `${snippet.code}\nprint(client.submit(sum, [1, 2, 3]).result(), len(client.nthreads()), client.dashboard_link)`;
@@ -154,20 +189,37 @@ describe('a local cluster', () => {
   }, 60_000);
 
   it('refuses scaling it cannot do', async () => {
-    const tooMany = await companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'fixed', workers: 100_000 });
+    const tooMany = await companion.request('POST', `/api/clusters/${cluster.id}/scale`, {
+      mode: 'fixed',
+      workers: 100_000
+    });
     expect(tooMany.status).toBe(422);
     expect((tooMany.json as IApiError).fields?.[0].path).toBe('/workers');
-    const inverted = await companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'adaptive', minimum: 3, maximum: 1 });
+    const inverted = await companion.request('POST', `/api/clusters/${cluster.id}/scale`, {
+      mode: 'adaptive',
+      minimum: 3,
+      maximum: 1
+    });
     expect(inverted.status).toBe(422);
-    expect((await companion.request('POST', '/api/clusters/nope/scale', { mode: 'fixed', workers: 1 })).status).toBe(404);
+    expect((await companion.request('POST', '/api/clusters/nope/scale', { mode: 'fixed', workers: 1 })).status).toBe(
+      404
+    );
   });
 
   it('adapts between 1 and 2 workers', async () => {
-    const answer = await companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'adaptive', minimum: 1, maximum: 2 });
+    const answer = await companion.request('POST', `/api/clusters/${cluster.id}/scale`, {
+      mode: 'adaptive',
+      minimum: 1,
+      maximum: 2
+    });
     expect(answer.status).toBe(200);
     expect((answer.json as IClusterModel).scaling).toEqual({ mode: 'adaptive', minimum: 1, maximum: 2 });
     // Idle: adaptive scaling retires workers down to the range.
-    await events.waitForCluster(cluster.id, 'at most 2 workers after adapt', m => m.scaling.mode === 'adaptive' && m.workers >= 1 && m.workers <= 2);
+    await events.waitForCluster(
+      cluster.id,
+      'at most 2 workers after adapt',
+      m => m.scaling.mode === 'adaptive' && m.workers >= 1 && m.workers <= 2
+    );
   }, 60_000);
 
   it('lists the dashboard plots, relative to the dashboard root', async () => {
@@ -175,7 +227,12 @@ describe('a local cluster', () => {
     expect(answer.status).toBe(200);
     const plots = answer.json as IPlot[];
     expect(plots.length).toBeGreaterThan(5);
-    expect(plots.slice(0, 4).map(plot => plot.title)).toEqual(['Task Stream', 'Progress', 'Workers Memory', 'Task Graph']);
+    expect(plots.slice(0, 4).map(plot => plot.title)).toEqual([
+      'Task Stream',
+      'Progress',
+      'Workers Memory',
+      'Task Graph'
+    ]);
     expect(plots[0]).toEqual({ title: 'Task Stream', path: 'individual-task-stream', common: true });
     expect(plots.every(plot => !plot.path.startsWith('/'))).toBe(true);
     // The test host has no GPU: its plots are left out.

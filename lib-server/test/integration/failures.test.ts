@@ -8,7 +8,17 @@ import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { IClusterModel, ISnippet } from '../../../protocol/index.js';
-import { childrenOf, Companion, groupMembers, isRunning, makeTestDirs, PYTHON, removeTestDirs, waitFor, type ITestDirs } from './harness.js';
+import {
+  childrenOf,
+  Companion,
+  groupMembers,
+  isRunning,
+  makeTestDirs,
+  PYTHON,
+  removeTestDirs,
+  waitFor,
+  type ITestDirs
+} from './harness.js';
 
 const SMALL = { type: 'local', options: { workers: 1, threads_per_worker: 1, memory_per_worker: '512 MiB' } };
 
@@ -28,10 +38,14 @@ async function create(): Promise<IClusterModel> {
 /** A running one-worker cluster and its runner's pid (= process group), with the worker in it. */
 async function startRunning(): Promise<{ cluster: IClusterModel; pid: number }> {
   const cluster = await create();
-  await waitFor(`cluster ${cluster.id} running with its worker`, async () => {
-    const model = (await companion.request('GET', `/api/clusters/${cluster.id}`)).json as IClusterModel;
-    return model.state === 'running' && model.workers === 1;
-  }, 60_000);
+  await waitFor(
+    `cluster ${cluster.id} running with its worker`,
+    async () => {
+      const model = (await companion.request('GET', `/api/clusters/${cluster.id}`)).json as IClusterModel;
+      return model.state === 'running' && model.workers === 1;
+    },
+    60_000
+  );
   const pid = companion.runnerPid(cluster.id)!;
   expect(groupMembers(pid).length).toBeGreaterThanOrEqual(2);
   return { cluster, pid };
@@ -111,7 +125,9 @@ describe('with one companion', () => {
     expect(out).toContain('KilledWorker');
     const warned = await events.waitForCluster(cluster.id, 'a warning', m => m.warning !== undefined, 30_000);
     expect(warned.state).toBe('running');
-    expect(warned.warning).toMatch(/^Workers keep restarting: \d+ were lost in the last 60 s\. .*memory limit of 256 MiB each/);
+    expect(warned.warning).toMatch(
+      /^Workers keep restarting: \d+ were lost in the last 60 s\. .*memory limit of 256 MiB each/
+    );
     expect((await companion.request('DELETE', `/api/clusters/${cluster.id}`)).status).toBe(202);
     const stopped = await events.waitForCluster(cluster.id, 'stopped', m => m.state === 'stopped');
     expect(stopped.warning).toBeUndefined();
@@ -154,7 +170,9 @@ describe('after a restart', () => {
     const { cluster, pid } = await startRunning();
     expect(await companion.stop('SIGTERM')).toBe(0);
     expect(groupMembers(pid)).toEqual([]);
-    const registry = JSON.parse(readFileSync(path.join(dirs.state, 'clusters.json'), 'utf8')) as { clusters: { model: IClusterModel }[] };
+    const registry = JSON.parse(readFileSync(path.join(dirs.state, 'clusters.json'), 'utf8')) as {
+      clusters: { model: IClusterModel }[];
+    };
     expect(registry.clusters.find(record => record.model.id === cluster.id)?.model.state).toBe('stopped');
     expect(existsSync(companion.socket)).toBe(false);
   }, 90_000);
@@ -195,7 +213,9 @@ describe('when its parent process dies', () => {
     await companion.stop('SIGKILL'); // the shell, not the companion
     await waitFor('the orphaned companion to exit', () => !isRunning(companionPid), 30_000);
     expect(groupMembers(pid)).toEqual([]);
-    const registry = JSON.parse(readFileSync(path.join(dirs.state, 'clusters.json'), 'utf8')) as { clusters: { model: IClusterModel }[] };
+    const registry = JSON.parse(readFileSync(path.join(dirs.state, 'clusters.json'), 'utf8')) as {
+      clusters: { model: IClusterModel }[];
+    };
     expect(registry.clusters.find(record => record.model.id === cluster.id)?.model.state).toBe('stopped');
   }, 90_000);
 });

@@ -12,7 +12,15 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { IApiError, IClusterModel, IClusterType, IExternalCluster, IPlot, IServerEvent, ISnippet } from '../../../protocol/index.js';
+import type {
+  IApiError,
+  IClusterModel,
+  IClusterType,
+  IExternalCluster,
+  IPlot,
+  IServerEvent,
+  ISnippet
+} from '../../../protocol/index.js';
 import { Companion, makeTestDirs, PYTHON, removeTestDirs, waitFor, type EventLog, type ITestDirs } from './harness.js';
 
 const GATEWAY_DIR = process.env.JDC_GATEWAY_DIR ?? '/tmp/jdc-gateway';
@@ -23,9 +31,17 @@ function gatewayEnv(): Record<string, string> {
   try {
     text = readFileSync(path.join(GATEWAY_DIR, 'env'), 'utf8');
   } catch {
-    throw new Error(`No ${GATEWAY_DIR}/env: start the test gateway with scripts/gateway/gateway.sh up (make gateway-up).`);
+    throw new Error(
+      `No ${GATEWAY_DIR}/env: start the test gateway with scripts/gateway/gateway.sh up (make gateway-up).`
+    );
   }
-  return Object.fromEntries(text.split('\n').flatMap(line => (line.includes('=') ? [[line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]] : [])));
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .flatMap(line =>
+        line.includes('=') ? [[line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]] : []
+      )
+  );
 }
 
 const gw = gatewayEnv();
@@ -41,13 +57,19 @@ const userEnv: Record<string, string> = {
 };
 
 function python(code: string, extraEnv: Record<string, string> = {}): string {
-  return execFileSync(PYTHON, ['-c', code], { env: { ...process.env, ...userEnv, ...extraEnv }, encoding: 'utf8', timeout: 120_000 });
+  return execFileSync(PYTHON, ['-c', code], {
+    env: { ...process.env, ...userEnv, ...extraEnv },
+    encoding: 'utf8',
+    timeout: 120_000
+  });
 }
 
 /** Names of the user's live clusters, asked with the dask_gateway client. */
 function liveOnGateway(): string[] {
   return JSON.parse(
-    python('import json\nfrom dask_gateway import Gateway\nprint(json.dumps([c.name for c in Gateway().list_clusters()]))').trim()
+    python(
+      'import json\nfrom dask_gateway import Gateway\nprint(json.dumps([c.name for c in Gateway().list_clusters()]))'
+    ).trim()
   ) as string[];
 }
 
@@ -88,7 +110,9 @@ async function startWith(env: Record<string, string>): Promise<Companion> {
 }
 
 function externalLists(): IExternalCluster[][] {
-  return events.events.flatMap((event: IServerEvent) => (event.kind === 'external' && event.type === 'gateway' ? [event.clusters] : []));
+  return events.events.flatMap((event: IServerEvent) =>
+    event.kind === 'external' && event.type === 'gateway' ? [event.clusters] : []
+  );
 }
 
 beforeAll(async () => {
@@ -125,12 +149,33 @@ describe('the form from the gateway options', () => {
     const type = await gatewayType(companion);
     expect(type).toMatchObject({ available: true, title: 'Dask Gateway' });
     const p = type.schema.properties ?? {};
-    expect(p.worker_cores).toMatchObject({ type: 'integer', title: 'Worker cores', minimum: 1, maximum: 4, default: 1 });
-    expect(p.worker_memory).toMatchObject({ type: 'number', title: 'Worker memory (GiB)', minimum: 0.5, maximum: 8, default: 1 });
+    expect(p.worker_cores).toMatchObject({
+      type: 'integer',
+      title: 'Worker cores',
+      minimum: 1,
+      maximum: 4,
+      default: 1
+    });
+    expect(p.worker_memory).toMatchObject({
+      type: 'number',
+      title: 'Worker memory (GiB)',
+      minimum: 0.5,
+      maximum: 8,
+      default: 1
+    });
     expect(p.label).toMatchObject({ type: 'string', title: 'Cluster label', default: '' });
     expect(p.verbose).toMatchObject({ type: 'boolean', title: 'Verbose worker logs', default: false });
-    expect(p.profile).toMatchObject({ type: 'string', title: 'Profile', enum: ['standard', 'short-lived'], default: 'standard' });
-    expect(p.environment).toMatchObject({ type: 'object', title: 'Environment variables', additionalProperties: { type: 'string' } });
+    expect(p.profile).toMatchObject({
+      type: 'string',
+      title: 'Profile',
+      enum: ['standard', 'short-lived'],
+      default: 'standard'
+    });
+    expect(p.environment).toMatchObject({
+      type: 'object',
+      title: 'Environment variables',
+      additionalProperties: { type: 'string' }
+    });
     expect(p).toHaveProperty('workers');
     expect(p).toHaveProperty('adaptive_maximum');
     expect(type.defaults).toMatchObject({ worker_cores: 1, profile: 'standard', python_environment: PYTHON });
@@ -151,11 +196,18 @@ describe('the form from the gateway options', () => {
     expect(type.schema.properties?.worker_memory).toMatchObject({ maximum: 8 });
     const label = `refused-by-handler-${Date.now()}`;
     const before = ((await companion.request('GET', '/api/clusters')).json as IClusterModel[]).length;
-    const answer = await companion.request('POST', '/api/clusters', { type: 'gateway', options: { worker_cores: 1, worker_memory: 6, label } });
+    const answer = await companion.request('POST', '/api/clusters', {
+      type: 'gateway',
+      options: { worker_cores: 1, worker_memory: 6, label }
+    });
     expect(answer.status).toBe(422);
     const error = answer.json as IApiError;
     expect(error.fields).toEqual([
-      { path: '/worker_memory', message: 'The gateway refused this value: worker_memory may be at most 4 GiB per worker core: 6 GiB asked with 1 core(s)' }
+      {
+        path: '/worker_memory',
+        message:
+          'The gateway refused this value: worker_memory may be at most 4 GiB per worker core: 6 GiB asked with 1 core(s)'
+      }
     ]);
     // Nothing on the gateway (in any status) and nothing here.
     expect(reportsOnGateway().filter(report => report.options.label === label)).toEqual([]);
@@ -174,7 +226,12 @@ describe('a cluster created from the sidebar', () => {
     });
     expect(answer.status).toBe(201);
     cluster = answer.json as IClusterModel;
-    const running = await events.waitForCluster(cluster.id, 'one worker', m => m.state === 'running' && m.workers === 1, 120_000);
+    const running = await events.waitForCluster(
+      cluster.id,
+      'one worker',
+      m => m.state === 'running' && m.workers === 1,
+      120_000
+    );
     expect(running.cores).toBe(2);
     expect(running.memory).toBe(1.5 * 2 ** 30);
     expect(running.schedulerAddress).toMatch(/^gateway:\/\//);
@@ -185,7 +242,9 @@ describe('a cluster created from the sidebar', () => {
     await new Promise(resolve => setTimeout(resolve, 500));
     const name = /\/([^/]+)$/.exec(events.models(cluster.id).at(-1)?.schedulerAddress ?? '')?.[1];
     expect(name).toBeDefined();
-    expect((await companion.request('GET', '/api/external')).json).not.toContainEqual(expect.objectContaining({ name }));
+    expect((await companion.request('GET', '/api/external')).json).not.toContainEqual(
+      expect.objectContaining({ name })
+    );
   });
 
   it('gives a snippet without secrets that computes in a real Python', async () => {
@@ -194,7 +253,9 @@ describe('a cluster created from the sidebar', () => {
     expect(code).toMatch(/gateway\.connect\("[0-9a-f]+"\)/);
     expect(code).toContain('get_client()');
     expect(code).not.toContain(password);
-    const out = python(`${code}\nimport os\nprint(client.submit(lambda: 41 + 1).result(), client.run(lambda: os.environ['JDC_TEST_VAR']).popitem()[1])\nclient.close()`);
+    const out = python(
+      `${code}\nimport os\nprint(client.submit(lambda: 41 + 1).result(), client.run(lambda: os.environ['JDC_TEST_VAR']).popitem()[1])\nclient.close()`
+    );
     expect(out.trim().split('\n').at(-1)).toBe('42 hello');
   }, 120_000);
 
@@ -211,10 +272,16 @@ describe('a cluster created from the sidebar', () => {
     const scaled = await companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'fixed', workers: 2 });
     expect(scaled.status).toBe(200);
     await events.waitForCluster(cluster.id, 'two workers', m => m.workers === 2, 120_000);
-    const name = /\/([^/]+)$/.exec(cluster.schedulerAddress ?? (events.models(cluster.id).at(-1)?.schedulerAddress as string))?.[1];
+    const name = /\/([^/]+)$/.exec(
+      cluster.schedulerAddress ?? (events.models(cluster.id).at(-1)?.schedulerAddress as string)
+    )?.[1];
     expect(liveOnGateway()).toContain(name);
     expect((await companion.request('DELETE', `/api/clusters/${cluster.id}`)).status).toBe(202);
-    await waitFor('the cluster to be forgotten', () => events.events.some(e => e.kind === 'removed' && e.id === cluster.id), 60_000);
+    await waitFor(
+      'the cluster to be forgotten',
+      () => events.events.some(e => e.kind === 'removed' && e.id === cluster.id),
+      60_000
+    );
     await waitFor('the gateway to stop it', () => !liveOnGateway().includes(name ?? ''), 60_000);
   }, 240_000);
 });
@@ -224,9 +291,17 @@ describe('a cluster made from notebook code', () => {
   let adopted: IClusterModel;
 
   it('is listed, live on the event stream', async () => {
-    name = python('from dask_gateway import Gateway\nprint(Gateway().new_cluster(shutdown_on_close=False).name)').trim().split('\n').at(-1) ?? '';
+    name =
+      python('from dask_gateway import Gateway\nprint(Gateway().new_cluster(shutdown_on_close=False).name)')
+        .trim()
+        .split('\n')
+        .at(-1) ?? '';
     expect(name).toMatch(/^[0-9a-f]+$/);
-    const list = await waitFor('the external list to hold it', () => externalLists().find(l => l.some(c => c.name === name)), 30_000);
+    const list = await waitFor(
+      'the external list to hold it',
+      () => externalLists().find(l => l.some(c => c.name === name)),
+      30_000
+    );
     const listed = list.find(c => c.name === name);
     expect(listed).toMatchObject({ type: 'gateway', location: gw.DASK_GATEWAY__ADDRESS });
     expect(['PENDING', 'RUNNING']).toContain(listed?.status);
@@ -237,22 +312,39 @@ describe('a cluster made from notebook code', () => {
     expect(answer.status).toBe(201);
     adopted = answer.json as IClusterModel;
     await events.waitForCluster(adopted.id, 'running', m => m.state === 'running', 60_000);
-    await waitFor('it to leave the external list', () => externalLists().at(-1)?.every(c => c.name !== name), 30_000);
-    expect((await companion.request('POST', `/api/clusters/${adopted.id}/scale`, { mode: 'fixed', workers: 1 })).status).toBe(200);
+    await waitFor(
+      'it to leave the external list',
+      () =>
+        externalLists()
+          .at(-1)
+          ?.every(c => c.name !== name),
+      30_000
+    );
+    expect(
+      (await companion.request('POST', `/api/clusters/${adopted.id}/scale`, { mode: 'fixed', workers: 1 })).status
+    ).toBe(200);
     await events.waitForCluster(adopted.id, 'a worker', m => m.workers === 1, 120_000);
     expect((await companion.request('DELETE', `/api/clusters/${adopted.id}`)).status).toBe(202);
     await waitFor('the gateway to stop it', () => !liveOnGateway().includes(name), 60_000);
   }, 240_000);
 
   it('is adopted, then adapts between 1 and 2 workers on the gateway, then stopped', async () => {
-    const other = python('from dask_gateway import Gateway\nprint(Gateway().new_cluster(shutdown_on_close=False).name)').trim().split('\n').at(-1) ?? '';
+    const other =
+      python('from dask_gateway import Gateway\nprint(Gateway().new_cluster(shutdown_on_close=False).name)')
+        .trim()
+        .split('\n')
+        .at(-1) ?? '';
     expect(other).toMatch(/^[0-9a-f]+$/);
     const answer = await companion.request('POST', '/api/clusters', { type: 'gateway', options: {}, adopt: other });
     expect(answer.status).toBe(201);
     const model = answer.json as IClusterModel;
     try {
       await events.waitForCluster(model.id, 'running', m => m.state === 'running', 60_000);
-      const scaled = await companion.request('POST', `/api/clusters/${model.id}/scale`, { mode: 'adaptive', minimum: 1, maximum: 2 });
+      const scaled = await companion.request('POST', `/api/clusters/${model.id}/scale`, {
+        mode: 'adaptive',
+        minimum: 1,
+        maximum: 2
+      });
       expect(scaled.status).toBe(200);
       expect((scaled.json as IClusterModel).scaling).toEqual({ mode: 'adaptive', minimum: 1, maximum: 2 });
       // The adopted cluster had no worker: the gateway's adaptive loop starts the minimum.
@@ -289,16 +381,28 @@ describe('a cluster made from notebook code', () => {
   }, 360_000);
 
   it('disappears when stopped elsewhere', async () => {
-    const other = python('from dask_gateway import Gateway\nprint(Gateway().new_cluster(shutdown_on_close=False).name)').trim().split('\n').at(-1) ?? '';
+    const other =
+      python('from dask_gateway import Gateway\nprint(Gateway().new_cluster(shutdown_on_close=False).name)')
+        .trim()
+        .split('\n')
+        .at(-1) ?? '';
     const answer = await companion.request('POST', '/api/clusters', { type: 'gateway', options: {}, adopt: other });
     const model = answer.json as IClusterModel;
     await events.waitForCluster(model.id, 'running', m => m.state === 'running', 60_000);
     python(`from dask_gateway import Gateway\nGateway().stop_cluster(${JSON.stringify(other)})`);
-    await waitFor('it to be forgotten', () => events.events.some(e => e.kind === 'removed' && e.id === model.id), 60_000);
+    await waitFor(
+      'it to be forgotten',
+      () => events.events.some(e => e.kind === 'removed' && e.id === model.id),
+      60_000
+    );
   }, 180_000);
 
   it('rejects adopting a cluster the gateway does not know', async () => {
-    const answer = await companion.request('POST', '/api/clusters', { type: 'gateway', options: {}, adopt: 'ffffffffffffffff' });
+    const answer = await companion.request('POST', '/api/clusters', {
+      type: 'gateway',
+      options: {},
+      adopt: 'ffffffffffffffff'
+    });
     expect(answer.status).toBe(404);
     expect((answer.json as IApiError).message).toContain('404');
   });
@@ -342,34 +446,59 @@ describe('the environment choice mapped onto a gateway option', () => {
       mkdirSync(kernel, { recursive: true });
       writeFileSync(
         path.join(kernel, 'kernel.json'),
-        JSON.stringify({ argv: [analysis, '-m', 'ipykernel_launcher', '-f', '{connection_file}'], display_name: 'Analysis', language: 'python' })
+        JSON.stringify({
+          argv: [analysis, '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+          display_name: 'Analysis',
+          language: 'python'
+        })
       );
     };
     await withCompanion(
       'gateway-mapping',
       {},
       async other => {
-        const put = await other.request('PUT', '/api/settings', { gateway: { optionMapping: { environment: 'python_env' } }, workerEnvironment: {} });
+        const put = await other.request('PUT', '/api/settings', {
+          gateway: { optionMapping: { environment: 'python_env' } },
+          workerEnvironment: {}
+        });
         expect(put.status).toBe(200);
         const type = await gatewayType(other);
-        expect(type.schema.properties?.python_env).toMatchObject({ type: 'string', title: 'Software environment', enum: ['default', 'analysis'] });
-        expect(type.linked).toEqual([{ field: 'python_environment', values: { [analysis]: { python_env: 'analysis' } } }]);
+        expect(type.schema.properties?.python_env).toMatchObject({
+          type: 'string',
+          title: 'Software environment',
+          enum: ['default', 'analysis']
+        });
+        expect(type.linked).toEqual([
+          { field: 'python_environment', values: { [analysis]: { python_env: 'analysis' } } }
+        ]);
         // The server's environment is the default one and names no choice: the gateway's default stays.
         expect(type.defaults).toMatchObject({ python_environment: PYTHON, python_env: 'default' });
 
         // The request names only the environment; the option follows from the mapping.
         const otherEvents = await other.events();
-        const answer = await other.request('POST', '/api/clusters', { type: 'gateway', options: { python_environment: analysis, workers: 1 } });
+        const answer = await other.request('POST', '/api/clusters', {
+          type: 'gateway',
+          options: { python_environment: analysis, workers: 1 }
+        });
         expect(answer.status).toBe(201);
         const cluster = answer.json as IClusterModel;
         let name: string | undefined;
         try {
           expect(cluster.environment.python).toBe(analysis);
-          const running = await otherEvents.waitForCluster(cluster.id, 'one worker', m => m.state === 'running' && m.workers === 1, 120_000);
+          const running = await otherEvents.waitForCluster(
+            cluster.id,
+            'one worker',
+            m => m.state === 'running' && m.workers === 1,
+            120_000
+          );
           name = nameOf(running);
-          expect(reportsOnGateway().find(report => report.name === name)?.options).toMatchObject({ python_env: 'analysis' });
+          expect(reportsOnGateway().find(report => report.name === name)?.options).toMatchObject({
+            python_env: 'analysis'
+          });
           const { code } = (await other.request('GET', `/api/clusters/${cluster.id}/snippet`)).json as ISnippet;
-          const out = python(`${code}\nimport os\nprint(list(client.run(lambda: os.environ['JDC_PYTHON_ENV']).values()))\nclient.close()\ngateway.close()`);
+          const out = python(
+            `${code}\nimport os\nprint(list(client.run(lambda: os.environ['JDC_PYTHON_ENV']).values()))\nclient.close()\ngateway.close()`
+          );
           expect(out.trim().split('\n').at(-1)).toBe("['analysis']");
         } finally {
           expect((await other.request('DELETE', `/api/clusters/${cluster.id}`)).status).toBe(202);

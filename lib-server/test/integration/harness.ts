@@ -30,7 +30,11 @@ export interface IAnswer {
 }
 
 /** Wait until `check` returns something other than undefined/false, or fail after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 30_000
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -122,8 +126,17 @@ export class EventLog {
   }
 
   /** The first `cluster` event for `id` that satisfies `test` (waits for it). */
-  waitForCluster(id: string, what: string, test: (model: IClusterModel) => boolean, timeoutMs = 60_000): Promise<IClusterModel> {
-    return waitFor(`${what} (cluster ${id}; states so far ${this.states(id).join(' -> ')})`, () => this.models(id).find(test), timeoutMs);
+  waitForCluster(
+    id: string,
+    what: string,
+    test: (model: IClusterModel) => boolean,
+    timeoutMs = 60_000
+  ): Promise<IClusterModel> {
+    return waitFor(
+      `${what} (cluster ${id}; states so far ${this.states(id).join(' -> ')})`,
+      () => this.models(id).find(test),
+      timeoutMs
+    );
   }
 
   close(): void {
@@ -177,20 +190,28 @@ export class Companion {
   request(method: string, urlPath: string, body?: unknown): Promise<IAnswer> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-      const req = request({ socketPath: this.socket, method, path: urlPath, headers: payload ? { 'Content-Type': 'application/json' } : {} }, res => {
-        const chunks: Buffer[] = [];
-        res.on('data', chunk => chunks.push(chunk as Buffer));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = text ? JSON.parse(text) : undefined;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, body: text, json, headers: res.headers });
-        });
-      });
+      const req = request(
+        {
+          socketPath: this.socket,
+          method,
+          path: urlPath,
+          headers: payload ? { 'Content-Type': 'application/json' } : {}
+        },
+        res => {
+          const chunks: Buffer[] = [];
+          res.on('data', chunk => chunks.push(chunk as Buffer));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let json: unknown;
+            try {
+              json = text ? JSON.parse(text) : undefined;
+            } catch {
+              json = undefined;
+            }
+            resolve({ status: res.statusCode ?? 0, body: text, json, headers: res.headers });
+          });
+        }
+      );
       req.on('error', reject);
       req.end(payload);
     });
@@ -263,7 +284,11 @@ export function makeTestDirs(name: string): ITestDirs {
   mkdirSync(kernel, { recursive: true });
   writeFileSync(
     path.join(kernel, 'kernel.json'),
-    JSON.stringify({ argv: [dirs.plainPython, '-m', 'ipykernel_launcher', '-f', '{connection_file}'], display_name: 'Plain', language: 'python' })
+    JSON.stringify({
+      argv: [dirs.plainPython, '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+      display_name: 'Plain',
+      language: 'python'
+    })
   );
   return dirs;
 }

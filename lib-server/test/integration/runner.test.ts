@@ -8,8 +8,15 @@ import { execa } from 'execa';
 import { groupMembers, PYTHON, RUNNER, waitFor } from './harness.js';
 
 /** Run `runner.py run`, feed it `lines`, and collect its stdout events until it exits. */
-async function run(lines: string[], options: { closeStdin?: boolean; signalAfterStart?: NodeJS.Signals; env?: Record<string, string> } = {}) {
-  const child = spawn(PYTHON, [RUNNER, 'run'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...options.env } });
+async function run(
+  lines: string[],
+  options: { closeStdin?: boolean; signalAfterStart?: NodeJS.Signals; env?: Record<string, string> } = {}
+) {
+  const child = spawn(PYTHON, [RUNNER, 'run'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, ...options.env }
+  });
   const events: Record<string, unknown>[] = [];
   let stdout = '';
   child.stdout.on('data', chunk => {
@@ -41,7 +48,13 @@ const START = (kind: string) =>
     op: 'start',
     cluster_id: 'test',
     kind,
-    kwargs: { processes: true, threads_per_worker: 1, memory_limit: 2 ** 29, dashboard_address: ':0', host: '127.0.0.1' },
+    kwargs: {
+      processes: true,
+      threads_per_worker: 1,
+      memory_limit: 2 ** 29,
+      dashboard_address: ':0',
+      host: '127.0.0.1'
+    },
     config: { 'distributed.worker.memory.target': 0.7 },
     scaling: { mode: 'fixed', workers: 1 }
   });
@@ -51,7 +64,11 @@ describe('runner.py probe', () => {
     const { stdout } = await execa(PYTHON, [RUNNER, 'probe'], {
       env: { DASK_DISTRIBUTED__WORKER__MEMORY__TARGET: '0.6', DASK_CONFIG: '/nonexistent' }
     });
-    const probe = JSON.parse(stdout) as { packages: Record<string, string | null>; config: Record<string, unknown>; python_version: string };
+    const probe = JSON.parse(stdout) as {
+      packages: Record<string, string | null>;
+      config: Record<string, unknown>;
+      python_version: string;
+    };
     expect(probe.packages.distributed).toMatch(/^\d{4}\.\d+\.\d+/);
     expect(probe.packages.dask_jobqueue === null || typeof probe.packages.dask_jobqueue === 'string').toBe(true);
     expect(probe.python_version).toMatch(/^3\.\d+\.\d+$/);
@@ -77,7 +94,9 @@ describe('runner.py run', () => {
   it('refuses a first command that is not a start', async () => {
     const result = await run(['{"op": "scale", "workers": 2}']);
     expect(result.code).toBe(2);
-    expect(result.events).toEqual([{ event: 'error', message: expect.stringContaining('expected a start command first'), traceback: '' }]);
+    expect(result.events).toEqual([
+      { event: 'error', message: expect.stringContaining('expected a start command first'), traceback: '' }
+    ]);
   });
 
   it('reports a start it cannot do, and exits 1 without "closed"', async () => {
@@ -85,7 +104,10 @@ describe('runner.py run', () => {
     const result = await run([START('kubernetes')], { closeStdin: false });
     expect(result.code).toBe(1);
     expect(result.events).toHaveLength(1);
-    expect(result.events[0]).toMatchObject({ event: 'error', message: expect.stringContaining("unknown cluster kind 'kubernetes'") });
+    expect(result.events[0]).toMatchObject({
+      event: 'error',
+      message: expect.stringContaining("unknown cluster kind 'kubernetes'")
+    });
     expect(result.events[0].traceback).toContain('Traceback');
   });
 
@@ -106,7 +128,11 @@ describe('runner.py run', () => {
     mkdirSync(path.join(stubs, 'bokeh'));
     writeFileSync(path.join(stubs, 'bokeh', '__init__.py'), 'raise ImportError("bokeh is hidden in this test")\n');
     try {
-      const result = await run([START('local')], { closeStdin: false, signalAfterStart: 'SIGTERM', env: { PYTHONPATH: stubs } });
+      const result = await run([START('local')], {
+        closeStdin: false,
+        signalAfterStart: 'SIGTERM',
+        env: { PYTHONPATH: stubs }
+      });
       expect(result.events[0]).toEqual({
         event: 'started',
         scheduler_address: expect.stringMatching(/^tcp:\/\/127\.0\.0\.1:\d+$/),

@@ -9,14 +9,25 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IApiError, IClusterModel, IClusterType, IJobLog, IJobScript, ISnippet } from '../../../protocol/index.js';
-import { childrenOf, Companion, makeTestDirs, PYTHON, removeTestDirs, waitFor, type EventLog, type ITestDirs } from './harness.js';
+import {
+  childrenOf,
+  Companion,
+  makeTestDirs,
+  PYTHON,
+  removeTestDirs,
+  waitFor,
+  type EventLog,
+  type ITestDirs
+} from './harness.js';
 
 const SLURM_ENV_FILE = '/tmp/jdc-slurm/env';
 
 /** The variables slurm.sh wrote; fails loudly when SLURM was not started. */
 function slurmEnv(): Record<string, string> {
   if (!existsSync(SLURM_ENV_FILE)) {
-    throw new Error(`${SLURM_ENV_FILE} is missing: start SLURM first (make slurm-up, or scripts/slurm/slurm.sh up as root)`);
+    throw new Error(
+      `${SLURM_ENV_FILE} is missing: start SLURM first (make slurm-up, or scripts/slurm/slurm.sh up as root)`
+    );
   }
   const env: Record<string, string> = {};
   for (const line of readFileSync(SLURM_ENV_FILE, 'utf8').split('\n')) {
@@ -34,7 +45,13 @@ function queued(test: (name: string) => boolean): string[] {
   return out
     .split('\n')
     .map(line => line.trim().split(/\s+/))
-    .filter(([, name, state]) => name !== undefined && test(name) && state !== undefined && !['COMPLETED', 'CANCELLED', 'FAILED', 'TIMEOUT'].includes(state))
+    .filter(
+      ([, name, state]) =>
+        name !== undefined &&
+        test(name) &&
+        state !== undefined &&
+        !['COMPLETED', 'CANCELLED', 'FAILED', 'TIMEOUT'].includes(state)
+    )
     .map(([job]) => job);
 }
 
@@ -52,7 +69,25 @@ function jobState(job: string): string | undefined {
 }
 
 /** The SLURM client commands (Debian's slurm-client). */
-const SLURM_COMMANDS = new Set(['sacct', 'sacctmgr', 'salloc', 'sattach', 'sbatch', 'sbcast', 'scancel', 'scontrol', 'sdiag', 'sinfo', 'sprio', 'squeue', 'sreport', 'srun', 'sshare', 'sstat', 'strigger']);
+const SLURM_COMMANDS = new Set([
+  'sacct',
+  'sacctmgr',
+  'salloc',
+  'sattach',
+  'sbatch',
+  'sbcast',
+  'scancel',
+  'scontrol',
+  'sdiag',
+  'sinfo',
+  'sprio',
+  'squeue',
+  'sreport',
+  'srun',
+  'sshare',
+  'sstat',
+  'strigger'
+]);
 
 /**
  * PATH without the SLURM commands: each directory that holds one is
@@ -91,7 +126,10 @@ beforeAll(async () => {
   const daskConfig = path.join(dirs.root, 'dask');
   mkdirSync(daskConfig);
   // A site's jobqueue.yaml: its values become the dialog's defaults.
-  writeFileSync(path.join(daskConfig, 'jobqueue.yaml'), "jobqueue:\n  slurm:\n    memory: 1536MiB\n    walltime: '00:20:00'\n");
+  writeFileSync(
+    path.join(daskConfig, 'jobqueue.yaml'),
+    "jobqueue:\n  slurm:\n    memory: 1536MiB\n    walltime: '00:20:00'\n"
+  );
   Object.assign(process.env, slurmEnv(), {
     DASK_CONFIG: daskConfig,
     JUPYTERLAB_DASK_CLUSTERS_SLURM_DIR: shared,
@@ -113,21 +151,38 @@ describe('the SLURM type', () => {
     const types = (await companion.request('GET', '/api/types')).json as IClusterType[];
     const slurm = types.find(type => type.id === 'slurm');
     expect(slurm).toMatchObject({ available: true, preview: true });
-    expect(slurm!.defaults).toMatchObject({ partition: 'debug', memory: '1536MiB', walltime: '00:20:00', environment: PYTHON });
-    expect(slurm!.sources).toContainEqual({ field: 'memory', value: '1536MiB', source: 'your dask config (jobqueue.slurm)' });
+    expect(slurm!.defaults).toMatchObject({
+      partition: 'debug',
+      memory: '1536MiB',
+      walltime: '00:20:00',
+      environment: PYTHON
+    });
+    expect(slurm!.sources).toContainEqual({
+      field: 'memory',
+      value: '1536MiB',
+      source: 'your dask config (jobqueue.slurm)'
+    });
     const names = (slurm!.uiSchema.partition as { 'ui:enumNames': string[] })['ui:enumNames'];
     expect(names[0]).toMatch(/^debug \(default\) — no time limit, \d+ CPUs and [\d.]+ GiB per node, up/);
     expect(names[1]).toMatch(/^short — max 00:05:00, /);
   });
 
   it.each([
-    ['a walltime above the short partition limit', { partition: 'short', walltime: '00:10:00' }, '/walltime', /allows \(00:05:00\).*choose partition debug/],
+    [
+      'a walltime above the short partition limit',
+      { partition: 'short', walltime: '00:10:00' },
+      '/walltime',
+      /allows \(00:05:00\).*choose partition debug/
+    ],
     ['more cores than a node has', { cores: 999 }, '/cores', /CPUs of any node/],
     ['more memory than a node has', { memory: '10 TiB' }, '/memory', /of any node of partition debug/],
     ['a partition that does not exist', { partition: 'gpu' }, '/partition', /no partition "gpu"/],
     ['a bad walltime', { walltime: 'soon' }, '/walltime', /HH:MM:SS/]
   ])('refuses %s, field by field, and submits nothing', async (_what, options, field, message) => {
-    const answer = await companion.request('POST', '/api/clusters', { type: 'slurm', options: { ...BASE, ...options } });
+    const answer = await companion.request('POST', '/api/clusters', {
+      type: 'slurm',
+      options: { ...BASE, ...options }
+    });
     expect(answer.status).toBe(422);
     const fields = (answer.json as IApiError).fields ?? [];
     expect(fields.find(f => f.path === field)?.message).toMatch(message);
@@ -165,12 +220,17 @@ describe('without SLURM on PATH', () => {
       const types = (await other.request('GET', '/api/types')).json as IClusterType[];
       const slurm = types.find(type => type.id === 'slurm');
       expect(slurm).toMatchObject({ available: false });
-      expect(slurm!.reason).toMatch(/^sbatch is not on PATH: start JupyterLab on a SLURM login node, with the SLURM commands on PATH/);
+      expect(slurm!.reason).toMatch(
+        /^sbatch is not on PATH: start JupyterLab on a SLURM login node, with the SLURM commands on PATH/
+      );
       const refused = await other.request('POST', '/api/clusters', { type: 'slurm', options: BASE });
       expect(refused.status).toBe(422);
       expect((refused.json as IApiError).fields?.[0].message).toMatch(/sbatch is not on PATH/);
       expect(types.find(type => type.id === 'local')).toMatchObject({ available: true });
-      const created = await other.request('POST', '/api/clusters', { type: 'local', options: { workers: 1, threads_per_worker: 1, memory_per_worker: '512 MiB' } });
+      const created = await other.request('POST', '/api/clusters', {
+        type: 'local',
+        options: { workers: 1, threads_per_worker: 1, memory_per_worker: '512 MiB' }
+      });
       expect(created.status).toBe(201);
       const { id } = created.json as IClusterModel;
       await otherEvents.waitForCluster(id, 'a running local cluster', m => m.state === 'running' && m.workers === 1);
@@ -191,9 +251,15 @@ describe('refused before submitting', () => {
     try {
       const options = { ...BASE, partition: 'short', walltime: '00:05:00', job_name: 'jdc-down' };
       for (const url of ['/api/clusters', '/api/types/slurm/preview']) {
-        const answer = await companion.request('POST', url, url === '/api/clusters' ? { type: 'slurm', options } : { options });
+        const answer = await companion.request(
+          'POST',
+          url,
+          url === '/api/clusters' ? { type: 'slurm', options } : { options }
+        );
         expect(answer.status).toBe(422);
-        expect((answer.json as IApiError).fields).toEqual([{ path: '/partition', message: 'Partition short is down; choose another partition (debug).' }]);
+        expect((answer.json as IApiError).fields).toEqual([
+          { path: '/partition', message: 'Partition short is down; choose another partition (debug).' }
+        ]);
       }
       expect((await companion.request('GET', '/api/clusters')).json).toEqual([]);
       expect(queued(name => name.startsWith('jdc-down-'))).toEqual([]);
@@ -204,11 +270,18 @@ describe('refused before submitting', () => {
 
   it("shows sbatch's own refusal word for word, on the directive to change, and leaves no job and no runner", async () => {
     // What sbatch answers on this GPU-less node, by hand: the text the user must see.
-    const byHand = spawnSync('sbatch', ['--test-only'], { input: '#!/bin/sh\n#SBATCH --gres=gpu:1\ntrue\n', encoding: 'utf8' }).stderr.trim();
+    const byHand = spawnSync('sbatch', ['--test-only'], {
+      input: '#!/bin/sh\n#SBATCH --gres=gpu:1\ntrue\n',
+      encoding: 'utf8'
+    }).stderr.trim();
     expect(byHand).toBe('sbatch: error: Invalid generic resource (gres) specification');
     const options = { ...BASE, job_name: 'jdc-gres', job_extra_directives: '--exclusive=user\n--gres=gpu:1' };
     for (const url of ['/api/clusters', '/api/types/slurm/preview']) {
-      const answer = await companion.request('POST', url, url === '/api/clusters' ? { type: 'slurm', options } : { options });
+      const answer = await companion.request(
+        'POST',
+        url,
+        url === '/api/clusters' ? { type: 'slurm', options } : { options }
+      );
       expect(answer.status).toBe(422);
       const fields = (answer.json as IApiError).fields ?? [];
       expect(fields).toEqual([
@@ -228,10 +301,19 @@ describe('a SLURM cluster', () => {
   let cluster: IClusterModel;
 
   it('starts 2 workers as batch jobs that connect over TLS', async () => {
-    const answer = await companion.request('POST', '/api/clusters', { type: 'slurm', name: 'hpc', options: { ...BASE, workers: 2 } });
+    const answer = await companion.request('POST', '/api/clusters', {
+      type: 'slurm',
+      name: 'hpc',
+      options: { ...BASE, workers: 2 }
+    });
     expect(answer.status).toBe(201);
     cluster = answer.json as IClusterModel;
-    const running = await events.waitForCluster(cluster.id, 'running with 2 workers', m => m.state === 'running' && m.workers === 2, 90_000);
+    const running = await events.waitForCluster(
+      cluster.id,
+      'running with 2 workers',
+      m => m.state === 'running' && m.workers === 2,
+      90_000
+    );
     expect(running.schedulerAddress).toMatch(/^tls:\/\//);
     expect(running.hasDashboard).toBe(true);
     expect(queuedJobs(cluster.id)).toHaveLength(2);
@@ -241,7 +323,9 @@ describe('a SLURM cluster', () => {
     const model = await events.waitForCluster(
       cluster.id,
       'two running jobs',
-      m => m.jobs.length === 2 && m.jobs.every(job => job.state === 'RUNNING' && job.node === 'localhost' && job.endsAt !== undefined)
+      m =>
+        m.jobs.length === 2 &&
+        m.jobs.every(job => job.state === 'RUNNING' && job.node === 'localhost' && job.endsAt !== undefined)
     );
     const left = Date.parse(model.jobs[0].endsAt!) - Date.now();
     expect(left).toBeGreaterThan(8 * 60_000);
@@ -258,15 +342,20 @@ describe('a SLURM cluster', () => {
     const { code } = (await companion.request('GET', `/api/clusters/${cluster.id}/snippet`)).json as ISnippet;
     expect(code).not.toMatch(/BEGIN|PRIVATE/);
     expect(code).toContain(path.join(dir, 'key.pem'));
-    const out = execFileSync(PYTHON, ['-c', `${code}\nprint(client.submit(sum, [1, 2, 3]).result(), len(client.nthreads()))`], {
-      encoding: 'utf8',
-      timeout: 60_000
-    });
+    const out = execFileSync(
+      PYTHON,
+      ['-c', `${code}\nprint(client.submit(sum, [1, 2, 3]).result(), len(client.nthreads()))`],
+      {
+        encoding: 'utf8',
+        timeout: 60_000
+      }
+    );
     expect(out.trim()).toBe('6 2');
   }, 60_000);
 
   it('refuses a client without the credentials', async () => {
-    const address = ((await companion.request('GET', `/api/clusters/${cluster.id}`)).json as IClusterModel).schedulerAddress!;
+    const address = ((await companion.request('GET', `/api/clusters/${cluster.id}`)).json as IClusterModel)
+      .schedulerAddress!;
     const plain = address.replace(/^tls:/, 'tcp:');
     const code = [
       'from dask.distributed import Client',
@@ -282,7 +371,8 @@ describe('a SLURM cluster', () => {
   }, 60_000);
 
   it("serves a job's output and error files", async () => {
-    const job = cluster.id && (((await companion.request('GET', `/api/clusters/${cluster.id}`)).json as IClusterModel).jobs[0].id);
+    const job =
+      cluster.id && ((await companion.request('GET', `/api/clusters/${cluster.id}`)).json as IClusterModel).jobs[0].id;
     const log = await waitFor('the worker log', async () => {
       const answer = await companion.request('GET', `/api/clusters/${cluster.id}/jobs/${job}/log`);
       const body = answer.json as IJobLog;
@@ -294,28 +384,47 @@ describe('a SLURM cluster', () => {
 
   it('scales up to 3 workers: the third job waits, PENDING with its reason; then down to 1', async () => {
     // The test node has 2 CPUs: a third 1-core job cannot start.
-    expect((await companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'fixed', workers: 3 })).status).toBe(200);
+    expect(
+      (await companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'fixed', workers: 3 })).status
+    ).toBe(200);
     const three = await events.waitForCluster(
       cluster.id,
       '3 jobs, one pending',
       m => m.jobs.length === 3 && m.jobs.some(job => job.state === 'PENDING' && job.reason !== undefined),
       60_000
     );
-    expect(three.jobs.find(job => job.state === 'PENDING')).toMatchObject({ reason: expect.stringMatching(/Resources|Priority/) });
+    expect(three.jobs.find(job => job.state === 'PENDING')).toMatchObject({
+      reason: expect.stringMatching(/Resources|Priority/)
+    });
     expect(queuedJobs(cluster.id)).toHaveLength(3);
-    expect((await companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'fixed', workers: 1 })).status).toBe(200);
+    expect(
+      (await companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'fixed', workers: 1 })).status
+    ).toBe(200);
     await events.waitForCluster(cluster.id, '1 worker', m => m.workers === 1 && m.jobs.length === 1, 60_000);
     await waitFor('2 jobs cancelled', () => queuedJobs(cluster.id).length === 1, 30_000);
   }, 150_000);
 
   it('adapts between 0 and 2 workers', async () => {
-    expect((await companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'adaptive', minimum: 0, maximum: 2 })).status).toBe(200);
+    expect(
+      (
+        await companion.request('POST', `/api/clusters/${cluster.id}/scale`, {
+          mode: 'adaptive',
+          minimum: 0,
+          maximum: 2
+        })
+      ).status
+    ).toBe(200);
     await events.waitForCluster(cluster.id, 'adaptive', m => m.scaling.mode === 'adaptive');
   });
 
   it('stops: every job cancelled, the credentials removed', async () => {
     expect((await companion.request('DELETE', `/api/clusters/${cluster.id}`)).status).toBe(202);
-    const stopped = await events.waitForCluster(cluster.id, 'stopped without jobs', m => m.state === 'stopped' && m.jobs.length === 0, 60_000);
+    const stopped = await events.waitForCluster(
+      cluster.id,
+      'stopped without jobs',
+      m => m.state === 'stopped' && m.jobs.length === 0,
+      60_000
+    );
     expect(stopped.error).toBeUndefined();
     await waitFor('an empty queue', () => queuedJobs(cluster.id).length === 0, 20_000);
     expect(existsSync(path.join(shared, cluster.id))).toBe(false);
@@ -324,7 +433,10 @@ describe('a SLURM cluster', () => {
 
 describe('no orphans', () => {
   it('cancels the jobs of a runner killed with SIGKILL', async () => {
-    const answer = await companion.request('POST', '/api/clusters', { type: 'slurm', options: { ...BASE, workers: 2 } });
+    const answer = await companion.request('POST', '/api/clusters', {
+      type: 'slurm',
+      options: { ...BASE, workers: 2 }
+    });
     expect(answer.status).toBe(201);
     const { id } = answer.json as IClusterModel;
     await waitFor('2 jobs in the queue', () => queuedJobs(id).length === 2, 60_000);
@@ -341,7 +453,14 @@ describe('the walltime, handled', () => {
     // 2 minutes of walltime: workers retire after 60 s +- 30 s, at least 30 s before SLURM would kill them.
     const answer = await companion.request('POST', '/api/clusters', {
       type: 'slurm',
-      options: { ...BASE, walltime: '00:02:00', adaptive: true, adaptive_minimum: 1, adaptive_maximum: 1, job_name: 'jdc-life' }
+      options: {
+        ...BASE,
+        walltime: '00:02:00',
+        adaptive: true,
+        adaptive_minimum: 1,
+        adaptive_maximum: 1,
+        job_name: 'jdc-life'
+      }
     });
     expect(answer.status).toBe(201);
     const { id } = answer.json as IClusterModel;
@@ -350,7 +469,12 @@ describe('the walltime, handled', () => {
     const errors: string[] = [];
     let exited: Promise<number | null> | undefined;
     try {
-      const running = await events.waitForCluster(id, 'the first worker', m => m.state === 'running' && m.workers === 1 && m.jobs.length === 1, 90_000);
+      const running = await events.waitForCluster(
+        id,
+        'the first worker',
+        m => m.state === 'running' && m.workers === 1 && m.jobs.length === 1,
+        90_000
+      );
       const first = running.jobs[0].id;
       const { code } = (await companion.request('GET', `/api/clusters/${id}/snippet`)).json as ISnippet;
       // A client that computes a 1 s task every 2 s and says when each was submitted, finished, and in which job it ran.
@@ -381,7 +505,12 @@ describe('the walltime, handled', () => {
           });
       await waitFor('a task on the first job', () => results().some(r => r.job === first), 60_000);
 
-      const replaced = await events.waitForCluster(id, 'a replacement job with its worker', m => m.workers === 1 && m.jobs.some(job => job.id !== first && job.state === 'RUNNING'), 150_000);
+      const replaced = await events.waitForCluster(
+        id,
+        'a replacement job with its worker',
+        m => m.workers === 1 && m.jobs.some(job => job.id !== first && job.state === 'RUNNING'),
+        150_000
+      );
       const second = replaced.jobs.find(job => job.id !== first)!.id;
       // The first job ended by itself, before SLURM's walltime kill.
       expect(jobState(first)).toBe('COMPLETED');
@@ -400,7 +529,12 @@ describe('the walltime, handled', () => {
       writeFileSync(stop, '');
       await exited;
       expect((await companion.request('DELETE', `/api/clusters/${id}`)).status).toBe(202);
-      await events.waitForCluster(id, 'stopped without jobs', m => m.state === 'stopped' && m.jobs.length === 0, 60_000);
+      await events.waitForCluster(
+        id,
+        'stopped without jobs',
+        m => m.state === 'stopped' && m.jobs.length === 0,
+        60_000
+      );
       await waitFor('an empty queue', () => queuedJobs(id).length === 0, 20_000);
     }
   }, 300_000);

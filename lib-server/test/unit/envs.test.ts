@@ -4,11 +4,27 @@ import { parseProbe, ProbeCache, toEnvironment } from '../../src/envs/probe.js';
 const SERVER = '/opt/jupyter/bin/python';
 
 const SPECS = {
-  python3: { resource_dir: '/x', spec: { argv: ['python', '-m', 'ipykernel_launcher', '-f', '{connection_file}'], display_name: 'Python 3 (ipykernel)', language: 'python' } },
-  geo: { resource_dir: '/y', spec: { argv: ['/envs/geo/bin/python', '-m', 'ipykernel_launcher'], display_name: 'Geo', language: 'python' } },
-  geo3: { resource_dir: '/y3', spec: { argv: ['/envs/geo/bin/python3', '-m', 'ipykernel_launcher'], display_name: 'Geo (3)', language: 'Python' } },
+  python3: {
+    resource_dir: '/x',
+    spec: {
+      argv: ['python', '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+      display_name: 'Python 3 (ipykernel)',
+      language: 'python'
+    }
+  },
+  geo: {
+    resource_dir: '/y',
+    spec: { argv: ['/envs/geo/bin/python', '-m', 'ipykernel_launcher'], display_name: 'Geo', language: 'python' }
+  },
+  geo3: {
+    resource_dir: '/y3',
+    spec: { argv: ['/envs/geo/bin/python3', '-m', 'ipykernel_launcher'], display_name: 'Geo (3)', language: 'Python' }
+  },
   ir: { resource_dir: '/z', spec: { argv: ['R', '--slave'], display_name: 'R', language: 'R' } },
-  onpath: { resource_dir: '/w', spec: { argv: ['mypython', '-m', 'ipykernel_launcher'], display_name: 'On PATH', language: 'python' } },
+  onpath: {
+    resource_dir: '/w',
+    spec: { argv: ['mypython', '-m', 'ipykernel_launcher'], display_name: 'On PATH', language: 'python' }
+  },
   lost: { resource_dir: '/v', spec: { argv: ['missing-python'], display_name: 'Lost', language: 'python' } },
   broken: { resource_dir: '/u', spec: 'not a spec' }
 };
@@ -66,7 +82,11 @@ describe('probes', () => {
       reason: 'distributed is not installed in this environment (pip install distributed)',
       pythonVersion: '3.12.1'
     });
-    expect(toEnvironment(candidate, parseProbe(output))).toMatchObject({ usable: true, distributed: '2026.8.0', dask: '2026.8.0' });
+    expect(toEnvironment(candidate, parseProbe(output))).toMatchObject({
+      usable: true,
+      distributed: '2026.8.0',
+      dask: '2026.8.0'
+    });
     expect(toEnvironment(candidate, new Error('timed out after 30 s'))).toMatchObject({
       usable: false,
       reason: 'this interpreter could not be probed: timed out after 30 s'

@@ -16,7 +16,12 @@ export const USABLE: IEnvironmentInfo = {
   distributed: '2026.8.0',
   dask: '2026.8.0',
   usable: true,
-  probe: { pythonVersion: '3.11.7', packages: { distributed: '2026.8.0', dask: '2026.8.0', cryptography: '46.0.0' }, config: {}, sitePaths: [] }
+  probe: {
+    pythonVersion: '3.11.7',
+    packages: { distributed: '2026.8.0', dask: '2026.8.0', cryptography: '46.0.0' },
+    config: {},
+    sitePaths: []
+  }
 };
 
 export const TUNED: IEnvironmentInfo = {

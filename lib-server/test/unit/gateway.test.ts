@@ -28,7 +28,10 @@ afterAll(() => {
 });
 
 function client(timeoutMs = 2_000): GatewayClient {
-  return new GatewayClient({ address, auth: { type: 'basic', username: 'me', password: 'secret-pw' }, source: 'test' }, timeoutMs);
+  return new GatewayClient(
+    { address, auth: { type: 'basic', username: 'me', password: 'secret-pw' }, source: 'test' },
+    timeoutMs
+  );
 }
 
 describe('gateway errors', () => {
@@ -64,19 +67,28 @@ describe('the 422 on its field', () => {
     ['environment must be a mapping, got 3', '/environment'],
     ['something else went wrong', '']
   ])('%s -> %s', (reason, path) => {
-    expect(gatewayFieldErrors(reason, fields)).toEqual([{ path, message: `The gateway refused this value: ${reason}` }]);
+    expect(gatewayFieldErrors(reason, fields)).toEqual([
+      { path, message: `The gateway refused this value: ${reason}` }
+    ]);
   });
 });
 
 describe('connection', () => {
   it('reads address, proxy and basic auth from dask config; settings win for the address', () => {
-    const config = { address: 'http://gw:8000/', 'proxy-address': 'gateway://gw:8001', auth: { type: 'basic', kwargs: { password: 'p' } } };
+    const config = {
+      address: 'http://gw:8000/',
+      'proxy-address': 'gateway://gw:8001',
+      auth: { type: 'basic', kwargs: { password: 'p' } }
+    };
     expect(resolveConnection(config, {}, {}, 'alice')).toMatchObject({
       address: 'http://gw:8000',
       proxyAddress: 'gateway://gw:8001',
       auth: { type: 'basic', username: 'alice', password: 'p' }
     });
-    expect(resolveConnection(config, { address: 'https://other' }, {}, 'alice')).toMatchObject({ address: 'https://other', source: 'the extension settings' });
+    expect(resolveConnection(config, { address: 'https://other' }, {}, 'alice')).toMatchObject({
+      address: 'https://other',
+      source: 'the extension settings'
+    });
     expect(resolveConnection({}, {}, {}, 'alice')).toBeUndefined();
     expect(resolveConnection({ address: 'http://gw', auth: { type: 'kerberos' } }, {}, {}, 'a')).toEqual({
       unavailable: 'gateway.auth.type "kerberos" is not supported here; use basic or jupyterhub.'
@@ -92,7 +104,13 @@ describe('connection', () => {
 });
 
 describe('option mapping', () => {
-  const env = (python: string, label: string) => ({ python, label, kernelspecs: [], usable: true, probe: { packages: { dask_gateway: '2026.3.0' }, config: {}, sitePaths: [] } });
+  const env = (python: string, label: string) => ({
+    python,
+    label,
+    kernelspecs: [],
+    usable: true,
+    probe: { packages: { dask_gateway: '2026.3.0' }, config: {}, sitePaths: [] }
+  });
   it('maps the environment onto a select and the worker variables onto a mapping', () => {
     const type = buildGatewayType({
       address: 'http://gw',
@@ -107,7 +125,15 @@ describe('option mapping', () => {
     });
     expect(type.defaults).toMatchObject({ conda_env: 'geo', env_vars: { A: '1', B: '2' } });
     expect(type.instance).toBe('http://gw');
-    expect(type.linked).toEqual([{ field: 'python_environment', values: { '/opt/conda/envs/geo/bin/python': { conda_env: 'geo' }, '/opt/conda/bin/python': { conda_env: 'base' } } }]);
+    expect(type.linked).toEqual([
+      {
+        field: 'python_environment',
+        values: {
+          '/opt/conda/envs/geo/bin/python': { conda_env: 'geo' },
+          '/opt/conda/bin/python': { conda_env: 'base' }
+        }
+      }
+    ]);
   });
 });
 

@@ -1,4 +1,10 @@
-import { cookieValue, crossSiteRefusal, crossSiteUpgradeRefusal, hasValidXsrf, xsrfSecret } from '../../src/http/guard.js';
+import {
+  cookieValue,
+  crossSiteRefusal,
+  crossSiteUpgradeRefusal,
+  hasValidXsrf,
+  xsrfSecret
+} from '../../src/http/guard.js';
 
 /** A Tornado version-2 token: the secret XOR a mask, both hex. */
 function tornadoToken(secret: Buffer, mask: Buffer): string {
@@ -19,7 +25,12 @@ describe('XSRF tokens', () => {
     const two = tornadoToken(secret, Buffer.from('0f0e0d0c', 'hex'));
     expect(xsrfSecret(one)).toEqual(secret);
     expect(hasValidXsrf({ cookie: `_xsrf=${one}`, 'x-xsrftoken': two })).toBe(true);
-    expect(hasValidXsrf({ cookie: `_xsrf=${one}`, 'x-xsrftoken': tornadoToken(Buffer.from('x'.repeat(32)), Buffer.from('01', 'hex')) })).toBe(false);
+    expect(
+      hasValidXsrf({
+        cookie: `_xsrf=${one}`,
+        'x-xsrftoken': tornadoToken(Buffer.from('x'.repeat(32)), Buffer.from('01', 'hex'))
+      })
+    ).toBe(false);
   });
 
   it('needs both the header and the cookie', () => {
@@ -34,8 +45,12 @@ describe('crossSiteRefusal', () => {
   });
 
   it('refuses a foreign Origin and a cookie without the token, in words that say what to do', () => {
-    expect(crossSiteRefusal('DELETE', { origin: 'https://evil.example', host: 'lab:8888' })).toMatch(/another site \(https:\/\/evil\.example\).*X-XSRFToken/);
-    expect(crossSiteRefusal('PUT', { cookie: 'username=x', host: 'lab:8888' })).toMatch(/cookie but not its XSRF token/);
+    expect(crossSiteRefusal('DELETE', { origin: 'https://evil.example', host: 'lab:8888' })).toMatch(
+      /another site \(https:\/\/evil\.example\).*X-XSRFToken/
+    );
+    expect(crossSiteRefusal('PUT', { cookie: 'username=x', host: 'lab:8888' })).toMatch(
+      /cookie but not its XSRF token/
+    );
     expect(crossSiteRefusal('POST', { origin: 'null', host: 'lab:8888' })).toBeDefined();
   });
 

@@ -50,7 +50,11 @@ describe('api/kernel-dashboards with the dashboard proxy', () => {
   const seen: string[] = [];
   const socketPath = () => path.join(dir, 'kernels.sock');
 
-  function call(method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: unknown; text: string }> {
+  function call(
+    method: string,
+    urlPath: string,
+    body?: unknown
+  ): Promise<{ status: number; json: unknown; text: string }> {
     return new Promise((resolve, reject) => {
       const req = request(
         { socketPath: socketPath(), method, path: urlPath, headers: { 'Content-Type': 'application/json' } },
@@ -79,7 +83,12 @@ describe('api/kernel-dashboards with the dashboard proxy', () => {
       seen.push(req.url ?? '');
       if (req.url === '/individual-plots.json') {
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ 'Individual Task Stream': '/individual-task-stream', 'Individual Progress': '/individual-progress' }));
+        res.end(
+          JSON.stringify({
+            'Individual Task Stream': '/individual-task-stream',
+            'Individual Progress': '/individual-progress'
+          })
+        );
       } else {
         res.writeHead(200, { 'Content-Type': 'text/html' });
         res.end(`page ${req.url}`);

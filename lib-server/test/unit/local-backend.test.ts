@@ -39,7 +39,10 @@ function localModel(id: string, memory: string, workers: number): IClusterModel 
 
 describe('local backend', () => {
   it('turns a request into a runner start command, memory in bytes', async () => {
-    const result = await backend.plan({ type: 'local', name: 'mine', options: { workers: 2, memory_per_worker: '3.5 GiB' } }, 'abcd1234');
+    const result = await backend.plan(
+      { type: 'local', name: 'mine', options: { workers: 2, memory_per_worker: '3.5 GiB' } },
+      'abcd1234'
+    );
     if (!('plan' in result)) {
       throw new Error(JSON.stringify(result.fields));
     }
@@ -47,7 +50,11 @@ describe('local backend', () => {
     expect(plan.environment).toEqual({ python: SERVER_PYTHON, label: 'Python 3 (ipykernel)' });
     expect(plan.scaling).toEqual({ mode: 'fixed', workers: 2 });
     expect(plan.workDirs).toEqual(['/scratch/dask-clusters-1234/abcd1234', '/state/security/abcd1234']);
-    expect(plan.spec).toMatchObject({ type: 'local', name: 'mine', options: { workers: 2, memory_per_worker: '3.5 GiB' } });
+    expect(plan.spec).toMatchObject({
+      type: 'local',
+      name: 'mine',
+      options: { workers: 2, memory_per_worker: '3.5 GiB' }
+    });
     expect(plan.start).toEqual({
       op: 'start',
       cluster_id: 'abcd1234',
@@ -74,7 +81,10 @@ describe('local backend', () => {
   });
 
   it('starts adaptive clusters at their minimum', async () => {
-    const result = await backend.plan({ type: 'local', options: { adaptive: true, adaptive_minimum: 2, adaptive_maximum: 5 } }, 'x');
+    const result = await backend.plan(
+      { type: 'local', options: { adaptive: true, adaptive_minimum: 2, adaptive_maximum: 5 } },
+      'x'
+    );
     expect('plan' in result && result.plan.start.kwargs.n_workers).toBe(2);
     expect('plan' in result && result.plan.scaling).toEqual({ mode: 'adaptive', minimum: 2, maximum: 5 });
   });
@@ -108,20 +118,25 @@ describe('local backend', () => {
     expect(backend.checkScaling(cluster, { mode: 'adaptive', minimum: 0, maximum: 9 })[0].path).toBe('/maximum');
   });
 
-  it('counts the user\'s other running local clusters when scaling, not this one', () => {
+  it("counts the user's other running local clusters when scaling, not this one", () => {
     const cluster = localModel('me', '8GiB', 2);
     others = [cluster, localModel('other', '8GiB', 2), { ...localModel('gone', '8GiB', 2), state: 'stopped' }];
     try {
       expect(backend.checkScaling(cluster, { mode: 'fixed', workers: 2 })).toEqual([]);
       expect(backend.checkScaling(cluster, { mode: 'fixed', workers: 3 })).toEqual([
-        { path: '/workers', message: expect.stringContaining('after your other local clusters "local other" (16 GiB); use at most 2 workers') }
+        {
+          path: '/workers',
+          message: expect.stringContaining(
+            'after your other local clusters "local other" (16 GiB); use at most 2 workers'
+          )
+        }
       ]);
     } finally {
       others = [];
     }
   });
 
-  it('writes a snippet that loads the cluster\'s TLS credentials from its directory, no key in it', () => {
+  it("writes a snippet that loads the cluster's TLS credentials from its directory, no key in it", () => {
     const model = { id: 'abcd1234', schedulerAddress: 'tls://127.0.0.1:1' } as IClusterModel;
     const code = backend.snippet(model, undefined);
     expect(code).toContain('tls_ca_file="/state/security/abcd1234/ca.pem"');
@@ -134,17 +149,27 @@ describe('local backend', () => {
     expect(clientSnippet('tcp://127.0.0.1:40001', undefined)).toBe(
       'from dask.distributed import Client\nclient = Client("tcp://127.0.0.1:40001")\nclient'
     );
-    expect(backend.snippet({ id: 'x', schedulerAddress: 'tcp://127.0.0.1:1' } as IClusterModel, undefined)).toContain('Client("tcp://127.0.0.1:1")\n');
+    expect(backend.snippet({ id: 'x', schedulerAddress: 'tcp://127.0.0.1:1' } as IClusterModel, undefined)).toContain(
+      'Client("tcp://127.0.0.1:1")\n'
+    );
   });
 
-  it('points the Client\'s dashboard link through JupyterLab when there is a dashboard', () => {
-    const code = clientSnippet('tls://127.0.0.1:40001', '/state/security/abc', '/user/a/dask-clusters/dashboard/abc/status');
-    expect(code).toContain('dask.config.set({"distributed.dashboard.link": "/user/a/dask-clusters/dashboard/abc/status"})');
+  it("points the Client's dashboard link through JupyterLab when there is a dashboard", () => {
+    const code = clientSnippet(
+      'tls://127.0.0.1:40001',
+      '/state/security/abc',
+      '/user/a/dask-clusters/dashboard/abc/status'
+    );
+    expect(code).toContain(
+      'dask.config.set({"distributed.dashboard.link": "/user/a/dask-clusters/dashboard/abc/status"})'
+    );
     expect(code.indexOf('dask.config.set')).toBeLessThan(code.indexOf('Client("tls://127.0.0.1:40001"'));
   });
 
   it('writes an ssh tunnel command for the dashboard port', () => {
-    expect(localTunnelCommand('http://127.0.0.1:41234', 'alice', 'login1')).toBe('ssh -N -L 8787:127.0.0.1:41234 alice@login1');
+    expect(localTunnelCommand('http://127.0.0.1:41234', 'alice', 'login1')).toBe(
+      'ssh -N -L 8787:127.0.0.1:41234 alice@login1'
+    );
     expect(backend.tunnelCommand('http://127.0.0.1:8788')).toBe('ssh -N -L 8787:127.0.0.1:8788 alice@login1');
     expect(localTunnelCommand('not a url', 'a', 'b')).toBeUndefined();
   });
@@ -152,7 +177,10 @@ describe('local backend', () => {
 
 describe('scratch space', () => {
   it('prefers job-local disks', () => {
-    expect(scratchBase({ PBS_JOBFS: '/jobfs/1', SLURM_TMPDIR: '/slurm', TMPDIR: '/tmpdir' }, '/tmp')).toEqual({ dir: '/jobfs/1', source: '$PBS_JOBFS' });
+    expect(scratchBase({ PBS_JOBFS: '/jobfs/1', SLURM_TMPDIR: '/slurm', TMPDIR: '/tmpdir' }, '/tmp')).toEqual({
+      dir: '/jobfs/1',
+      source: '$PBS_JOBFS'
+    });
     expect(scratchBase({ SLURM_TMPDIR: '/slurm', TMPDIR: '/tmpdir' }, '/tmp').dir).toBe('/slurm');
     expect(scratchBase({ TMPDIR: '/tmpdir' }, '/tmp').dir).toBe('/tmpdir');
     expect(scratchBase({ TMPDIR: 'relative' }, '/tmp').dir).toBe('/tmp');

@@ -26,8 +26,16 @@ describe('profiles', () => {
 });
 
 describe('buildLocalType', () => {
-  const type = buildLocalType({ environments: ENVIRONMENTS, serverPython: SERVER_PYTHON, host: HOST, reserve: RESERVE });
-  const properties = type.schema.properties as Record<string, { description?: string; default?: unknown; title?: string }>;
+  const type = buildLocalType({
+    environments: ENVIRONMENTS,
+    serverPython: SERVER_PYTHON,
+    host: HOST,
+    reserve: RESERVE
+  });
+  const properties = type.schema.properties as Record<
+    string,
+    { description?: string; default?: unknown; title?: string }
+  >;
 
   it('is a strict draft-07 object schema with a title and description on every field', () => {
     expect(type.schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
@@ -45,7 +53,9 @@ describe('buildLocalType', () => {
     ]);
     const ui = type.uiSchema.environment as { 'ui:enumDisabled': string[]; 'ui:enumNames': string[] };
     expect(ui['ui:enumDisabled']).toEqual([NO_DASK.python]);
-    expect(ui['ui:enumNames'][2]).toBe('plain — distributed is not installed in this environment (pip install distributed)');
+    expect(ui['ui:enumNames'][2]).toBe(
+      'plain — distributed is not installed in this environment (pip install distributed)'
+    );
     expect(ui['ui:enumNames'][0]).toContain('distributed 2026.8.0');
   });
 
@@ -89,13 +99,23 @@ describe('buildLocalType', () => {
   });
 
   it('is unavailable, with a reason, when no environment has distributed', () => {
-    const none = buildLocalType({ environments: [NO_DASK], serverPython: NO_DASK.python, host: HOST, reserve: RESERVE });
+    const none = buildLocalType({
+      environments: [NO_DASK],
+      serverPython: NO_DASK.python,
+      host: HOST,
+      reserve: RESERVE
+    });
     expect(none.available).toBe(false);
     expect(none.reason).toContain('pip install distributed');
   });
 
   it('prefers a usable environment when the server has no distributed', () => {
-    const other = buildLocalType({ environments: [NO_DASK, TUNED], serverPython: NO_DASK.python, host: HOST, reserve: RESERVE });
+    const other = buildLocalType({
+      environments: [NO_DASK, TUNED],
+      serverPython: NO_DASK.python,
+      host: HOST,
+      reserve: RESERVE
+    });
     expect(other.defaults.environment).toBe(TUNED.python);
     expect(other.sources.find(s => s.field === 'memory_target')).toMatchObject({
       value: 0.6,

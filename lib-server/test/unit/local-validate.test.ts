@@ -33,10 +33,19 @@ function resolved(options: unknown) {
 
 describe('TLS', () => {
   it('refuses an environment without cryptography, saying how to install it', () => {
-    const without = ENVIRONMENTS.map(env => (env.probe ? { ...env, probe: { ...env.probe, packages: { ...env.probe.packages, cryptography: undefined } } } : env));
+    const without = ENVIRONMENTS.map(env =>
+      env.probe
+        ? { ...env, probe: { ...env.probe, packages: { ...env.probe.packages, cryptography: undefined } } }
+        : env
+    );
     const result = resolveLocalOptions({ workers: 1 }, { ...context, environments: without, tls: true });
     expect('fields' in result && result.fields).toEqual([
-      { path: '/environment', message: expect.stringMatching(/lacks the cryptography package, .* -m pip install cryptography\), or choose another environment\.$/) }
+      {
+        path: '/environment',
+        message: expect.stringMatching(
+          /lacks the cryptography package, .* -m pip install cryptography\), or choose another environment\.$/
+        )
+      }
     ]);
     expect('options' in resolveLocalOptions({ workers: 1 }, { ...context, tls: true })).toBe(true);
   });
@@ -45,20 +54,36 @@ describe('TLS', () => {
 describe('sane limits', () => {
   it('refuses workers too small to run, naming the minimum', () => {
     expect(problems({ workers: 2, memory_per_worker: '1 MiB' })).toEqual([
-      { path: '/memory_per_worker', message: expect.stringMatching(/^Memory per worker must be at least 256 MiB \(you typed 1 MiB\)/) }
+      {
+        path: '/memory_per_worker',
+        message: expect.stringMatching(/^Memory per worker must be at least 256 MiB \(you typed 1 MiB\)/)
+      }
     ]);
     // In the units the user typed, rounded up so the minimum shown is allowed.
-    expect(problems({ workers: 2, memory_per_worker: '0.1 GB' })[0].message).toMatch(/^Memory per worker must be at least 0\.27 GB /);
+    expect(problems({ workers: 2, memory_per_worker: '0.1 GB' })[0].message).toMatch(
+      /^Memory per worker must be at least 0\.27 GB /
+    );
   });
 
   it('refuses more threads per worker than the host gives, with the source', () => {
     expect(problems({ workers: 1, threads_per_worker: 1e9 })).toEqual([
-      { path: '/threads_per_worker', message: expect.stringMatching(/^Threads per worker \(1000000000\) is more than the 8 CPUs this host gives you \(.+\); use at most 8\.$/) }
+      {
+        path: '/threads_per_worker',
+        message: expect.stringMatching(
+          /^Threads per worker \(1000000000\) is more than the 8 CPUs this host gives you \(.+\); use at most 8\.$/
+        )
+      }
     ]);
   });
 
-  it('counts the memory of the user\'s running local clusters, naming them', () => {
-    const busy = { ...context, running: [{ name: 'local 1', memory: 20 * 2 ** 30 }, { name: 'big', memory: 8 * 2 ** 30 }] };
+  it("counts the memory of the user's running local clusters, naming them", () => {
+    const busy = {
+      ...context,
+      running: [
+        { name: 'local 1', memory: 20 * 2 ** 30 },
+        { name: 'big', memory: 8 * 2 ** 30 }
+      ]
+    };
     const result = resolveLocalOptions({ workers: 2, memory_per_worker: '4 GiB' }, busy);
     expect('fields' in result && result.fields).toEqual([
       {
@@ -81,7 +106,11 @@ describe('resolveLocalOptions', () => {
   });
 
   it('takes what the profile sets, and the request over both', () => {
-    expect(resolved({ profile: 'cpu' })).toMatchObject({ workers: 8, threads_per_worker: 1, memory_per_worker: '1.75 GiB' });
+    expect(resolved({ profile: 'cpu' })).toMatchObject({
+      workers: 8,
+      threads_per_worker: 1,
+      memory_per_worker: '1.75 GiB'
+    });
     expect(resolved({ profile: 'io', threads_per_worker: 3 })).toMatchObject({ workers: 1, threads_per_worker: 3 });
   });
 
@@ -102,7 +131,12 @@ describe('resolveLocalOptions', () => {
 
   it('names unknown fields', () => {
     expect(problems({ wokers: 3 })).toEqual([
-      { path: '/wokers', message: expect.stringMatching(/^Unknown option "wokers"; remove it \(known options: environment, profile, workers/) }
+      {
+        path: '/wokers',
+        message: expect.stringMatching(
+          /^Unknown option "wokers"; remove it \(known options: environment, profile, workers/
+        )
+      }
     ]);
   });
 
@@ -119,7 +153,8 @@ describe('resolveLocalOptions', () => {
     expect(problems({ memory_per_worker: '16XB' })).toEqual([
       {
         path: '/memory_per_worker',
-        message: 'Memory per worker "16XB" is not a memory size; write a number and a unit, e.g. 4 GiB, 3.5GB or 512MiB.'
+        message:
+          'Memory per worker "16XB" is not a memory size; write a number and a unit, e.g. 4 GiB, 3.5GB or 512MiB.'
       }
     ]);
   });
@@ -135,14 +170,19 @@ describe('resolveLocalOptions', () => {
 
   it('counts the adaptive maximum against the host memory', () => {
     const [problem] = problems({ adaptive: true, adaptive_maximum: 20, memory_per_worker: '2GiB' });
-    expect(problem.message).toMatch(/^Memory per worker must be at most 1\.59 GiB for a maximum of 20 workers: 20 x 2 GiB = 40 GiB is more than/);
+    expect(problem.message).toMatch(
+      /^Memory per worker must be at most 1\.59 GiB for a maximum of 20 workers: 20 x 2 GiB = 40 GiB is more than/
+    );
     // The same sizes are fine without adaptive scaling.
     expect(resolved({ adaptive_maximum: 20, memory_per_worker: '2GiB' }).adaptive).toBe(false);
   });
 
   it('refuses a missing interpreter', () => {
     expect(problems({ environment: '/nowhere/bin/python' })).toEqual([
-      { path: '/environment', message: 'Interpreter /nowhere/bin/python does not exist; choose one of the listed environments.' }
+      {
+        path: '/environment',
+        message: 'Interpreter /nowhere/bin/python does not exist; choose one of the listed environments.'
+      }
     ]);
   });
 
@@ -150,7 +190,8 @@ describe('resolveLocalOptions', () => {
     expect(problems({ environment: NO_DASK.python })).toEqual([
       {
         path: '/environment',
-        message: 'plain: distributed is not installed in this environment (pip install distributed); choose another environment.'
+        message:
+          'plain: distributed is not installed in this environment (pip install distributed); choose another environment.'
       }
     ]);
   });

@@ -1,4 +1,11 @@
-import { formatMemory, formatMemoryApart, formatMemoryAs, MEMORY_PATTERN, parseMemory, parsePbsMemory } from '../../src/util/memory.js';
+import {
+  formatMemory,
+  formatMemoryApart,
+  formatMemoryAs,
+  MEMORY_PATTERN,
+  parseMemory,
+  parsePbsMemory
+} from '../../src/util/memory.js';
 
 describe('parseMemory', () => {
   it.each([

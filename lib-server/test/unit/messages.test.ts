@@ -6,7 +6,9 @@ import { parseRunnerEvent, scalingCommand } from '../../src/runner/protocol.js';
 describe('parseScaling', () => {
   it('accepts fixed and adaptive scaling', () => {
     expect(parseScaling({ mode: 'fixed', workers: 0 })).toEqual({ scaling: { mode: 'fixed', workers: 0 } });
-    expect(parseScaling({ mode: 'adaptive', minimum: 1, maximum: 4 })).toEqual({ scaling: { mode: 'adaptive', minimum: 1, maximum: 4 } });
+    expect(parseScaling({ mode: 'adaptive', minimum: 1, maximum: 4 })).toEqual({
+      scaling: { mode: 'adaptive', minimum: 1, maximum: 4 }
+    });
   });
 
   it('explains every problem', () => {
@@ -14,18 +16,26 @@ describe('parseScaling', () => {
       fields: [{ path: '/workers', message: 'Workers must be a whole number of at least 0 (got -1).' }]
     });
     expect(parseScaling({ mode: 'adaptive', minimum: 3, maximum: 2 })).toEqual({
-      fields: [{ path: '/minimum', message: 'Minimum (3) is more than maximum (2); lower the minimum or raise the maximum.' }]
+      fields: [
+        { path: '/minimum', message: 'Minimum (3) is more than maximum (2); lower the minimum or raise the maximum.' }
+      ]
     });
-    expect(parseScaling({ mode: 'elastic' })).toEqual({ fields: [{ path: '/mode', message: 'Mode must be "fixed" or "adaptive" (got "elastic").' }] });
+    expect(parseScaling({ mode: 'elastic' })).toEqual({
+      fields: [{ path: '/mode', message: 'Mode must be "fixed" or "adaptive" (got "elastic").' }]
+    });
     const extra = parseScaling({ mode: 'fixed', workers: 2, minimum: 1 });
-    expect(extra).toEqual({ fields: [{ path: '/minimum', message: 'Unknown field "minimum"; remove it (known: mode, workers).' }] });
+    expect(extra).toEqual({
+      fields: [{ path: '/minimum', message: 'Unknown field "minimum"; remove it (known: mode, workers).' }]
+    });
     expect(parseScaling('3')).toMatchObject({ fields: [{ path: '' }] });
   });
 });
 
 describe('runner protocol', () => {
   it('parses the events runner.py writes', () => {
-    expect(parseRunnerEvent('{"event": "started", "scheduler_address": "tcp://127.0.0.1:1", "dashboard_address": null}')).toEqual({
+    expect(
+      parseRunnerEvent('{"event": "started", "scheduler_address": "tcp://127.0.0.1:1", "dashboard_address": null}')
+    ).toEqual({
       event: 'started',
       scheduler_address: 'tcp://127.0.0.1:1',
       dashboard_address: null
@@ -36,7 +46,11 @@ describe('runner protocol', () => {
       cores: 4,
       memory: 1024
     });
-    expect(parseRunnerEvent('{"event":"error","message":"bad"}')).toEqual({ event: 'error', message: 'bad', traceback: '' });
+    expect(parseRunnerEvent('{"event":"error","message":"bad"}')).toEqual({
+      event: 'error',
+      message: 'bad',
+      traceback: ''
+    });
     expect(parseRunnerEvent('{"event":"closed"}')).toEqual({ event: 'closed' });
   });
 
@@ -49,14 +63,23 @@ describe('runner protocol', () => {
 
   it('maps scaling to runner commands', () => {
     expect(scalingCommand({ mode: 'fixed', workers: 3 })).toEqual({ op: 'scale', workers: 3 });
-    expect(scalingCommand({ mode: 'adaptive', minimum: 1, maximum: 2 })).toEqual({ op: 'adapt', minimum: 1, maximum: 2 });
+    expect(scalingCommand({ mode: 'adaptive', minimum: 1, maximum: 2 })).toEqual({
+      op: 'adapt',
+      minimum: 1,
+      maximum: 2
+    });
   });
 });
 
 describe('resolveConfig', () => {
   it('reads the command line and the environment', () => {
     expect(
-      resolveConfig(['--socket', '/run/x.sock', '--base-url', 'user/alice'], { JUPYTERLAB_DASK_CLUSTERS_PYTHON: '/env/bin/python' }, '/home/alice', '/site/pkg/companion')
+      resolveConfig(
+        ['--socket', '/run/x.sock', '--base-url', 'user/alice'],
+        { JUPYTERLAB_DASK_CLUSTERS_PYTHON: '/env/bin/python' },
+        '/home/alice',
+        '/site/pkg/companion'
+      )
     ).toEqual({
       socket: '/run/x.sock',
       baseUrl: '/user/alice/',
@@ -65,7 +88,9 @@ describe('resolveConfig', () => {
       runnerPath: '/site/pkg/runner.py',
       localTls: true
     });
-    expect(resolveConfig(['--socket', '/s'], { JUPYTERLAB_DASK_CLUSTERS_LOCAL_TLS: 'off' }, '/h', '/b').localTls).toBe(false);
+    expect(resolveConfig(['--socket', '/s'], { JUPYTERLAB_DASK_CLUSTERS_LOCAL_TLS: 'off' }, '/h', '/b').localTls).toBe(
+      false
+    );
     const custom = resolveConfig(
       ['--socket', '/s'],
       {
@@ -76,19 +101,31 @@ describe('resolveConfig', () => {
       '/home/a',
       '/b'
     );
-    expect(custom).toMatchObject({ stateDir: '/xdg/jupyterlab-dask-clusters', runnerPath: '/r/runner.py', memoryReserve: '2GiB', baseUrl: '/' });
-    expect(resolveConfig(['--socket', '/s'], { JUPYTERLAB_DASK_CLUSTERS_STATE_DIR: '/state' }, '/h', '/b').stateDir).toBe('/state');
+    expect(custom).toMatchObject({
+      stateDir: '/xdg/jupyterlab-dask-clusters',
+      runnerPath: '/r/runner.py',
+      memoryReserve: '2GiB',
+      baseUrl: '/'
+    });
+    expect(
+      resolveConfig(['--socket', '/s'], { JUPYTERLAB_DASK_CLUSTERS_STATE_DIR: '/state' }, '/h', '/b').stateDir
+    ).toBe('/state');
   });
 
   it('refuses a command line without a socket, or with a TCP port', () => {
     expect(() => resolveConfig([], {}, '/h', '/b')).toThrow(UsageError);
-    expect(() => resolveConfig(['--socket', '/s', '--port', '8888'], {}, '/h', '/b')).toThrow(/Unknown option '--port'/);
+    expect(() => resolveConfig(['--socket', '/s', '--port', '8888'], {}, '/h', '/b')).toThrow(
+      /Unknown option '--port'/
+    );
   });
 });
 
 describe('dashboard paths', () => {
   it('splits the cluster id from the path below the dashboard', () => {
-    expect(parseDashboardPath('/dashboard/c1/individual-task-stream?x=1')).toEqual({ id: 'c1', rest: '/individual-task-stream?x=1' });
+    expect(parseDashboardPath('/dashboard/c1/individual-task-stream?x=1')).toEqual({
+      id: 'c1',
+      rest: '/individual-task-stream?x=1'
+    });
     expect(parseDashboardPath('/dashboard/c1')).toEqual({ id: 'c1', rest: '/' });
     expect(parseDashboardPath('/api/clusters')).toBeUndefined();
   });

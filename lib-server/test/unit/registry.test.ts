@@ -1,5 +1,16 @@
 import { jest } from '@jest/globals';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClusterState } from '../../../protocol/index.js';
@@ -11,7 +22,12 @@ import { DEFAULT_LIMITS } from '../../src/backends/gateway/settings.js';
 
 const RUNNER = '/site/jupyterlab_dask_clusters/runner.py';
 
-function record(id: string, state: ClusterState, runnerPid?: number, extra: Partial<IClusterRecord> = {}): IClusterRecord {
+function record(
+  id: string,
+  state: ClusterState,
+  runnerPid?: number,
+  extra: Partial<IClusterRecord> = {}
+): IClusterRecord {
   return {
     model: {
       id,
@@ -80,7 +96,11 @@ describe('Registry', () => {
     const stateDir = path.join(dir, 'shared');
     mkdirSync(stateDir);
     chmodSync(stateDir, 0o775);
-    expect(() => Registry.open(stateDir)).toThrow(new UnsafeDirectoryError(`${stateDir} can be written by other users (mode 0775), who could then change your clusters. Run: chmod 700 ${stateDir}`));
+    expect(() => Registry.open(stateDir)).toThrow(
+      new UnsafeDirectoryError(
+        `${stateDir} can be written by other users (mode 0775), who could then change your clusters. Run: chmod 700 ${stateDir}`
+      )
+    );
     expect(existsSync(path.join(stateDir, 'clusters.json'))).toBe(false);
   });
 
@@ -88,14 +108,18 @@ describe('Registry', () => {
     const stateDir = path.join(dir, 'theirs');
     mkdirSync(stateDir, { mode: 0o700 });
     chownSync(stateDir, 4321, 4321);
-    expect(() => Registry.open(stateDir)).toThrow(/belongs to user id 4321, not to you .*JUPYTERLAB_DASK_CLUSTERS_STATE_DIR/);
+    expect(() => Registry.open(stateDir)).toThrow(
+      /belongs to user id 4321, not to you .*JUPYTERLAB_DASK_CLUSTERS_STATE_DIR/
+    );
   });
 
   it('refuses a state directory under a world-writable parent without the sticky bit', () => {
     const open = path.join(dir, 'open-parent');
     mkdirSync(open);
     chmodSync(open, 0o777);
-    expect(() => preparePrivateDir(path.join(open, 'state'))).toThrow(/can be written by anyone \(mode 0777\) and lacks the sticky bit/);
+    expect(() => preparePrivateDir(path.join(open, 'state'))).toThrow(
+      /can be written by anyone \(mode 0777\) and lacks the sticky bit/
+    );
     chmodSync(open, 0o1777);
     expect(() => preparePrivateDir(path.join(open, 'state2'))).not.toThrow();
   });
@@ -139,14 +163,20 @@ describe('planReconciliation', () => {
       record('done', 'stopped', 200),
       record('broke', 'failed')
     ];
-    const actions = planReconciliation(records, inspector({ 200: ['/env/bin/python', RUNNER, 'run'], 300: ['bash'] }), RUNNER);
+    const actions = planReconciliation(
+      records,
+      inspector({ 200: ['/env/bin/python', RUNNER, 'run'], 300: ['bash'] }),
+      RUNNER
+    );
     expect(actions.map(a => [a.id, a.killGroup])).toEqual([
       ['dead', undefined],
       ['live', 200],
       ['reused', undefined],
       ['nopid', undefined]
     ]);
-    expect(actions[0].error).toBe('The companion restarted while this cluster was running, and its runner (pid 100) is gone.');
+    expect(actions[0].error).toBe(
+      'The companion restarted while this cluster was running, and its runner (pid 100) is gone.'
+    );
     expect(actions[1].error).toContain('cannot be re-adopted');
   });
 });
@@ -157,8 +187,17 @@ describe('ClusterManager.reconcile', () => {
     mkdirSync(scratch, { recursive: true });
     const logFile = path.join(dir, 'c1.log');
     writeFileSync(logFile, Array.from({ length: 80 }, (_, i) => `line ${i}`).join('\n') + '\n');
-    const registry = new Registry(dir, [record('c1', 'running', 4242, { workDirs: [scratch], logFile, dashboardUrl: 'http://127.0.0.1:1' })]);
-    const manager = new ClusterManager({ registry, backends: new Map(), runnerPath: RUNNER, stateDir: dir, baseUrl: '/dask-clusters/', limits: () => DEFAULT_LIMITS });
+    const registry = new Registry(dir, [
+      record('c1', 'running', 4242, { workDirs: [scratch], logFile, dashboardUrl: 'http://127.0.0.1:1' })
+    ]);
+    const manager = new ClusterManager({
+      registry,
+      backends: new Map(),
+      runnerPath: RUNNER,
+      stateDir: dir,
+      baseUrl: '/dask-clusters/',
+      limits: () => DEFAULT_LIMITS
+    });
     manager.reconcile({ isAlive: () => false, cmdline: () => undefined });
 
     const model = registry.get('c1')!.model;
@@ -178,7 +217,14 @@ describe('ClusterManager.reconcile', () => {
     const logFile = path.join(dir, 'c2.log');
     writeFileSync(logFile, 'x\n');
     const registry = new Registry(dir, [record('c2', 'failed', undefined, { logFile })]);
-    const manager = new ClusterManager({ registry, backends: new Map(), runnerPath: RUNNER, stateDir: dir, baseUrl: '/dask-clusters/', limits: () => DEFAULT_LIMITS });
+    const manager = new ClusterManager({
+      registry,
+      backends: new Map(),
+      runnerPath: RUNNER,
+      stateDir: dir,
+      baseUrl: '/dask-clusters/',
+      limits: () => DEFAULT_LIMITS
+    });
     expect(manager.logTail('c2')).toEqual(['x']);
     expect(manager.remove('c2')).toEqual({ status: 204 });
     expect(registry.get('c2')).toBeUndefined();

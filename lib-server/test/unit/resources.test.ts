@@ -1,8 +1,18 @@
-import { detectHostResources, memoryReserve, parseProcCgroup, type IHostInputs } from '../../src/backends/local/resources.js';
+import {
+  detectHostResources,
+  memoryReserve,
+  parseProcCgroup,
+  type IHostInputs
+} from '../../src/backends/local/resources.js';
 
 const GiB = 2 ** 30;
 
-function host(files: Record<string, string>, env: Record<string, string> = {}, cpus = 16, totalmem = 64 * GiB): IHostInputs {
+function host(
+  files: Record<string, string>,
+  env: Record<string, string> = {},
+  cpus = 16,
+  totalmem = 64 * GiB
+): IHostInputs {
   return { env, readFile: file => files[file], cpus, totalmem };
 }
 
@@ -54,7 +64,10 @@ describe('detectHostResources', () => {
         '/sys/fs/cgroup/memory/memory.limit_in_bytes': String(4 * GiB)
       })
     );
-    expect(resources.cpus).toEqual({ value: 4, source: 'CPU limit of this cgroup (/sys/fs/cgroup/cpu,cpuacct/jobs/42/cpu.cfs_quota_us)' });
+    expect(resources.cpus).toEqual({
+      value: 4,
+      source: 'CPU limit of this cgroup (/sys/fs/cgroup/cpu,cpuacct/jobs/42/cpu.cfs_quota_us)'
+    });
     expect(resources.memory.value).toBe(4 * GiB);
   });
 
@@ -68,7 +81,10 @@ describe('detectHostResources', () => {
   it('uses SLURM job variables when there is no cgroup limit', () => {
     const perNode = detectHostResources(host({}, { SLURM_CPUS_ON_NODE: '6', SLURM_MEM_PER_NODE: '12000' }));
     expect(perNode.cpus).toEqual({ value: 6, source: 'CPUs of this SLURM job ($SLURM_CPUS_ON_NODE)' });
-    expect(perNode.memory).toEqual({ value: 12000 * 2 ** 20, source: 'memory of this SLURM job ($SLURM_MEM_PER_NODE)' });
+    expect(perNode.memory).toEqual({
+      value: 12000 * 2 ** 20,
+      source: 'memory of this SLURM job ($SLURM_MEM_PER_NODE)'
+    });
 
     const perCpu = detectHostResources(host({}, { SLURM_CPUS_ON_NODE: '4', SLURM_MEM_PER_CPU: '2048' }));
     expect(perCpu.memory.value).toBe(4 * 2048 * 2 ** 20);

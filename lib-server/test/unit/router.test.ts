@@ -50,7 +50,9 @@ describe('Router over HTTP', () => {
       const req = request({ socketPath: socketPath(), method, path: urlPath, headers }, res => {
         let text = '';
         res.on('data', chunk => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined, headers: res.headers }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined, headers: res.headers })
+        );
       });
       req.on('error', reject);
       req.end(body);
@@ -61,10 +63,19 @@ describe('Router over HTTP', () => {
   function overTcp(urlPath: string, body: Buffer): Promise<number> {
     const { port } = tcp.address() as AddressInfo;
     return new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: urlPath, headers: { 'Content-Type': 'application/json', 'Content-Length': body.length } }, res => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: urlPath,
+          headers: { 'Content-Type': 'application/json', 'Content-Length': body.length }
+        },
+        res => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        }
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -104,11 +115,17 @@ describe('Router over HTTP', () => {
     const bad = await call('POST', '/items', '{"a":');
     expect(bad.status).toBe(400);
     expect(bad.json).toMatchObject({ error: 'malformed_json', message: expect.stringContaining('not valid JSON') });
-    expect((await call('POST', '/items', '')).json).toMatchObject({ error: 'malformed_json', message: expect.stringContaining('empty') });
+    expect((await call('POST', '/items', '')).json).toMatchObject({
+      error: 'malformed_json',
+      message: expect.stringContaining('empty')
+    });
   });
 
   it('answers 404 and 405 as IApiError', async () => {
-    expect(await call('GET', '/nothing/here')).toMatchObject({ status: 404, json: { error: 'not_found', message: 'Nothing at /nothing/here.' } });
+    expect(await call('GET', '/nothing/here')).toMatchObject({
+      status: 404,
+      json: { error: 'not_found', message: 'Nothing at /nothing/here.' }
+    });
     const wrong = await call('PUT', '/items/7');
     expect(wrong.status).toBe(405);
     expect(wrong.headers.allow).toBe('GET, DELETE');
@@ -125,31 +142,68 @@ describe('Router over HTTP', () => {
       }
     });
     const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    expect(await call('GET', '/crash')).toMatchObject({ status: 500, json: { error: 'internal', message: 'The companion failed: boom' } });
+    expect(await call('GET', '/crash')).toMatchObject({
+      status: 500,
+      json: { error: 'internal', message: 'The companion failed: boom' }
+    });
     spy.mockRestore();
   });
 
   it('refuses a cross-site POST with only the cookie: 403, and the handler never runs', async () => {
-    const refused = await call('POST', '/items', '{"a":1}', { 'Content-Type': 'text/plain', Cookie: '_xsrf=2|aa|bb|1; username-x=secret', Origin: 'https://evil.example', Host: 'lab.example:8888' });
+    const refused = await call('POST', '/items', '{"a":1}', {
+      'Content-Type': 'text/plain',
+      Cookie: '_xsrf=2|aa|bb|1; username-x=secret',
+      Origin: 'https://evil.example',
+      Host: 'lab.example:8888'
+    });
     expect(refused.status).toBe(403);
-    expect(refused.json).toMatchObject({ error: 'cross_site', message: expect.stringContaining('another site (https://evil.example)') });
+    expect(refused.json).toMatchObject({
+      error: 'cross_site',
+      message: expect.stringContaining('another site (https://evil.example)')
+    });
   });
 
   it('takes the same origin, the XSRF token, or a script with neither cookie nor Origin', async () => {
     const json = { 'Content-Type': 'application/json' };
-    expect((await call('POST', '/items', '{}', { ...json, Origin: 'http://lab.example:8888', Host: 'lab.example:8888', Cookie: 'a=b' })).status).toBe(201);
-    expect((await call('POST', '/items', '{}', { ...json, Cookie: '_xsrf=tok123', 'X-XSRFToken': 'tok123', Origin: 'https://evil.example' })).status).toBe(201);
+    expect(
+      (
+        await call('POST', '/items', '{}', {
+          ...json,
+          Origin: 'http://lab.example:8888',
+          Host: 'lab.example:8888',
+          Cookie: 'a=b'
+        })
+      ).status
+    ).toBe(201);
+    expect(
+      (
+        await call('POST', '/items', '{}', {
+          ...json,
+          Cookie: '_xsrf=tok123',
+          'X-XSRFToken': 'tok123',
+          Origin: 'https://evil.example'
+        })
+      ).status
+    ).toBe(201);
     expect((await call('POST', '/items', '{}', json)).status).toBe(201);
-    expect((await call('POST', '/items', '{}', { ...json, Cookie: '_xsrf=tok123', 'X-XSRFToken': 'other' })).status).toBe(403);
+    expect(
+      (await call('POST', '/items', '{}', { ...json, Cookie: '_xsrf=tok123', 'X-XSRFToken': 'other' })).status
+    ).toBe(403);
   });
 
   it('answers 415 for a body that is not JSON', async () => {
     const answer = await call('POST', '/items', 'a=1', { 'Content-Type': 'application/x-www-form-urlencoded' });
-    expect(answer).toMatchObject({ status: 415, json: { error: 'not_json', message: expect.stringContaining('Content-Type: application/json') } });
+    expect(answer).toMatchObject({
+      status: 415,
+      json: { error: 'not_json', message: expect.stringContaining('Content-Type: application/json') }
+    });
   });
 
   it('answers 400 for absurdly nested JSON, 413 for a body over the limit', async () => {
-    expect(await call('POST', '/items', '['.repeat(10_000) + ']'.repeat(10_000))).toMatchObject({ status: 400, json: { error: 'too_deep' } });
+    expect(await call('POST', '/items', '['.repeat(10_000) + ']'.repeat(10_000))).toMatchObject({
+      status: 400,
+      json: { error: 'too_deep' }
+    });
     expect(await overTcp('/items', Buffer.alloc(MAX_BODY + 10, 0x20))).toBe(413);
   });
 

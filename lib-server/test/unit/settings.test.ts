@@ -15,16 +15,26 @@ function refusal(body: unknown): ApiError {
 
 describe('parseSettings', () => {
   it('keeps the limits a site sets', () => {
-    expect(parseSettings({ gateway: {}, workerEnvironment: {}, limits: { maxClusters: 3, maxWorkersPerCluster: 16 } }).limits).toEqual({
+    expect(
+      parseSettings({ gateway: {}, workerEnvironment: {}, limits: { maxClusters: 3, maxWorkersPerCluster: 16 } }).limits
+    ).toEqual({
       maxClusters: 3,
       maxWorkersPerCluster: 16
     });
   });
 
   it('refuses unknown fields at every level, naming them', () => {
-    const error = refusal({ gateway: { adress: 'x', optionMapping: { env: 'y' } }, workerEnv: {}, limits: { maxCluster: 2 } });
+    const error = refusal({
+      gateway: { adress: 'x', optionMapping: { env: 'y' } },
+      workerEnv: {},
+      limits: { maxCluster: 2 }
+    });
     expect(error.status).toBe(422);
-    expect(error.fields?.map(field => field.path)).toEqual(['/workerEnv', '/gateway/adress', '/gateway/optionMapping/env']);
+    expect(error.fields?.map(field => field.path)).toEqual([
+      '/workerEnv',
+      '/gateway/adress',
+      '/gateway/optionMapping/env'
+    ]);
     expect(error.fields?.[0].message).toContain('accepted: gateway, workerEnvironment, limits');
     expect(refusal({ limits: { maxCluster: 2 } }).fields).toEqual([
       { path: '/limits/maxCluster', message: expect.stringContaining('accepted: maxClusters, maxWorkersPerCluster') }
@@ -32,7 +42,10 @@ describe('parseSettings', () => {
   });
 
   it('refuses limits that are not whole numbers from 1', () => {
-    expect(refusal({ limits: { maxClusters: 0 } }).fields?.[0]).toMatchObject({ path: '/limits/maxClusters', message: expect.stringContaining('whole number from 1') });
+    expect(refusal({ limits: { maxClusters: 0 } }).fields?.[0]).toMatchObject({
+      path: '/limits/maxClusters',
+      message: expect.stringContaining('whole number from 1')
+    });
     expect(refusal({ limits: { maxWorkersPerCluster: 2.5 } }).fields?.[0].path).toBe('/limits/maxWorkersPerCluster');
   });
 });

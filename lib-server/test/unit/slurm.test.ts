@@ -38,28 +38,60 @@ describe('sinfo and squeue', () => {
   const partitions = parsePartitions('debug*|infinite|up\nshort|5:00|up\nold|1:00:00|down\n', NODES);
 
   it('reads partitions with limits, node sizes and state', () => {
-    expect(partitions[0]).toMatchObject({ name: 'debug', isDefault: true, maxTime: Infinity, cpusPerNode: 2, memoryPerNode: 24105 * 2 ** 20, state: 'up', nodeStates: ['idle'] });
+    expect(partitions[0]).toMatchObject({
+      name: 'debug',
+      isDefault: true,
+      maxTime: Infinity,
+      cpusPerNode: 2,
+      memoryPerNode: 24105 * 2 ** 20,
+      state: 'up',
+      nodeStates: ['idle']
+    });
     expect(partitions[1]).toMatchObject({ name: 'short', isDefault: false, maxTime: 300 });
     expect(partitionProblem(partitions[2])).toBe('Partition old is down');
     expect(partitionProblem(partitions[0])).toBeUndefined();
   });
 
   it('checks walltime, cores, memory and state against the partition', () => {
-    const errors = partitionErrors({ partition: 'short', walltime: '00:10:00', cores: 4, memory: '100 GiB' }, partitions);
+    const errors = partitionErrors(
+      { partition: 'short', walltime: '00:10:00', cores: 4, memory: '100 GiB' },
+      partitions
+    );
     expect(errors.map(e => e.path)).toEqual(['/walltime', '/cores', '/memory']);
     expect(errors[0].message).toContain('choose partition debug');
-    expect(partitionErrors({ partition: 'old', walltime: '00:10:00' }, partitions)[0]).toMatchObject({ path: '/partition' });
-    expect(partitionErrors({ partition: 'short', walltime: '00:05:00', cores: 2, memory: '1 GiB' }, partitions)).toEqual([]);
+    expect(partitionErrors({ partition: 'old', walltime: '00:10:00' }, partitions)[0]).toMatchObject({
+      path: '/partition'
+    });
+    expect(
+      partitionErrors({ partition: 'short', walltime: '00:05:00', cores: 2, memory: '1 GiB' }, partitions)
+    ).toEqual([]);
   });
 
   it('reads jobs: state, reason, node, end, log files', () => {
     const jobs = parseSqueue({
       jobs: [
-        { job_id: 7, name: 'w-1', job_state: 'RUNNING', state_reason: 'None', nodes: 'n1', end_time: 1_800_000_000, standard_output: '/logs/w-%j.out', standard_error: '/logs/w-%j.err' },
+        {
+          job_id: 7,
+          name: 'w-1',
+          job_state: 'RUNNING',
+          state_reason: 'None',
+          nodes: 'n1',
+          end_time: 1_800_000_000,
+          standard_output: '/logs/w-%j.out',
+          standard_error: '/logs/w-%j.err'
+        },
         { job_id: 8, name: 'w-1', job_state: 'PENDING', state_reason: 'Resources', nodes: '', end_time: 0 }
       ]
     });
-    expect(jobs[0]).toEqual({ id: '7', name: 'w-1', state: 'RUNNING', node: 'n1', endsAt: new Date(1_800_000_000_000).toISOString(), stdout: '/logs/w-7.out', stderr: '/logs/w-7.err' });
+    expect(jobs[0]).toEqual({
+      id: '7',
+      name: 'w-1',
+      state: 'RUNNING',
+      node: 'n1',
+      endsAt: new Date(1_800_000_000_000).toISOString(),
+      stdout: '/logs/w-7.out',
+      stderr: '/logs/w-7.err'
+    });
     expect(jobs[1]).toEqual({ id: '8', name: 'w-1', state: 'PENDING', reason: 'Resources' });
     const current = [{ id: '7', state: 'SUBMITTED' }];
     const merged = mergeQueue(current, new Map(jobs.map(job => [job.id, job])));

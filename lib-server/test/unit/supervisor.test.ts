@@ -60,11 +60,16 @@ echo '{"event": "closed"}'
   });
 
   it('escalates to SIGTERM, then SIGKILL of the whole group, when close is ignored', async () => {
-    const { runner } = fakeRunner(`trap '' TERM\nsleep 30 &\nchild=$!\necho "{\\"event\\": \\"error\\", \\"message\\": \\"$child\\"}"\nwhile :; do sleep 1; done\n`, {
-      closeGraceMs: 300,
-      termGraceMs: 300
-    });
-    const child = await new Promise<number>(resolve => runner.events.connect(event => event.event === 'error' && resolve(Number(event.message))));
+    const { runner } = fakeRunner(
+      `trap '' TERM\nsleep 30 &\nchild=$!\necho "{\\"event\\": \\"error\\", \\"message\\": \\"$child\\"}"\nwhile :; do sleep 1; done\n`,
+      {
+        closeGraceMs: 300,
+        termGraceMs: 300
+      }
+    );
+    const child = await new Promise<number>(resolve =>
+      runner.events.connect(event => event.event === 'error' && resolve(Number(event.message)))
+    );
     const started = Date.now();
     const exit = await runner.stop();
     expect(exit.signal).toBe('SIGKILL');
@@ -76,7 +81,11 @@ echo '{"event": "closed"}'
   });
 
   it('says when the interpreter cannot be started', async () => {
-    const runner = new RunnerProcess({ python: path.join(dir, 'no-python'), runnerPath: 'x', logFile: path.join(dir, 'log') });
+    const runner = new RunnerProcess({
+      python: path.join(dir, 'no-python'),
+      runnerPath: 'x',
+      logFile: path.join(dir, 'log')
+    });
     const exit = await runner.exited;
     expect(exit.closed).toBe(false);
     expect(exit.spawnError).toMatch(/ENOENT/);

@@ -32,15 +32,27 @@ export const LIVE_STATUSES = 'PENDING,RUNNING';
 export const GATEWAY_TIMEOUT_MS = 15_000;
 
 /** The words for a gateway answer that is not a success. */
-export function describeFailure(status: number, reason: string, address: string): { status: number; code: string; message: string } {
+export function describeFailure(
+  status: number,
+  reason: string,
+  address: string
+): { status: number; code: string; message: string } {
   const detail = reason ? `: ${reason}` : '';
   switch (status) {
     case 401:
-      return { status: 502, code: 'gateway_unauthorized', message: `The gateway at ${address} rejected the credentials (401)${detail}. Check gateway.auth in your dask config.` };
+      return {
+        status: 502,
+        code: 'gateway_unauthorized',
+        message: `The gateway at ${address} rejected the credentials (401)${detail}. Check gateway.auth in your dask config.`
+      };
     case 403:
       return { status: 403, code: 'gateway_forbidden', message: `The gateway refused this (403)${detail}.` };
     case 404:
-      return { status: 404, code: 'gateway_not_found', message: `The gateway does not know it (404)${detail}; it may have been stopped elsewhere.` };
+      return {
+        status: 404,
+        code: 'gateway_not_found',
+        message: `The gateway does not know it (404)${detail}; it may have been stopped elsewhere.`
+      };
     case 409:
       return { status: 409, code: 'gateway_conflict', message: `The gateway could not do it now (409)${detail}.` };
     case 422:
@@ -64,13 +76,21 @@ export class GatewayClient {
   /** `GET /api/v1/options`. */
   async options(): Promise<IGatewayOption[]> {
     const body = await this.request('GET', '/api/v1/options');
-    const list = typeof body === 'object' && body !== null ? (body as { cluster_options?: unknown }).cluster_options : undefined;
+    const list =
+      typeof body === 'object' && body !== null ? (body as { cluster_options?: unknown }).cluster_options : undefined;
     if (!Array.isArray(list)) {
-      throw new ApiError(502, 'gateway_error', `The gateway at ${this.connection.address} sent options in an unknown shape.`);
+      throw new ApiError(
+        502,
+        'gateway_error',
+        `The gateway at ${this.connection.address} sent options in an unknown shape.`
+      );
     }
     return list.filter(
       (entry): entry is IGatewayOption =>
-        typeof entry === 'object' && entry !== null && typeof (entry as IGatewayOption).field === 'string' && typeof (entry as IGatewayOption).spec === 'object'
+        typeof entry === 'object' &&
+        entry !== null &&
+        typeof (entry as IGatewayOption).field === 'string' &&
+        typeof (entry as IGatewayOption).spec === 'object'
     );
   }
 
@@ -81,7 +101,8 @@ export class GatewayClient {
       return [];
     }
     return Object.values(body as Record<string, unknown>).filter(
-      (entry): entry is IGatewayCluster => typeof entry === 'object' && entry !== null && typeof (entry as IGatewayCluster).name === 'string'
+      (entry): entry is IGatewayCluster =>
+        typeof entry === 'object' && entry !== null && typeof (entry as IGatewayCluster).name === 'string'
     );
   }
 
@@ -127,11 +148,22 @@ export class GatewayClient {
       });
     } catch (error) {
       // The timeout may come as the error or as its cause (a DOMException).
-      const names = [error, (error as { cause?: unknown } | null)?.cause].map(e => (typeof e === 'object' && e !== null ? String((e as { name?: unknown }).name) : ''));
+      const names = [error, (error as { cause?: unknown } | null)?.cause].map(e =>
+        typeof e === 'object' && e !== null ? String((e as { name?: unknown }).name) : ''
+      );
       if (names.includes('TimeoutError') || names.includes('AbortError')) {
-        throw new ApiError(504, 'gateway_timeout', `The gateway at ${address} did not answer within ${this.timeoutMs / 1000} s.`);
+        throw new ApiError(
+          504,
+          'gateway_timeout',
+          `The gateway at ${address} did not answer within ${this.timeoutMs / 1000} s.`
+        );
       }
-      const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
+      const cause =
+        error instanceof Error && error.cause instanceof Error
+          ? error.cause.message
+          : error instanceof Error
+            ? error.message
+            : String(error);
       throw new ApiError(502, 'gateway_unreachable', `The gateway at ${address} cannot be reached (${cause}).`);
     }
     const textBody = await response.text().catch(() => '');

@@ -10,9 +10,7 @@ import { isObject } from '../../util/objects.js';
 
 /** How requests to the gateway authenticate. Secrets stay in memory. */
 export type GatewayAuth =
-  | { type: 'none' }
-  | { type: 'basic'; username: string; password: string }
-  | { type: 'jupyterhub'; apiToken: string };
+  { type: 'none' } | { type: 'basic'; username: string; password: string } | { type: 'jupyterhub'; apiToken: string };
 
 /** A resolved gateway connection. */
 export interface IGatewayConnection {
@@ -27,7 +25,6 @@ export interface IGatewayConnection {
 
 /** What the extension's settings say about the gateway (no secrets); the shape is shared through protocol/. */
 export type IGatewaySettings = ICompanionSettings['gateway'];
-
 
 /** A key of dask config, spelled with `-` or `_` (dask accepts both). */
 function key(config: Record<string, unknown>, name: string): unknown {
@@ -65,7 +62,8 @@ export function resolveConnection(
   if (!/^https?:\/\/[^/]/.test(filled)) {
     return { unavailable: `The gateway address "${filled}" is not an http(s) URL.` };
   }
-  const proxyAddress = text(settings.proxyAddress) ?? (fromSettings === undefined ? text(key(config, 'proxy-address')) : undefined);
+  const proxyAddress =
+    text(settings.proxyAddress) ?? (fromSettings === undefined ? text(key(config, 'proxy-address')) : undefined);
   const publicAddress = fromSettings === undefined ? text(key(config, 'public-address')) : undefined;
   const authConfig = isObject(config.auth) ? config.auth : {};
   const kwargs = isObject(authConfig.kwargs) ? authConfig.kwargs : {};
@@ -77,7 +75,9 @@ export function resolveConnection(
   } else if (type === 'jupyterhub') {
     const token = text(kwargs.api_token) ?? text(env.JUPYTERHUB_API_TOKEN);
     if (token === undefined) {
-      return { unavailable: 'gateway.auth.type is jupyterhub but there is no JupyterHub API token (JUPYTERHUB_API_TOKEN).' };
+      return {
+        unavailable: 'gateway.auth.type is jupyterhub but there is no JupyterHub API token (JUPYTERHUB_API_TOKEN).'
+      };
     }
     auth = { type: 'jupyterhub', apiToken: token };
   } else {

@@ -15,7 +15,14 @@ import type { IBackend, IDescribeQuery, IExternalFeed, PlanResult } from '../bac
 import { GatewayClient, GatewayRequestError, type IGatewayOption } from './client.js';
 import { loadGatewayConfig, resolveConnection, type IGatewayConnection, type IGatewaySettings } from './connection.js';
 import { GatewayWatcher } from './watch.js';
-import { buildGatewayType, clusterOptions, gatewayFieldErrors, gatewayUsable, offeredOptions, unavailableGatewayType } from './schema.js';
+import {
+  buildGatewayType,
+  clusterOptions,
+  gatewayFieldErrors,
+  gatewayUsable,
+  offeredOptions,
+  unavailableGatewayType
+} from './schema.js';
 import { isObject } from '../../util/objects.js';
 
 /** What the gateway backend needs from its surroundings. */
@@ -72,7 +79,6 @@ export function gatewaySnippet(address: string, proxyAddress: string | undefined
   ].join('\n');
 }
 
-
 /**
  * The gateway options implied by the chosen values through the type's links
  * (the environment option of the settings' mapping): the defaults hold the
@@ -119,7 +125,9 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
       const address = options.env.DASK_GATEWAY__ADDRESS;
       config = address === undefined ? {} : { address, proxy_address: options.env.DASK_GATEWAY__PROXY_ADDRESS };
       if (address === undefined && settings.address === undefined) {
-        return { unavailable: `Could not read your dask config: ${error instanceof Error ? error.message : String(error)}` };
+        return {
+          unavailable: `Could not read your dask config: ${error instanceof Error ? error.message : String(error)}`
+        };
       }
     }
     const resolved = resolveConnection(config, settings, options.env, options.user);
@@ -136,7 +144,12 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
 
   const currentType = async (
     fresh = false
-  ): Promise<{ type: IClusterType; client?: GatewayClient; offered: IGatewayOption[]; environments: IEnvironmentInfo[] }> => {
+  ): Promise<{
+    type: IClusterType;
+    client?: GatewayClient;
+    offered: IGatewayOption[];
+    environments: IEnvironmentInfo[];
+  }> => {
     const found = await client(fresh);
     if (found === undefined) {
       return { type: unavailableGatewayType(NOT_CONFIGURED), offered: [], environments: [] };
@@ -166,15 +179,25 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
   const environmentProblem = (python: unknown, environments: IEnvironmentInfo[]): IFieldError | undefined => {
     const env = environments.find(e => e.python === python);
     if (env === undefined) {
-      return { path: '/python_environment', message: `${String(python)} is not the interpreter of any Python kernelspec here; choose one of the listed environments.` };
+      return {
+        path: '/python_environment',
+        message: `${String(python)} is not the interpreter of any Python kernelspec here; choose one of the listed environments.`
+      };
     }
     if (!gatewayUsable(env)) {
-      return { path: '/python_environment', message: `${env.label} has no dask-gateway (pip install dask-gateway there), or cannot run dask; choose another environment.` };
+      return {
+        path: '/python_environment',
+        message: `${env.label} has no dask-gateway (pip install dask-gateway there), or cannot run dask; choose another environment.`
+      };
     }
     return undefined;
   };
 
-  const startKwargs = (conn: IGatewayConnection, name: string, scaling: IScaling | undefined): Record<string, unknown> => ({
+  const startKwargs = (
+    conn: IGatewayConnection,
+    name: string,
+    scaling: IScaling | undefined
+  ): Record<string, unknown> => ({
     address: conn.address,
     proxy_address: conn.proxyAddress ?? null,
     public_address: conn.publicAddress ?? null,
@@ -196,7 +219,11 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
     }
     const cluster = await found.cluster(request.adopt);
     if (cluster.status !== 'RUNNING' && cluster.status !== 'PENDING') {
-      throw new ApiError(409, 'gateway_cluster_ended', `Gateway cluster ${request.adopt} is ${cluster.status.toLowerCase()}; only a pending or running cluster can be adopted.`);
+      throw new ApiError(
+        409,
+        'gateway_cluster_ended',
+        `Gateway cluster ${request.adopt} is ${cluster.status.toLowerCase()}; only a pending or running cluster can be adopted.`
+      );
     }
     const environments = await options.environments();
     const requested = isObject(request.options) ? request.options.python_environment : undefined;
@@ -205,17 +232,36 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
       environments.filter(gatewayUsable).find(e => e.python === options.serverPython) ??
       environments.find(gatewayUsable);
     if (env === undefined || !gatewayUsable(env)) {
-      return { fields: [environmentProblem(requested ?? options.serverPython, environments) ?? { path: '/python_environment', message: 'No environment has dask-gateway.' }] };
+      return {
+        fields: [
+          environmentProblem(requested ?? options.serverPython, environments) ?? {
+            path: '/python_environment',
+            message: 'No environment has dask-gateway.'
+          }
+        ]
+      };
     }
     names.set(clusterId, request.adopt);
     const scaling: IScaling = { mode: 'fixed', workers: 0 };
     return {
       plan: {
-        spec: { type: 'gateway', name: request.name ?? `gateway ${request.adopt.slice(0, 8)}`, options: { python_environment: env.python }, adopt: request.adopt },
+        spec: {
+          type: 'gateway',
+          name: request.name ?? `gateway ${request.adopt.slice(0, 8)}`,
+          options: { python_environment: env.python },
+          adopt: request.adopt
+        },
         environment: { python: env.python, label: env.label },
         scaling,
         workDirs: [],
-        start: { op: 'start', cluster_id: clusterId, kind: 'gateway', kwargs: startKwargs(found.connection, request.adopt, undefined), config: {}, scaling }
+        start: {
+          op: 'start',
+          cluster_id: clusterId,
+          kind: 'gateway',
+          kwargs: startKwargs(found.connection, request.adopt, undefined),
+          config: {},
+          scaling
+        }
       }
     };
   };
@@ -244,7 +290,11 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
       if (!isObject(request.options)) {
         return { fields: [{ path: '', message: 'The options must be a JSON object.' }] };
       }
-      const values: Record<string, unknown> = { ...type.defaults, ...mappedOptions(type, request.options), ...request.options };
+      const values: Record<string, unknown> = {
+        ...type.defaults,
+        ...mappedOptions(type, request.options),
+        ...request.options
+      };
       const fields = schemaErrors(type.schema, values, {
         skip: error => error.instancePath === '/python_environment' && error.keyword === 'enum'
       });
@@ -254,7 +304,10 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
       }
       const adaptive = values.adaptive === true;
       if (adaptive && Number(values.adaptive_minimum) > Number(values.adaptive_maximum)) {
-        fields.push({ path: '/adaptive_minimum', message: `Minimum workers (${String(values.adaptive_minimum)}) is more than Maximum workers (${String(values.adaptive_maximum)}).` });
+        fields.push({
+          path: '/adaptive_minimum',
+          message: `Minimum workers (${String(values.adaptive_minimum)}) is more than Maximum workers (${String(values.adaptive_maximum)}).`
+        });
       }
       if (fields.length > 0) {
         return { fields };
@@ -264,7 +317,12 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
         name = await gateway.create(clusterOptions(values, offered));
       } catch (error) {
         if (error instanceof GatewayRequestError && error.gatewayStatus === 422) {
-          return { fields: gatewayFieldErrors(error.reason, offered.map(o => o.field)) };
+          return {
+            fields: gatewayFieldErrors(
+              error.reason,
+              offered.map(o => o.field)
+            )
+          };
         }
         throw error;
       }
@@ -279,10 +337,20 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
       return {
         plan: {
           spec: { type: 'gateway', ...(request.name ? { name: request.name } : {}), options: values },
-          environment: { python: String(values.python_environment), label: env?.label ?? String(values.python_environment) },
+          environment: {
+            python: String(values.python_environment),
+            label: env?.label ?? String(values.python_environment)
+          },
           scaling,
           workDirs: [],
-          start: { op: 'start', cluster_id: clusterId, kind: 'gateway', kwargs: startKwargs(gateway.connection, name, scaling), config: {}, scaling }
+          start: {
+            op: 'start',
+            cluster_id: clusterId,
+            kind: 'gateway',
+            kwargs: startKwargs(gateway.connection, name, scaling),
+            config: {},
+            scaling
+          }
         }
       };
     },

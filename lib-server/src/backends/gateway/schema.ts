@@ -12,7 +12,13 @@ import type { IGatewayOption } from './client.js';
 import type { IGatewaySettings } from './connection.js';
 
 /** Fields of ours in the Gateway form; a gateway option of the same name is not offered. */
-export const OWN_FIELDS = ['python_environment', 'adaptive', 'workers', 'adaptive_minimum', 'adaptive_maximum'] as const;
+export const OWN_FIELDS = [
+  'python_environment',
+  'adaptive',
+  'workers',
+  'adaptive_minimum',
+  'adaptive_maximum'
+] as const;
 
 /** What the Gateway type is built from. */
 export interface IGatewayTypeInput {
@@ -38,9 +44,21 @@ export function optionSchema(option: IGatewayOption): JSONSchema7 | undefined {
   const base = { title, description: `Gateway option "${option.field}".${range}` };
   switch (option.spec.type) {
     case 'int':
-      return { ...base, type: 'integer', ...(min !== undefined ? { minimum: min } : {}), ...(max !== undefined ? { maximum: max } : {}), default: option.default as number };
+      return {
+        ...base,
+        type: 'integer',
+        ...(min !== undefined ? { minimum: min } : {}),
+        ...(max !== undefined ? { maximum: max } : {}),
+        default: option.default as number
+      };
     case 'float':
-      return { ...base, type: 'number', ...(min !== undefined ? { minimum: min } : {}), ...(max !== undefined ? { maximum: max } : {}), default: option.default as number };
+      return {
+        ...base,
+        type: 'number',
+        ...(min !== undefined ? { minimum: min } : {}),
+        ...(max !== undefined ? { maximum: max } : {}),
+        default: option.default as number
+      };
     case 'string':
       return { ...base, type: 'string', default: typeof option.default === 'string' ? option.default : '' };
     case 'bool':
@@ -55,7 +73,10 @@ export function optionSchema(option: IGatewayOption): JSONSchema7 | undefined {
         description: `Gateway option "${option.field}": names and values.`,
         type: 'object',
         additionalProperties: { type: 'string' },
-        default: (typeof option.default === 'object' && option.default !== null ? option.default : {}) as Record<string, string>
+        default: (typeof option.default === 'object' && option.default !== null ? option.default : {}) as Record<
+          string,
+          string
+        >
       };
     default:
       return undefined;
@@ -64,7 +85,9 @@ export function optionSchema(option: IGatewayOption): JSONSchema7 | undefined {
 
 /** The gateway options the form offers (known type, no clash with our fields). */
 export function offeredOptions(options: IGatewayOption[]): IGatewayOption[] {
-  return options.filter(option => !(OWN_FIELDS as readonly string[]).includes(option.field) && optionSchema(option) !== undefined);
+  return options.filter(
+    option => !(OWN_FIELDS as readonly string[]).includes(option.field) && optionSchema(option) !== undefined
+  );
 }
 
 /** The default environment: the server's when it has dask_gateway, else the first that has. */
@@ -81,7 +104,8 @@ export function gatewayUsable(env: IEnvironmentInfo): boolean {
 /** The name of an environment as a deployment may know it: its label, or the conda env directory. */
 export function environmentNames(env: IEnvironmentInfo): string[] {
   const names = [env.label];
-  const match = /\/envs\/([^/]+)\/bin\/python[0-9.]*$/.exec(env.python) ?? /\/([^/]+)\/bin\/python[0-9.]*$/.exec(env.python);
+  const match =
+    /\/envs\/([^/]+)\/bin\/python[0-9.]*$/.exec(env.python) ?? /\/([^/]+)\/bin\/python[0-9.]*$/.exec(env.python);
   if (match) {
     names.push(match[1]);
   }
@@ -121,9 +145,20 @@ export function buildGatewayType(input: IGatewayTypeInput): IClusterType {
     ...(env ? { default: env.python } : {})
   };
   defaults.python_environment = env?.python;
-  sources.push({ field: 'python_environment', value: env?.python, source: env?.python === input.serverPython ? "the Jupyter server's environment" : 'the first environment with dask-gateway' });
+  sources.push({
+    field: 'python_environment',
+    value: env?.python,
+    source:
+      env?.python === input.serverPython
+        ? "the Jupyter server's environment"
+        : 'the first environment with dask-gateway'
+  });
   uiSchema.python_environment = {
-    'ui:enumNames': input.environments.map(e => (gatewayUsable(e) ? `${e.label} (dask-gateway ${e.probe?.packages.dask_gateway})` : `${e.label} — needs dask-gateway`)),
+    'ui:enumNames': input.environments.map(e =>
+      gatewayUsable(e)
+        ? `${e.label} (dask-gateway ${e.probe?.packages.dask_gateway})`
+        : `${e.label} — needs dask-gateway`
+    ),
     'ui:enumDisabled': input.environments.filter(e => !gatewayUsable(e)).map(e => e.python)
   };
 
@@ -164,17 +199,45 @@ export function buildGatewayType(input: IGatewayTypeInput): IClusterType {
     if (initial !== undefined) {
       defaults[environmentOption.field] = initial;
       properties[environmentOption.field] = { ...properties[environmentOption.field], default: initial as string };
-      sources.push({ field: environmentOption.field, value: initial, source: 'the chosen environment (settings: option mapping)' });
+      sources.push({
+        field: environmentOption.field,
+        value: initial,
+        source: 'the chosen environment (settings: option mapping)'
+      });
     }
   }
 
   properties.workers = { type: 'integer', title: 'Workers', description: 'Workers to start.', minimum: 0, default: 1 };
-  properties.adaptive = { type: 'boolean', title: 'Adaptive scaling', description: 'Let the gateway add and remove workers with the load.', default: false };
-  properties.adaptive_minimum = { type: 'integer', title: 'Minimum workers', description: 'Workers kept even when idle (adaptive scaling).', minimum: 0, default: 0 };
-  properties.adaptive_maximum = { type: 'integer', title: 'Maximum workers', description: 'Most workers adaptive scaling may start.', minimum: 1, default: 4 };
+  properties.adaptive = {
+    type: 'boolean',
+    title: 'Adaptive scaling',
+    description: 'Let the gateway add and remove workers with the load.',
+    default: false
+  };
+  properties.adaptive_minimum = {
+    type: 'integer',
+    title: 'Minimum workers',
+    description: 'Workers kept even when idle (adaptive scaling).',
+    minimum: 0,
+    default: 0
+  };
+  properties.adaptive_maximum = {
+    type: 'integer',
+    title: 'Maximum workers',
+    description: 'Most workers adaptive scaling may start.',
+    minimum: 1,
+    default: 4
+  };
   Object.assign(defaults, { workers: 1, adaptive: false, adaptive_minimum: 0, adaptive_maximum: 4 });
 
-  uiSchema['ui:order'] = ['python_environment', ...offered.map(o => o.field), 'workers', 'adaptive', 'adaptive_minimum', 'adaptive_maximum'];
+  uiSchema['ui:order'] = [
+    'python_environment',
+    ...offered.map(o => o.field),
+    'workers',
+    'adaptive',
+    'adaptive_minimum',
+    'adaptive_maximum'
+  ];
   uiSchema['ui:groups'] = [
     { title: 'Where it runs', fields: ['python_environment'] },
     { title: "The gateway's options", fields: offered.map(o => o.field) },
@@ -197,7 +260,12 @@ export function buildGatewayType(input: IGatewayTypeInput): IClusterType {
     // Last-used values are remembered per gateway.
     instance: input.address,
     available: usable,
-    ...(usable ? {} : { reason: 'No Python environment here has dask-gateway: pip install dask-gateway in the environment of a kernel.' }),
+    ...(usable
+      ? {}
+      : {
+          reason:
+            'No Python environment here has dask-gateway: pip install dask-gateway in the environment of a kernel.'
+        }),
     schema,
     uiSchema,
     defaults,
@@ -241,7 +309,9 @@ export function gatewayFieldErrors(reason: string, fields: string[]): IFieldErro
   const byLength = [...fields].sort((a, b) => b.length - a.length);
   const named =
     byLength.find(field => reason.startsWith(`${field} `)) ??
-    byLength.find(field => new RegExp(`(^|[\\s'"\\[])${field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[\\s'",\\]])`).test(reason));
+    byLength.find(field =>
+      new RegExp(`(^|[\\s'"\\[])${field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[\\s'",\\]])`).test(reason)
+    );
   const message = `The gateway refused this value: ${reason}`;
   return [{ path: named === undefined ? '' : `/${named}`, message }];
 }

@@ -12,7 +12,6 @@ import { isObject } from '../../util/objects.js';
 /** What the browser sends: the shape is shared with it through protocol/. */
 export type { ICompanionSettings };
 
-
 function optionalText(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
@@ -37,7 +36,10 @@ function parseLimits(value: unknown): ICompanionLimits {
       continue;
     }
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 100_000) {
-      problems.push({ path: `/limits/${name}`, message: `${name} must be a whole number from 1 to 100000 (got ${JSON.stringify(n)}).` });
+      problems.push({
+        path: `/limits/${name}`,
+        message: `${name} must be a whole number from 1 to 100000 (got ${JSON.stringify(n)}).`
+      });
     } else {
       limits[name] = n;
     }
@@ -55,7 +57,9 @@ export function parseSettings(body: unknown): ICompanionSettings {
   }
   const problems = [
     ...unknownFields(body, ['gateway', 'workerEnvironment', 'limits']),
-    ...(isObject(body.gateway) ? unknownFields(body.gateway, ['address', 'proxyAddress', 'optionMapping'], '/gateway') : []),
+    ...(isObject(body.gateway)
+      ? unknownFields(body.gateway, ['address', 'proxyAddress', 'optionMapping'], '/gateway')
+      : []),
     ...(isObject(body.gateway) && isObject(body.gateway.optionMapping)
       ? unknownFields(body.gateway.optionMapping, ['environment', 'envVars'], '/gateway/optionMapping')
       : [])

@@ -32,12 +32,22 @@ function startedAt(cluster: IGatewayCluster): string | undefined {
 }
 
 /** Gateway clusters `listed` minus those `managed` names. Pure. */
-export function externalClusters(listed: IGatewayCluster[], managed: ReadonlySet<string>, location: string): IExternalCluster[] {
+export function externalClusters(
+  listed: IGatewayCluster[],
+  managed: ReadonlySet<string>,
+  location: string
+): IExternalCluster[] {
   return listed
     .filter(cluster => !managed.has(cluster.name))
     .map(cluster => {
       const when = startedAt(cluster);
-      return { type: 'gateway', name: cluster.name, location, status: cluster.status, ...(when ? { startedAt: when } : {}) };
+      return {
+        type: 'gateway',
+        name: cluster.name,
+        location,
+        status: cluster.status,
+        ...(when ? { startedAt: when } : {})
+      };
     })
     .sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.name.localeCompare(b.name));
 }
@@ -121,7 +131,10 @@ export class GatewayWatcher {
   }
 
   private recompute(): void {
-    const next = this.listed === undefined ? [] : externalClusters(this.listed.clusters, this.managedNames(), this.listed.location);
+    const next =
+      this.listed === undefined
+        ? []
+        : externalClusters(this.listed.clusters, this.managedNames(), this.listed.location);
     if (JSON.stringify(next) !== JSON.stringify(this.current)) {
       this.current = next;
       this.changed.emit(next);

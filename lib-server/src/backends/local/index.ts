@@ -69,7 +69,10 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
   const running = (except?: string): IRunningLocal[] =>
     options
       .clusters()
-      .filter(model => model.type === 'local' && model.id !== except && (model.state === 'starting' || model.state === 'running'))
+      .filter(
+        model =>
+          model.type === 'local' && model.id !== except && (model.state === 'starting' || model.state === 'running')
+      )
       .map(model => ({ name: model.name, memory: heldMemory(model) }));
 
   const typeFor = async (reserveSpec: string | undefined) => {
@@ -89,7 +92,12 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
 
     async plan(request: ICreateRequest, clusterId: string): Promise<PlanResult> {
       const context = await typeFor(options.memoryReserve);
-      const resolved = resolveLocalOptions(request.options ?? {}, { ...context, exists: options.exists, running: running(), tls: options.localSecurityBase !== undefined });
+      const resolved = resolveLocalOptions(request.options ?? {}, {
+        ...context,
+        exists: options.exists,
+        running: running(),
+        tls: options.localSecurityBase !== undefined
+      });
       if ('fields' in resolved) {
         return { fields: resolved.fields };
       }
@@ -97,7 +105,8 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
       const environment = context.environments.find(env => env.python === o.environment);
       const scaling = scalingFromOptions(o);
       const localDirectory = clusterScratchDir(options.scratchBase(), options.uid, clusterId);
-      const security = options.localSecurityBase === undefined ? undefined : securityDirectory(options.localSecurityBase, clusterId);
+      const security =
+        options.localSecurityBase === undefined ? undefined : securityDirectory(options.localSecurityBase, clusterId);
       const config: Record<string, unknown> = {};
       for (const field of Object.keys(MEMORY_FRACTIONS) as MemoryFractionField[]) {
         config[`distributed.worker.memory.${MEMORY_FRACTIONS[field].key}`] = o[field];
@@ -155,8 +164,13 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
     },
 
     snippet(model: IClusterModel, dashboardLink: string | undefined) {
-      const security = options.localSecurityBase === undefined ? undefined : securityDirectory(options.localSecurityBase, model.id);
-      return clientSnippet(model.schedulerAddress ?? '', model.schedulerAddress?.startsWith('tls://') ? security : undefined, dashboardLink);
+      const security =
+        options.localSecurityBase === undefined ? undefined : securityDirectory(options.localSecurityBase, model.id);
+      return clientSnippet(
+        model.schedulerAddress ?? '',
+        model.schedulerAddress?.startsWith('tls://') ? security : undefined,
+        dashboardLink
+      );
     },
 
     tunnelCommand(dashboardUrl: string) {

@@ -101,7 +101,9 @@ export function buildLocalType(input: ILocalTypeInput): IClusterType {
   const used = (parseMemory(base.memory_per_worker) ?? 0) * base.workers;
   const why = {
     environment:
-      env?.python === input.serverPython ? "the Jupyter server's environment" : 'the first environment with distributed',
+      env?.python === input.serverPython
+        ? "the Jupyter server's environment"
+        : 'the first environment with distributed',
     shape: `${profile} profile on ${cpus} CPUs (${host.cpus.source})`,
     memory:
       `${memorySentence}, divided by ${room} so the cluster can grow to ${room} workers; ` +
@@ -267,7 +269,9 @@ export function buildLocalType(input: ILocalTypeInput): IClusterType {
     available: usable,
     ...(usable
       ? {}
-      : { reason: 'No Python environment here has distributed: pip install distributed in the environment of a kernel.' }),
+      : {
+          reason: 'No Python environment here has distributed: pip install distributed in the environment of a kernel.'
+        }),
     schema,
     uiSchema,
     defaults,

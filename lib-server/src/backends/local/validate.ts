@@ -43,7 +43,6 @@ export function describeRunning(running: IRunningLocal[]): string {
   return running.map(r => `"${r.name}" (${formatMemory(r.memory)})`).join(', ');
 }
 
-
 function isProfile(value: unknown): value is Profile {
   return typeof value === 'string' && (PROFILES as readonly string[]).includes(value);
 }
@@ -57,7 +56,10 @@ function isPositiveInt(value: unknown): value is number {
  * chosen profile sets, then the request. Memory per worker and the memory
  * thresholds follow the request's workers and environment when not given.
  */
-export function fillLocalDefaults(raw: Record<string, unknown>, context: ILocalValidationContext): Record<string, unknown> {
+export function fillLocalDefaults(
+  raw: Record<string, unknown>,
+  context: ILocalValidationContext
+): Record<string, unknown> {
   const { type } = context;
   const profile = isProfile(raw.profile) ? raw.profile : type.defaults.profile;
   const linked = type.linked?.find(link => link.field === 'profile')?.values[String(profile)] ?? {};

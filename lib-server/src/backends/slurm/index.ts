@@ -98,10 +98,10 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
     const environments = await options.environments();
     const available = options.commands.available();
     let partitions: IPartition[] = [];
-    let reason: string | undefined = available ? undefined : (
-      'sbatch is not on PATH: start JupyterLab on a SLURM login node, with the SLURM commands on PATH ' +
-      '(e.g. module load slurm, or add the directory that holds sbatch to PATH), then reload.'
-    );
+    let reason: string | undefined = available
+      ? undefined
+      : 'sbatch is not on PATH: start JupyterLab on a SLURM login node, with the SLURM commands on PATH ' +
+        '(e.g. module load slurm, or add the directory that holds sbatch to PATH), then reload.';
     if (available) {
       try {
         partitions = await options.commands.partitions();
@@ -110,7 +110,8 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
       }
     }
     let jobqueue: Record<string, unknown> = {};
-    const python = environments.find(e => e.python === options.serverPython && e.usable)?.python ?? options.serverPython;
+    const python =
+      environments.find(e => e.python === options.serverPython && e.usable)?.python ?? options.serverPython;
     if (available) {
       try {
         const answer = (await options.runRunner(python, 'slurm-defaults', {})) as { config?: unknown };
@@ -172,7 +173,12 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
       }
     }
     if (culprits.length === 0) {
-      return [{ path: '', message: `${refused} — check the partition, account, QOS, cores, memory and extra #SBATCH directives.` }];
+      return [
+        {
+          path: '',
+          message: `${refused} — check the partition, account, QOS, cores, memory and extra #SBATCH directives.`
+        }
+      ];
     }
     return culprits.map(({ path: field, directive }) => ({
       path: field,
@@ -235,13 +241,22 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
     checkScaling(_cluster: IClusterModel, scaling: IScaling): IFieldError[] {
       const count = scaling.mode === 'fixed' ? scaling.workers : scaling.maximum;
       if (count > 1000) {
-        return [{ path: scaling.mode === 'fixed' ? '/workers' : '/maximum', message: `${count} workers is more jobs than a SLURM queue should get at once; use at most 1000.` }];
+        return [
+          {
+            path: scaling.mode === 'fixed' ? '/workers' : '/maximum',
+            message: `${count} workers is more jobs than a SLURM queue should get at once; use at most 1000.`
+          }
+        ];
       }
       return [];
     },
 
     snippet(model: IClusterModel, dashboardLink: string | undefined) {
-      return clientSnippet(model.schedulerAddress ?? '', securityDirectory(options.sharedBase, model.id), dashboardLink);
+      return clientSnippet(
+        model.schedulerAddress ?? '',
+        securityDirectory(options.sharedBase, model.id),
+        dashboardLink
+      );
     },
 
     tunnelCommand() {
@@ -249,7 +264,11 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
     },
 
     attach(registry: Registry) {
-      return new SlurmJobWatcher({ registry, commands: options.commands, intervalMs: options.squeueIntervalMs }).start();
+      return new SlurmJobWatcher({
+        registry,
+        commands: options.commands,
+        intervalMs: options.squeueIntervalMs
+      }).start();
     }
   };
 }
@@ -265,7 +284,12 @@ export interface ISlurmDependencies {
 }
 
 /** Run `python runner.py <subcommand>` with `input` as JSON on stdin; its stdout as JSON. */
-export async function runRunnerJson(python: string, runnerPath: string, subcommand: string, input: unknown): Promise<unknown> {
+export async function runRunnerJson(
+  python: string,
+  runnerPath: string,
+  subcommand: string,
+  input: unknown
+): Promise<unknown> {
   const result = await execa(python, [runnerPath, subcommand], {
     input: JSON.stringify(input),
     reject: false,
@@ -273,7 +297,11 @@ export async function runRunnerJson(python: string, runnerPath: string, subcomma
     env: { PYTHONDONTWRITEBYTECODE: '1' }
   });
   if (result.failed) {
-    const stderr = String(result.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
+    const stderr = String(result.stderr ?? '')
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ');
     throw new Error(`runner.py ${subcommand} failed${stderr ? `: ${stderr}` : ''}`);
   }
   return JSON.parse(String(result.stdout)) as unknown;
@@ -288,7 +316,9 @@ export function createSlurmBackendFrom(deps: ISlurmDependencies): IBackend {
     runnerPath: deps.runnerPath,
     commands: realSlurmCommands(command => which(command), deps.user),
     runRunner: (python, subcommand, input) => runRunnerJson(python, deps.runnerPath, subcommand, input),
-    sharedBase: deps.env.JUPYTERLAB_DASK_CLUSTERS_SLURM_DIR || path.join(deps.home, '.local', 'share', 'jupyterlab-dask-clusters', 'slurm'),
+    sharedBase:
+      deps.env.JUPYTERLAB_DASK_CLUSTERS_SLURM_DIR ||
+      path.join(deps.home, '.local', 'share', 'jupyterlab-dask-clusters', 'slurm'),
     squeueIntervalMs: Number.isFinite(interval) && interval > 0 ? interval : 3_000
   });
 }

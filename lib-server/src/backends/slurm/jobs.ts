@@ -134,7 +134,10 @@ export class SlurmJobWatcher {
         for (const job of record.model.jobs) {
           const queued = queue.get(job.id);
           if (queued !== undefined && logs[job.id] === undefined && (queued.stdout || queued.stderr)) {
-            logs[job.id] = { ...(queued.stdout ? { stdout: queued.stdout } : {}), ...(queued.stderr ? { stderr: queued.stderr } : {}) };
+            logs[job.id] = {
+              ...(queued.stdout ? { stdout: queued.stdout } : {}),
+              ...(queued.stderr ? { stderr: queued.stderr } : {})
+            };
             newLogs = true;
           }
         }

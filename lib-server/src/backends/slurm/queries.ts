@@ -72,7 +72,9 @@ export function partitionProblem(partition: IPartition): string | undefined {
   if (partition.state !== 'up') {
     return `Partition ${partition.name} is ${partition.state}`;
   }
-  const usable = partition.nodeStates.filter(state => !/^(down|drain|drained|draining|fail|failing|future|unknown)/.test(state));
+  const usable = partition.nodeStates.filter(
+    state => !/^(down|drain|drained|draining|fail|failing|future|unknown)/.test(state)
+  );
   if (partition.nodes > 0 && usable.length === 0) {
     return `Every node of partition ${partition.name} is ${partition.nodeStates.join('/')}`;
   }
@@ -125,8 +127,16 @@ export interface ISlurmCommands {
   testScript(script: string): Promise<string | undefined>;
 }
 
-async function run(file: string, args: string[], input?: string): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  const result = await execa(file, args, { reject: false, timeout: 15_000, ...(input === undefined ? { stdin: 'ignore' } : { input }) });
+async function run(
+  file: string,
+  args: string[],
+  input?: string
+): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  const result = await execa(file, args, {
+    reject: false,
+    timeout: 15_000,
+    ...(input === undefined ? { stdin: 'ignore' } : { input })
+  });
   return { ok: !result.failed, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '').trim() };
 }
 

@@ -80,22 +80,53 @@ export function buildSlurmType(input: ISlurmTypeInput): IClusterType {
   };
   const envs = environments.filter(slurmUsable);
   const env = envs.find(e => e.python === input.serverPython) ?? envs[0];
-  const configQueue = typeof jobqueue.queue === 'string' && partitions.some(p => p.name === jobqueue.queue) ? jobqueue.queue : undefined;
+  const configQueue =
+    typeof jobqueue.queue === 'string' && partitions.some(p => p.name === jobqueue.queue) ? jobqueue.queue : undefined;
   const fallbackPartition = partitions.find(p => p.isDefault) ?? partitions[0];
   const partition = pick('partition', configQueue, fallbackPartition?.name ?? '', "SLURM's default partition");
   const part = partitions.find(p => p.name === partition);
-  const configWalltime = typeof jobqueue.walltime === 'string' && parseSlurmTime(jobqueue.walltime) !== undefined ? jobqueue.walltime : undefined;
-  const walltime = pick('walltime', configWalltime, formatSlurmTime(Math.min(1800, part?.maxTime ?? 1800)), "dask-jobqueue's 30 minutes (within the partition's limit)");
-  const num = (value: unknown) => (typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : undefined);
+  const configWalltime =
+    typeof jobqueue.walltime === 'string' && parseSlurmTime(jobqueue.walltime) !== undefined
+      ? jobqueue.walltime
+      : undefined;
+  const walltime = pick(
+    'walltime',
+    configWalltime,
+    formatSlurmTime(Math.min(1800, part?.maxTime ?? 1800)),
+    "dask-jobqueue's 30 minutes (within the partition's limit)"
+  );
+  const num = (value: unknown) =>
+    typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : undefined;
   const cores = pick('cores', num(jobqueue.cores), 1, 'one core per job');
-  const configMemory = typeof jobqueue.memory === 'string' && parseMemory(jobqueue.memory) !== undefined ? jobqueue.memory : undefined;
+  const configMemory =
+    typeof jobqueue.memory === 'string' && parseMemory(jobqueue.memory) !== undefined ? jobqueue.memory : undefined;
   const memory = pick('memory', configMemory, '2 GiB', '2 GiB per job');
   const processes = pick('processes', num(jobqueue.processes), 1, 'one worker process per job');
   const account = pick('account', typeof jobqueue.account === 'string' ? jobqueue.account : undefined, '', 'none');
-  const jobName = pick('job_name', typeof jobqueue.name === 'string' && /^[\w.-]+$/.test(jobqueue.name) ? jobqueue.name : undefined, 'dask-worker', "dask-jobqueue's name");
-  const interfaceName = pick('interface', typeof jobqueue.interface === 'string' ? jobqueue.interface : undefined, '', "dask's choice");
-  const logDirectory = pick('log_directory', typeof jobqueue['log-directory'] === 'string' ? jobqueue['log-directory'] : undefined, input.logDirectory, 'next to the cluster credentials');
-  const localDirectory = pick('local_directory', typeof jobqueue['local-directory'] === 'string' ? jobqueue['local-directory'] : undefined, '', "the job's working directory");
+  const jobName = pick(
+    'job_name',
+    typeof jobqueue.name === 'string' && /^[\w.-]+$/.test(jobqueue.name) ? jobqueue.name : undefined,
+    'dask-worker',
+    "dask-jobqueue's name"
+  );
+  const interfaceName = pick(
+    'interface',
+    typeof jobqueue.interface === 'string' ? jobqueue.interface : undefined,
+    '',
+    "dask's choice"
+  );
+  const logDirectory = pick(
+    'log_directory',
+    typeof jobqueue['log-directory'] === 'string' ? jobqueue['log-directory'] : undefined,
+    input.logDirectory,
+    'next to the cluster credentials'
+  );
+  const localDirectory = pick(
+    'local_directory',
+    typeof jobqueue['local-directory'] === 'string' ? jobqueue['local-directory'] : undefined,
+    '',
+    "the job's working directory"
+  );
   const directives = pick('job_extra_directives', lines(jobqueue['job-extra-directives']), '', 'none');
   const prologue = pick('job_script_prologue', lines(jobqueue['job-script-prologue']), '', 'none');
   const workerArgs = pick('worker_extra_args', lines(jobqueue['worker-extra-args']), '', 'none');
@@ -121,39 +152,88 @@ export function buildSlurmType(input: ISlurmTypeInput): IClusterType {
     log_directory: logDirectory,
     local_directory: localDirectory
   };
-  const str = (title: string, description: string, extra: JSONSchema7 = {}): JSONSchema7 => ({ type: 'string', title, description, ...extra });
-  const int = (title: string, description: string, minimum: number): JSONSchema7 => ({ type: 'integer', title, description, minimum });
+  const str = (title: string, description: string, extra: JSONSchema7 = {}): JSONSchema7 => ({
+    type: 'string',
+    title,
+    description,
+    ...extra
+  });
+  const int = (title: string, description: string, minimum: number): JSONSchema7 => ({
+    type: 'integer',
+    title,
+    description,
+    minimum
+  });
   const schema: JSONSchema7 = {
     $schema: 'http://json-schema.org/draft-07/schema#',
     type: 'object',
     additionalProperties: false,
     required: ['environment', 'partition', 'walltime', 'cores', 'memory'],
     properties: {
-      environment: str('Environment', 'Python environment of the scheduler and the workers; it needs dask-jobqueue and must exist on the compute nodes too.', {
-        enum: environments.map(e => e.python)
-      }),
-      partition: str('Partition', 'SLURM partition (queue) the worker jobs go to; its limits are checked before anything is submitted.', {
-        enum: partitions.map(p => p.name)
-      }),
+      environment: str(
+        'Environment',
+        'Python environment of the scheduler and the workers; it needs dask-jobqueue and must exist on the compute nodes too.',
+        {
+          enum: environments.map(e => e.python)
+        }
+      ),
+      partition: str(
+        'Partition',
+        'SLURM partition (queue) the worker jobs go to; its limits are checked before anything is submitted.',
+        {
+          enum: partitions.map(p => p.name)
+        }
+      ),
       account: str('Account', 'Account charged for the jobs (sbatch --account); empty: your default.'),
       qos: str('QOS', 'Quality of service (sbatch --qos); empty: the default.'),
-      walltime: str('Walltime', "Time limit of each worker job, e.g. 01:00:00 or 1-00:00:00. Workers retire a few minutes before it, staggered, so an adaptive cluster replaces them before SLURM kills them.", {
-        pattern: WALLTIME_PATTERN
-      }),
+      walltime: str(
+        'Walltime',
+        'Time limit of each worker job, e.g. 01:00:00 or 1-00:00:00. Workers retire a few minutes before it, staggered, so an adaptive cluster replaces them before SLURM kills them.',
+        {
+          pattern: WALLTIME_PATTERN
+        }
+      ),
       cores: int('Cores per job', 'CPUs of each job, shared by its worker processes.', 1),
-      memory: str('Memory per job', 'Memory of each job, e.g. 4 GiB (GiB = 2^30 bytes; SLURM writes G).', { pattern: MEMORY_PATTERN }),
-      processes: int('Worker processes per job', 'Dask workers in each job; cores and memory are split between them.', 1),
+      memory: str('Memory per job', 'Memory of each job, e.g. 4 GiB (GiB = 2^30 bytes; SLURM writes G).', {
+        pattern: MEMORY_PATTERN
+      }),
+      processes: int(
+        'Worker processes per job',
+        'Dask workers in each job; cores and memory are split between them.',
+        1
+      ),
       workers: int('Workers', 'Number of workers (jobs = workers / processes per job).', 0),
-      adaptive: { type: 'boolean', title: 'Adaptive scaling', description: 'Let dask submit and cancel jobs with the load, between the bounds below.' },
+      adaptive: {
+        type: 'boolean',
+        title: 'Adaptive scaling',
+        description: 'Let dask submit and cancel jobs with the load, between the bounds below.'
+      },
       adaptive_minimum: int('Minimum workers', 'Workers kept even when idle (adaptive scaling).', 0),
       adaptive_maximum: int('Maximum workers', 'Most workers adaptive scaling may start.', 1),
-      job_name: str('Job name', 'Name of the jobs in squeue; the cluster id is appended.', { pattern: '^[A-Za-z0-9_.-]+$' }),
-      job_extra_directives: str('Extra #SBATCH directives', 'One per line, without "#SBATCH", e.g. --constraint=haswell.'),
-      job_script_prologue: str('Script prologue', 'Shell lines run before the worker starts, e.g. module load python or source activate myenv.'),
-      worker_extra_args: str('Extra worker arguments', 'Arguments added to the dask worker command line, e.g. --resources GPU=1.'),
-      interface: str('Network interface', 'Interface the scheduler and workers use (e.g. ib0, eth0) when workers cannot reach the scheduler; empty: dask picks.'),
+      job_name: str('Job name', 'Name of the jobs in squeue; the cluster id is appended.', {
+        pattern: '^[A-Za-z0-9_.-]+$'
+      }),
+      job_extra_directives: str(
+        'Extra #SBATCH directives',
+        'One per line, without "#SBATCH", e.g. --constraint=haswell.'
+      ),
+      job_script_prologue: str(
+        'Script prologue',
+        'Shell lines run before the worker starts, e.g. module load python or source activate myenv.'
+      ),
+      worker_extra_args: str(
+        'Extra worker arguments',
+        'Arguments added to the dask worker command line, e.g. --resources GPU=1.'
+      ),
+      interface: str(
+        'Network interface',
+        'Interface the scheduler and workers use (e.g. ib0, eth0) when workers cannot reach the scheduler; empty: dask picks.'
+      ),
       log_directory: str('Log directory', "Where each job's output and error files go (shown in the sidebar)."),
-      local_directory: str('Local directory', 'Scratch directory for workers on the compute node, e.g. $TMPDIR or /scratch/$USER; empty: the job working directory.')
+      local_directory: str(
+        'Local directory',
+        'Scratch directory for workers on the compute node, e.g. $TMPDIR or /scratch/$USER; empty: the job working directory.'
+      )
     }
   };
   for (const [name, value] of Object.entries(defaults)) {
@@ -172,13 +252,23 @@ export function buildSlurmType(input: ISlurmTypeInput): IClusterType {
       { title: 'How it scales', fields: ['adaptive', 'adaptive_minimum', 'adaptive_maximum'] },
       {
         title: 'Advanced',
-        fields: ['job_name', 'job_extra_directives', 'job_script_prologue', 'worker_extra_args', 'interface', 'log_directory', 'local_directory'],
+        fields: [
+          'job_name',
+          'job_extra_directives',
+          'job_script_prologue',
+          'worker_extra_args',
+          'interface',
+          'log_directory',
+          'local_directory'
+        ],
         collapsed: true
       }
     ],
     environment: {
       'ui:enumNames': environments.map(e =>
-        slurmUsable(e) ? `${e.label} (dask-jobqueue ${e.probe?.packages.dask_jobqueue ?? '?'})` : `${e.label} — ${e.usable ? 'no dask-jobqueue (pip install dask-jobqueue)' : (e.reason ?? 'not usable')}`
+        slurmUsable(e)
+          ? `${e.label} (dask-jobqueue ${e.probe?.packages.dask_jobqueue ?? '?'})`
+          : `${e.label} — ${e.usable ? 'no dask-jobqueue (pip install dask-jobqueue)' : (e.reason ?? 'not usable')}`
       ),
       'ui:enumDisabled': environments.filter(e => !slurmUsable(e)).map(e => e.python)
     },

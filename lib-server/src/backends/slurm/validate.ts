@@ -20,7 +20,6 @@ export interface ISlurmValidationContext {
   environments: IEnvironmentInfo[];
 }
 
-
 /** Problems of `options` with the partition it names. */
 export function partitionErrors(options: Record<string, unknown>, partitions: IPartition[]): IFieldError[] {
   const partition = partitions.find(p => p.name === options.partition);
@@ -31,7 +30,10 @@ export function partitionErrors(options: Record<string, unknown>, partitions: IP
   const problem = partitionProblem(partition);
   if (problem !== undefined) {
     const others = partitions.filter(p => p !== partition && partitionProblem(p) === undefined).map(p => p.name);
-    fields.push({ path: '/partition', message: `${problem}; choose another partition${others.length > 0 ? ` (${others.join(', ')})` : ''}.` });
+    fields.push({
+      path: '/partition',
+      message: `${problem}; choose another partition${others.length > 0 ? ` (${others.join(', ')})` : ''}.`
+    });
   }
   const parsed = typeof options.walltime === 'string' ? parseSlurmTime(options.walltime) : undefined;
   const walltime = parsed === Infinity ? undefined : parsed;
@@ -64,7 +66,10 @@ export function partitionErrors(options: Record<string, unknown>, partitions: IP
 }
 
 /** Validate raw SLURM options; returns them complete, or every problem. */
-export function resolveSlurmOptions(raw: unknown, context: ISlurmValidationContext): { options: ISlurmOptions } | { fields: IFieldError[] } {
+export function resolveSlurmOptions(
+  raw: unknown,
+  context: ISlurmValidationContext
+): { options: ISlurmOptions } | { fields: IFieldError[] } {
   if (!isObject(raw)) {
     return { fields: [{ path: '', message: 'The options must be a JSON object, e.g. {"workers": 2}.' }] };
   }
@@ -75,7 +80,10 @@ export function resolveSlurmOptions(raw: unknown, context: ISlurmValidationConte
       ((error.instancePath === '/memory' || error.instancePath === '/walltime') && error.keyword === 'pattern')
   });
   if (typeof options.walltime === 'string' && parseSlurmTime(options.walltime) === undefined) {
-    fields.push({ path: '/walltime', message: `Walltime "${options.walltime}" is not a SLURM time; write HH:MM:SS (e.g. 01:00:00) or D-HH:MM:SS.` });
+    fields.push({
+      path: '/walltime',
+      message: `Walltime "${options.walltime}" is not a SLURM time; write HH:MM:SS (e.g. 01:00:00) or D-HH:MM:SS.`
+    });
   }
   const env = context.environments.find(e => e.python === options.environment);
   if (typeof options.environment === 'string' && (env === undefined || !slurmUsable(env))) {
@@ -94,16 +102,32 @@ export function resolveSlurmOptions(raw: unknown, context: ISlurmValidationConte
     });
   }
   if (typeof options.memory === 'string' && parseMemory(options.memory) === undefined) {
-    fields.push({ path: '/memory', message: `Memory per job "${options.memory}" is not a memory size; write e.g. 4 GiB.` });
+    fields.push({
+      path: '/memory',
+      message: `Memory per job "${options.memory}" is not a memory size; write e.g. 4 GiB.`
+    });
   }
   fields.push(...partitionErrors(options, context.partitions));
-  if (options.adaptive === true && typeof options.adaptive_minimum === 'number' && typeof options.adaptive_maximum === 'number' && options.adaptive_minimum > options.adaptive_maximum) {
-    fields.push({ path: '/adaptive_minimum', message: `Minimum workers (${options.adaptive_minimum}) is more than Maximum workers (${options.adaptive_maximum}); lower the minimum.` });
+  if (
+    options.adaptive === true &&
+    typeof options.adaptive_minimum === 'number' &&
+    typeof options.adaptive_maximum === 'number' &&
+    options.adaptive_minimum > options.adaptive_maximum
+  ) {
+    fields.push({
+      path: '/adaptive_minimum',
+      message: `Minimum workers (${options.adaptive_minimum}) is more than Maximum workers (${options.adaptive_maximum}); lower the minimum.`
+    });
   }
   if (typeof options.processes === 'number' && typeof options.cores === 'number' && options.processes > options.cores) {
-    fields.push({ path: '/processes', message: `Worker processes per job (${options.processes}) is more than Cores per job (${options.cores}); each process needs a core.` });
+    fields.push({
+      path: '/processes',
+      message: `Worker processes per job (${options.processes}) is more than Cores per job (${options.cores}); each process needs a core.`
+    });
   }
-  const unique = fields.filter((field, i) => fields.findIndex(f => f.path === field.path && f.message === field.message) === i);
+  const unique = fields.filter(
+    (field, i) => fields.findIndex(f => f.path === field.path && f.message === field.message) === i
+  );
   if (unique.length > 0) {
     return { fields: unique };
   }
