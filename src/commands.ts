@@ -103,6 +103,7 @@ export function errorMessage(error: unknown): string {
 /**
  * Register the commands that start, scale, stop, dismiss clusters and copy their tunnel command.
  */
+// eslint-disable-next-line max-lines-per-function -- one addCommand call per command, all sharing the options closure
 export function addClusterCommands(
   app: JupyterFrontEnd,
   options: {

@@ -4,48 +4,14 @@ import type { ICompanionLimits, ICompanionSettings } from '../protocol';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 import type { IDaskClusterSettings } from './tokens';
+import type { IDashboardLayout, IDaskSettings, IPreset } from './types';
 
 /**
  * The id of the settings schema (`schema/plugin.json`).
  */
 export const SETTINGS_ID = 'jupyterlab-dask-clusters:plugin';
 
-/**
- * Named options for a cluster type, saved by the user.
- */
-export interface IPreset {
-  name: string;
-  type: string;
-  options: Record<string, unknown>;
-}
-
-/**
- * Named dashboard plots that open together, arranged in one step.
- */
-export interface IDashboardLayout {
-  name: string;
-  /** Plot paths below the dashboard, e.g. `individual-task-stream`, in the order they are placed. */
-  plots: string[];
-}
-
-/**
- * The settings, typed and normalized.
- */
-export interface IDaskSettings {
-  defaultType: string;
-  lastOptions: Record<string, Record<string, unknown>>;
-  presets: IPreset[];
-  memoryReserve: string;
-  confirmStop: boolean;
-  /** Gateway address override and option mapping, sent to the companion. */
-  gateway: ICompanionSettings['gateway'];
-  /** Environment variables for workers, sent to the companion. */
-  workerEnvironment: Record<string, string>;
-  /** The site's caps on clusters and workers, sent to the companion. */
-  limits: ICompanionLimits;
-  /** Saved sets of dashboard plots. */
-  dashboardLayouts: IDashboardLayout[];
-}
+export type { IDashboardLayout, IDaskSettings, IPreset } from './types';
 
 /**
  * The values used before the settings are loaded, and for malformed entries.

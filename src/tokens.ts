@@ -3,7 +3,7 @@ import type { ISignal } from '@lumino/signaling';
 import { Token } from '@lumino/coreutils';
 import type { IClusterModel, ICreateRequest, IExternalCluster, IPlot, IScaling } from '../protocol';
 import type { ClusterClient } from './api/client';
-import type { IDashboardLayout, IDaskSettings, IPreset } from './settings';
+import type { IDashboardLayout, IDaskSettings, IPreset } from './types';
 
 /**
  * The state of the live connection to the companion's event stream.

@@ -62,6 +62,7 @@ function refuseUpgrade(socket: Duplex, status = '404 Not Found', message = ''): 
 }
 
 /** Build the companion and listen on `config.socket`. */
+// eslint-disable-next-line max-lines-per-function -- wires the companion in order (stores, backends, routes, server, close); each step is one call into its own module
 export async function startCompanion(config: ICompanionConfig): Promise<ICompanion> {
   const serverPython = path.isAbsolute(config.serverPython)
     ? config.serverPython

@@ -53,6 +53,7 @@ export function titleFromPath(path: string): string {
 /**
  * Register the commands that open a set of plots together and that make a new layout.
  */
+// eslint-disable-next-line max-lines-per-function -- one addCommand call per command, all sharing the options closure
 export function addLayoutCommands(
   app: JupyterFrontEnd,
   options: {

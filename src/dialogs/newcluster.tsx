@@ -288,6 +288,7 @@ function serverErrorsBesides(fields: ErrorSchema, client: ReadonlyArray<IClientE
 /**
  * The content of the [+New] dialog.
  */
+// eslint-disable-next-line max-lines-per-function -- a React render with one JSX tree and the hooks it needs
 function NewClusterView(props: {
   form: NewClusterForm;
   settings: IDaskClusterSettings;

@@ -1,5 +1,4 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type { CommandRegistry } from '@lumino/commands';
 import React, { useEffect } from 'react';
 import type { IClusterModel } from '../../protocol';
 import { CommandIDs, ITEM_CLASS } from '../commands';
@@ -7,23 +6,12 @@ import { formatBytes, scalingLabel, stateLabel } from '../format';
 import { daskIcon, warningIcon } from '../icons';
 import type { ClusterAction } from '../lifecycle';
 import { canPerform } from '../lifecycle';
-import type { IDaskClusterManager, IDaskClusterSettings } from '../tokens';
+import type { IItemContext } from './context';
 import { trackSnippetDrag } from './drag';
 import { ClusterTimeLeft, CommandButton, JobTable } from './jobs';
 import { PlotButtons } from './plots';
 
-/**
- * What every part of an item needs.
- */
-export interface IItemContext {
-  manager: IDaskClusterManager;
-  commands: CommandRegistry;
-  trans: TranslationBundle;
-  /**
-   * The user's settings, for the saved dashboard layouts; none in tests that need none.
-   */
-  settings?: IDaskClusterSettings;
-}
+export type { IItemContext } from './context';
 
 /**
  * The actions of an item, in the order of its buttons, with their command, class and short visible text.

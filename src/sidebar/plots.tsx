@@ -2,7 +2,7 @@ import React, { useEffect, useState } from 'react';
 import type { IClusterModel, IPlot } from '../../protocol';
 import { CommandIDs } from '../commands';
 import type { IDashboardLayout } from '../settings';
-import type { IItemContext } from './item';
+import type { IItemContext } from './context';
 
 /**
  * How many plots are shown first when the companion marks none as common.

@@ -12,9 +12,23 @@ import type {
   IFieldError,
   IScaling
 } from '../../../protocol/index.js';
-import type { ClusterManager } from '../clusters/lifecycle.js';
 import type { Registry } from '../clusters/registry.js';
 import type { IStartCommand } from '../runner/protocol.js';
+
+/**
+ * What a backend's external feed needs of the cluster manager (clusters/lifecycle.ts's
+ * ClusterManager is one): forgetting a cluster that ended outside the companion. Declared
+ * here so that this module does not import the manager, which imports it.
+ */
+export interface IClusterRemover {
+  remove(id: string): unknown;
+}
+
+/** What `watchExternal` is given. */
+export interface IExternalContext {
+  registry: Registry;
+  manager: IClusterRemover;
+}
 
 /** Query of `GET api/types`. */
 export interface IDescribeQuery {
@@ -64,7 +78,7 @@ export interface IBackend {
   /** A shell command that forwards the dashboard at `dashboardUrl` to a laptop. */
   tunnelCommand(dashboardUrl: string): string | undefined;
   /** Start following the clusters of this type that run outside the companion (adoptable). */
-  watchExternal?(context: { registry: Registry; manager: ClusterManager }): IExternalFeed;
+  watchExternal?(context: IExternalContext): IExternalFeed;
   /** The job script `request` would submit (types whose description sets `preview`). */
   preview?(request: ICreateRequest): Promise<{ script: string } | { fields: IFieldError[] }>;
   /**

@@ -104,6 +104,7 @@ export class ClusterManager {
   }
 
   /** Validate `body` (an ICreateRequest) and start its cluster; nothing starts when it is invalid. */
+  // eslint-disable-next-line max-lines-per-function -- one validate-then-start sequence; its steps share the checked request and the plan
   async create(body: unknown): Promise<IClusterModel> {
     if (!isObject(body) || typeof body.type !== 'string') {
       throw new ApiError(400, 'bad_request', 'Send {"type": "<cluster type>", "options": {...}}.');

@@ -168,7 +168,7 @@ export class GatewayClient {
     }
     const textBody = await response.text().catch(() => '');
     if (!response.ok) {
-      let reason = '';
+      let reason: string;
       try {
         const parsed = JSON.parse(textBody) as { error?: unknown };
         reason = typeof parsed.error === 'string' ? parsed.error : '';

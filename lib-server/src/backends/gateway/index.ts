@@ -11,9 +11,10 @@ import type { IEnvironmentInfo } from '../../envs/probe.js';
 import { ApiError } from '../../http/errors.js';
 import type { JsonCommand } from '../../util/exec.js';
 import { schemaErrors } from '../../util/schema-errors.js';
-import type { IBackend, IDescribeQuery, IExternalFeed, PlanResult } from '../backend.js';
+import type { IDescribeQuery, IExternalFeed, PlanResult } from '../backend.js';
 import { GatewayClient, GatewayRequestError, type IGatewayOption } from './client.js';
 import { loadGatewayConfig, resolveConnection, type IGatewayConnection, type IGatewaySettings } from './connection.js';
+import type { IGatewayBackend } from './types.js';
 import { GatewayWatcher } from './watch.js';
 import {
   buildGatewayType,
@@ -24,6 +25,8 @@ import {
   unavailableGatewayType
 } from './schema.js';
 import { isObject } from '../../util/objects.js';
+
+export type { IGatewayBackend } from './types.js';
 
 /** What the gateway backend needs from its surroundings. */
 export interface IGatewayBackendOptions {
@@ -44,17 +47,6 @@ export interface IGatewayBackendOptions {
 /** The reason shown when no gateway is configured. */
 export const NOT_CONFIGURED =
   'No Dask Gateway is configured: set gateway.address in your dask config (or DASK_GATEWAY__ADDRESS), or the Gateway address in the Dask Clusters settings.';
-
-/** The gateway backend, with what its watcher needs. */
-export interface IGatewayBackend extends IBackend {
-  /**
-   * A client of the configured gateway, or why there is none (`undefined`: not configured).
-   * `fresh` reads the user's dask config again instead of reusing the last read.
-   */
-  client(fresh?: boolean): Promise<GatewayClient | { unavailable: string } | undefined>;
-  /** The gateway name of a cluster this companion manages, when known. */
-  gatewayName(model: IClusterModel): string | undefined;
-}
 
 /** `gateway://host:port/<name>` -> `<name>`. */
 export function nameFromSchedulerAddress(address: string | undefined): string | undefined {
@@ -97,6 +89,7 @@ export function mappedOptions(type: IClusterType, requested: Record<string, unkn
 }
 
 /** The gateway backend. */
+// eslint-disable-next-line max-lines-per-function -- a closure whose helpers and backend methods share one cached gateway connection
 export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayBackend {
   const names = new Map<string, string>();
   let lastConnection: IGatewayConnection | undefined;
@@ -117,7 +110,7 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
 
   const connection = async (fresh: boolean): Promise<IGatewayConnection | { unavailable: string } | undefined> => {
     const settings = options.gatewaySettings?.() ?? {};
-    let config: unknown = {};
+    let config: unknown;
     try {
       config = await readConfig(fresh);
     } catch (error) {

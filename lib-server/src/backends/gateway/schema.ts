@@ -126,6 +126,7 @@ export function mappedEnvironmentValue(option: IGatewayOption, env: IEnvironment
 }
 
 /** The Gateway type with its schema, defaults and links. */
+// eslint-disable-next-line max-lines-per-function -- one declarative schema of the Gateway type's fields, read top to bottom like the form
 export function buildGatewayType(input: IGatewayTypeInput): IClusterType {
   const offered = offeredOptions(input.options);
   const env = defaultEnvironment(input);

@@ -7,17 +7,17 @@
  */
 
 import type { IExternalCluster } from '../../../../protocol/index.js';
-import type { ClusterManager } from '../../clusters/lifecycle.js';
+import type { IClusterRemover } from '../backend.js';
 import { ACTIVE_STATES, type Registry } from '../../clusters/registry.js';
 import { Emitter } from '../../util/emitter.js';
 import { LIVE_STATUSES, type IGatewayCluster } from './client.js';
-import type { IGatewayBackend } from './index.js';
+import type { IGatewayBackend } from './types.js';
 
 /** Options of GatewayWatcher. */
 export interface IGatewayWatcherOptions {
   backend: IGatewayBackend;
   registry: Registry;
-  manager: ClusterManager;
+  manager: IClusterRemover;
   /** Between refreshes. */
   intervalMs: number;
 }

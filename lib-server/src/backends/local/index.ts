@@ -64,6 +64,7 @@ function reserveFor(host: IHostResources, spec: string | undefined): ISourced {
 }
 
 /** The local backend. */
+// eslint-disable-next-line max-lines-per-function -- a closure whose helpers and backend methods share the running-clusters view
 export function createLocalBackend(options: ILocalBackendOptions): IBackend {
   /** The user's local clusters that hold memory now, but `except`. */
   const running = (except?: string): IRunningLocal[] =>

@@ -84,6 +84,7 @@ function environmentTitle(env: IEnvironmentInfo): string {
 }
 
 /** The local type, with its schema and computed defaults. */
+// eslint-disable-next-line max-lines-per-function -- one declarative schema of the local type's fields, read top to bottom like the form
 export function buildLocalType(input: ILocalTypeInput): IClusterType {
   const { host, reserve, environments } = input;
   const cpus = host.cpus.value;

@@ -93,6 +93,7 @@ export function slurmKwargs(o: ISlurmOptions, clusterId: string, securityDir: st
 }
 
 /** The SLURM backend. */
+// eslint-disable-next-line max-lines-per-function -- a closure whose helpers and backend methods share the SLURM commands and context
 export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
   const context = async () => {
     const environments = await options.environments();

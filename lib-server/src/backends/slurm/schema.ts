@@ -70,6 +70,7 @@ export function partitionTitle(p: IPartition): string {
 const FROM_CONFIG = 'your dask config (jobqueue.slurm)';
 
 /** The SLURM type. */
+// eslint-disable-next-line max-lines-per-function -- one declarative schema of the SLURM type's fields, read top to bottom like the form
 export function buildSlurmType(input: ISlurmTypeInput): IClusterType {
   const { partitions, environments, jobqueue } = input;
   const sources: IDefaultSource[] = [];

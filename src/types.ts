@@ -1,0 +1,43 @@
+/**
+ * The settings' value types, apart from settings.ts so that tokens.ts can name them
+ * without importing settings.ts (which implements a token's interface). settings.ts
+ * exports them too.
+ */
+import type { ICompanionLimits, ICompanionSettings } from '../protocol';
+
+/**
+ * Named options for a cluster type, saved by the user.
+ */
+export interface IPreset {
+  name: string;
+  type: string;
+  options: Record<string, unknown>;
+}
+
+/**
+ * Named dashboard plots that open together, arranged in one step.
+ */
+export interface IDashboardLayout {
+  name: string;
+  /** Plot paths below the dashboard, e.g. `individual-task-stream`, in the order they are placed. */
+  plots: string[];
+}
+
+/**
+ * The settings, typed and normalized.
+ */
+export interface IDaskSettings {
+  defaultType: string;
+  lastOptions: Record<string, Record<string, unknown>>;
+  presets: IPreset[];
+  memoryReserve: string;
+  confirmStop: boolean;
+  /** Gateway address override and option mapping, sent to the companion. */
+  gateway: ICompanionSettings['gateway'];
+  /** Environment variables for workers, sent to the companion. */
+  workerEnvironment: Record<string, string>;
+  /** The site's caps on clusters and workers, sent to the companion. */
+  limits: ICompanionLimits;
+  /** Saved sets of dashboard plots. */
+  dashboardLayouts: IDashboardLayout[];
+}
