@@ -24,10 +24,21 @@ Subcommands
     files and ``DASK_*`` variables), not dask's built-in defaults. ``probe``
     never fails because a package is missing.
 
-``python runner.py gateway-config``
-    Prints the user's ``gateway`` dask configuration (YAML files and
-    ``DASK_GATEWAY__*`` variables) as one JSON object, ``{}`` when there is
-    none. It may hold credentials: the companion keeps it in memory only.
+``python runner.py config KEY``
+    Prints ``{"config": ...}``: the value at KEY (e.g. ``gateway``,
+    ``jobqueue.slurm``) of the user's dask configuration (YAML files and
+    ``DASK_*`` variables), ``{}`` when there is none. It may hold
+    credentials: the companion keeps it in memory only.
+
+``python runner.py site-types``
+    Prints ``{"types": {...}, "modules": {class path: null | why not}}``: the
+    site's cluster types (dask config ``jupyterlab-dask-clusters.types``) and
+    whether each class's module can be found with this interpreter.
+
+``python runner.py job-script``
+    Reads ``{"cluster_class", "kwargs", "calls"}`` (as in the start command)
+    on stdin and prints ``{"script": ...}``, the job script that class (a
+    dask_jobqueue cluster, or any class with a ``job_cls``) would submit.
 
 ``python runner.py run``
     Newline-delimited JSON: commands on stdin, events on stdout. Nothing else
@@ -37,21 +48,28 @@ Subcommands
 
     The first stdin line starts the cluster::
 
-        {"op": "start", "cluster_id": "c1a2b3c4", "kind": "local",
-         "kwargs": {...keyword arguments of the cluster manager...},
+        {"op": "start", "cluster_id": "c1a2b3c4",
+         "cluster_class": "distributed.LocalCluster",
+         "kwargs": {...keyword arguments of the class...},
+         "calls": {"submitter": {"cls": "pkg.Client", "kwargs": {...},
+                                 "calls": {...}, "environ": {"token": "VAR"}}},
          "config": {"distributed.worker.memory.target": 0.75, ...},
          "scaling": {"mode": "fixed", "workers": 2}
                   | {"mode": "adaptive", "minimum": 0, "maximum": 4}}
 
-    For ``kind == "local"`` the kwargs go to ``distributed.LocalCluster``
-    (``memory_limit`` in bytes, ``local_directory``, ``dashboard_address``,
-    ``host``...). ``config`` is applied with ``dask.config.set`` before the
-    cluster starts, so worker processes inherit it.
+    Any ``distributed.deploy.Cluster`` subclass is started the same way:
+    ``cluster_class(asynchronous=True, **kwargs)``, then adapted when the
+    scaling says so. ``calls`` (optional) are arguments built by calling
+    something first; ``environ`` fills keyword arguments from this process's
+    environment variables (tokens never pass through a command). ``config``
+    is applied with ``dask.config.set`` before the cluster starts, so worker
+    processes inherit it. Where Dask's API differs, ``"adapter": "gateway"``
+    replaces ``cluster_class`` (below).
 
-    For any kind, a ``security_directory`` kwarg (a directory of mode 0700)
-    makes the cluster TLS-only: the runner writes fresh temporary credentials
-    there as ca.pem, cert.pem and key.pem (0600) and passes the cluster a
-    ``Security`` that requires encryption; clients load the same files.
+    A ``security_directory`` kwarg (a directory of mode 0700) makes the
+    cluster TLS-only: the runner writes fresh temporary credentials there as
+    ca.pem, cert.pem and key.pem (0600) and passes the class a ``Security``
+    that requires encryption; clients load the same files.
 
     Later stdin lines::
 
@@ -71,10 +89,12 @@ Subcommands
         {"event": "warning", "message": "..." | null}
             workers keep dying (e.g. killed for exceeding their memory limit,
             then restarted by their nanny); null once they have been stable
+        {"event": "jobs", "jobs": ["123", "124"]}
+            a class that submits batch jobs (has a ``job_cls``): its job ids
         {"event": "closed"}
             the cluster was closed; sent right before exiting with code 0
 
-    For ``kind == "gateway"`` the kwargs are ``{"address", "proxy_address",
+    With ``"adapter": "gateway"`` the kwargs are ``{"address", "proxy_address",
     "public_address", "auth": {"type": "basic", "username", "password"} |
     {"type": "jupyterhub", "api_token"} | null, "name", "initial_scaling":
     IScaling | null}``: the runner connects
@@ -240,12 +260,6 @@ def _read_stdin(loop, inbox):
     loop.call_soon_threadsafe(inbox.put_nowait, {"op": "eof"})
 
 
-def _fixed_or_minimum(scaling):
-    if scaling.get("mode") == "adaptive":
-        return int(scaling.get("minimum", 0))
-    return int(scaling.get("workers", 0))
-
-
 # ----------------------------------------------------------------------- tls
 
 TLS_FILES = {"ca": "ca.pem", "cert": "cert.pem", "key": "key.pem"}
@@ -274,23 +288,69 @@ def _write_tls_credentials(paths):
             f.write(values[key])
 
 
-# --------------------------------------------------------------- kind: local
+# ------------------------------------------------------------ any cluster
 
 
-async def start_local(message):
-    from distributed import LocalCluster
+def _import_object(path):
+    """``package.module.Name`` -> that object (a class, or a function to call)."""
+    import importlib
 
+    module, _, name = path.rpartition(".")
+    if not module or not name:
+        raise ValueError(f"{path!r} is not an import path such as distributed.LocalCluster")
+    return getattr(importlib.import_module(module), name)
+
+
+def _cluster_class(path):
+    from distributed.deploy import Cluster
+
+    cls = _import_object(path)
+    if not (isinstance(cls, type) and issubclass(cls, Cluster)):
+        raise TypeError(f"{path} is not a subclass of distributed.deploy.Cluster")
+    return cls
+
+
+def _built_arguments(calls):
+    """Arguments a type builds by calling something, e.g. a UNICORE client:
+    ``{"key": {"cls", "kwargs", "calls", "environ"}}``, innermost first;
+    ``environ`` names keyword arguments read from this process's variables."""
+    built = {}
+    for key, spec in (calls or {}).items():
+        kwargs = dict(spec.get("kwargs") or {})
+        kwargs.update(_built_arguments(spec.get("calls")))
+        for name, variable in (spec.get("environ") or {}).items():
+            if variable in os.environ:
+                kwargs[name] = os.environ[variable]
+        built[key] = _import_object(spec["cls"])(**kwargs)
+    return built
+
+
+def _cluster_kwargs(message):
+    """The class's keyword arguments: ``kwargs``, the built ``calls``, and a
+    ``security`` for a ``security_directory``; with the credential paths."""
     kwargs = dict(message.get("kwargs") or {})
+    paths = None
     if "security_directory" in kwargs:
         kwargs["security"], paths = _tls_security(kwargs.pop("security_directory"))
+    kwargs.update(_built_arguments(message.get("calls")))
+    return kwargs, paths
+
+
+async def start_cluster(message):
+    """An un-awaited cluster manager of ``cluster_class``, or of an adapter."""
+    adapter = message.get("adapter")
+    if adapter is not None:
+        if adapter not in ADAPTERS:
+            raise ValueError(f"unknown adapter {adapter!r}; known: {sorted(ADAPTERS)}")
+        return ADAPTERS[adapter](message)
+    cls = _cluster_class(message["cluster_class"])
+    kwargs, paths = _cluster_kwargs(message)
+    if paths is not None:
         _write_tls_credentials(paths)
-    kwargs.setdefault("n_workers", _fixed_or_minimum(message.get("scaling") or {}))
-    # Keep distributed's own log levels: the log file is where users look.
-    kwargs.setdefault("silence_logs", False)
-    return LocalCluster(asynchronous=True, **kwargs)
+    return cls(asynchronous=True, **kwargs)
 
 
-# ------------------------------------------------------------ kind: gateway
+# ---------------------------------------------------------- adapter: gateway
 
 GATEWAY_WATCH_INTERVAL = 5.0
 
@@ -385,7 +445,7 @@ def _gateway_identity_watch(cluster):
     return asyncio.ensure_future(watch())
 
 
-async def start_gateway(message):
+def start_gateway(message):
     return _GatewayConnection(dict(message.get("kwargs") or {}))
 
 
@@ -397,15 +457,11 @@ def _gateway_dashboard_address(cluster):
     return link[: -len("/status")] if link.endswith("/status") else link
 
 
-# The cluster kinds this runner knows. A starter returns an un-awaited
-# cluster manager; awaiting it starts the cluster.
-STARTERS = {"local": start_local, "gateway": start_gateway}
-# Kinds whose dashboard address is not the scheduler's own dashboard service.
-DASHBOARD_ADDRESSES = {"gateway": _gateway_dashboard_address}
-
-# Optional per-kind watchers, started once the cluster runs:
-# kind -> callable(cluster, protocol) returning an object with stop().
-WATCHERS = {}
+# Adapters, where Dask's API differs from a cluster class's: each returns an
+# un-awaited cluster manager (awaiting it gives the started cluster), and may
+# say where its dashboard is.
+ADAPTERS = {"gateway": start_gateway}
+ADAPTER_DASHBOARDS = {"gateway": _gateway_dashboard_address}
 
 
 LOSS_WINDOW = 60.0
@@ -593,29 +649,11 @@ def _bokeh_missing():
     return None
 
 
-def _stop_adaptive(cluster):
-    adaptive = getattr(cluster, "_adaptive", None)
-    if adaptive is not None:
-        adaptive.stop()
-        cluster._adaptive = None
-
-
 async def _maybe_await(result):
     """Asynchronous cluster managers (GatewayCluster) return coroutines."""
     if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
         return await result
     return result
-
-
-def _apply(cluster, message):
-    op = message.get("op")
-    if op == "scale":
-        _stop_adaptive(cluster)
-        return cluster.scale(int(message["workers"]))
-    elif op == "adapt":
-        return cluster.adapt(minimum=int(message["minimum"]), maximum=int(message["maximum"]))
-    else:
-        raise ValueError(f"unknown op {op!r}")
 
 
 ENDING_OPS = ("close", "eof", "signal")
@@ -625,6 +663,7 @@ class Runner:
     def __init__(self, protocol):
         self.protocol = protocol
         self.cluster = None
+        self.adaptive = None
 
     async def main(self):
         loop = asyncio.get_running_loop()
@@ -661,36 +700,69 @@ class Runner:
             await self._close(quiet=True)
             return 1
 
-        watch = WorkersWatch(self.cluster, self.protocol)
-        kind = first.get("kind")
+        self.protocol.emit(self._started_event(first.get("adapter")))
+        watches = [WorkersWatch(self.cluster, self.protocol)]
+        if getattr(type(self.cluster), "job_cls", None) is not None:
+            watches.append(JobsWatch(self.cluster, self.protocol))
+        for watch in watches:
+            watch.start()
+        await self._serve(inbox, pending)
+        for watch in watches:
+            watch.stop()
+        await self._close()
+        return 0
+
+    def _started_event(self, adapter):
         started = {"event": "started", "scheduler_address": self.cluster.scheduler_address}
-        # The scheduler's own dashboard runs here, and draws nothing without bokeh.
-        missing = None if kind in DASHBOARD_ADDRESSES else _bokeh_missing()
+        if adapter in ADAPTER_DASHBOARDS:
+            started["dashboard_address"] = ADAPTER_DASHBOARDS[adapter](self.cluster)
+            return started
+        # A scheduler in this process serves its dashboard from here, and draws
+        # nothing without bokeh.
+        from distributed import Scheduler
+
+        missing = _bokeh_missing() if isinstance(getattr(self.cluster, "scheduler", None), Scheduler) else None
         if missing:
             started.update(dashboard_address=None, dashboard_missing=missing)
         else:
-            started["dashboard_address"] = DASHBOARD_ADDRESSES.get(kind, _dashboard_address)(self.cluster)
-        self.protocol.emit(started)
-        watch.start()
-        extra = WATCHERS.get(first.get("kind"))
-        extra_watch = extra(self.cluster, self.protocol) if extra else None
+            started["dashboard_address"] = _dashboard_address(self.cluster)
+        return started
 
+    async def _serve(self, inbox, pending):
+        """Apply commands until one ends the runner."""
         while True:
             message = pending.pop(0) if pending else await inbox.get()
             if message.get("op") in ENDING_OPS:
-                break
+                return
             if message.get("op") == "invalid":
                 self.protocol.error(f"unreadable command: {message.get('error')}")
                 continue
             try:
-                await _maybe_await(_apply(self.cluster, message))
+                await _maybe_await(self._apply(message))
             except Exception as exc:
                 self.protocol.error(f"{message.get('op')} failed: {type(exc).__name__}: {exc}", exc)
-        watch.stop()
-        if extra_watch is not None:
-            extra_watch.stop()
-        await self._close()
-        return 0
+
+    def _apply(self, message):
+        op = message.get("op")
+        if op == "scale":
+            self._stop_adaptive()
+            return self.cluster.scale(int(message["workers"]))
+        if op == "adapt":
+            return self._adapt(int(message["minimum"]), int(message["maximum"]))
+        raise ValueError(f"unknown op {op!r}")
+
+    def _adapt(self, minimum, maximum):
+        result = self.cluster.adapt(minimum=minimum, maximum=maximum)
+        # distributed's Adaptive: kept to stop it for a fixed size. (An
+        # adapter's adapt is a coroutine; its own scale stops adapting.)
+        if hasattr(result, "stop"):
+            self.adaptive = result
+        return result
+
+    def _stop_adaptive(self):
+        adaptive, self.adaptive = self.adaptive, None
+        if adaptive is not None:
+            adaptive.stop()
 
     async def _start(self, message):
         import dask.config
@@ -698,16 +770,12 @@ class Runner:
         config = message.get("config") or {}
         if config:
             dask.config.set(config)
-        kind = message.get("kind")
-        starter = STARTERS.get(kind)
-        if starter is None:
-            raise ValueError(f"unknown cluster kind {kind!r}; known: {sorted(STARTERS)}")
-        self.cluster = await starter(message)
+        self.cluster = await start_cluster(message)
         # Awaiting starts a cluster manager and gives the started cluster.
         self.cluster = await self.cluster
         scaling = message.get("scaling") or {}
         if scaling.get("mode") == "adaptive":
-            await _maybe_await(self.cluster.adapt(minimum=int(scaling["minimum"]), maximum=int(scaling["maximum"])))
+            await _maybe_await(self._adapt(int(scaling["minimum"]), int(scaling["maximum"])))
 
     async def _abandon_start(self, start):
         """Asked to stop while starting: let a start that is nearly done finish
@@ -727,7 +795,7 @@ class Runner:
         if cluster is None:
             return
         try:
-            _stop_adaptive(cluster)
+            self._stop_adaptive()
             await asyncio.wait_for(cluster.close(), timeout=CLOSE_TIMEOUT)
         except Exception as exc:
             if not quiet:
@@ -759,45 +827,16 @@ def cmd_run():
     os._exit(code)
 
 
-# --------------------------------------------------------------------- slurm
+# ---------------------------------------------------------------- batch jobs
 #
-# kind "slurm": dask_jobqueue.SLURMCluster. The start kwargs are SLURMCluster's,
-# plus "security_directory": a directory (0700, on a filesystem the compute
-# nodes share) where the runner writes the cluster's temporary TLS
-# credentials as ca.pem, cert.pem and key.pem (0600). Scheduler, workers and
-# clients all use them; the job script refers to these paths, so it is the
-# same in the preview and in the real submission.
-#
-# Extra events of a SLURM cluster:
+# A cluster whose class submits batch jobs (dask_jobqueue's, whose class has a
+# ``job_cls``) also reports its jobs:
 #     {"event": "jobs", "jobs": ["123", "124"]}   the cluster's current job ids
-#
-# Extra subcommands (one JSON object on stdin, one on stdout):
-#     python runner.py slurm-defaults    {"config": {...jobqueue.slurm of the user's dask config...}}
-#     python runner.py job-script        {"kwargs": {...}} -> {"script": "#!/usr/bin/env bash ..."}
 
-SLURM_JOBS_POLL_INTERVAL = 0.5
+JOBS_POLL_INTERVAL = 0.5
 
 
-def _slurm_kwargs(kwargs):
-    kwargs = dict(kwargs)
-    directory = kwargs.pop("security_directory")
-    security, paths = _tls_security(directory)
-    kwargs["security"] = security
-    kwargs["shared_temp_directory"] = directory
-    return kwargs, paths
-
-
-async def start_slurm(message):
-    from dask_jobqueue import SLURMCluster
-
-    kwargs, paths = _slurm_kwargs(message.get("kwargs") or {})
-    _write_tls_credentials(paths)
-    kwargs.setdefault("n_workers", _fixed_or_minimum(message.get("scaling") or {}))
-    kwargs.setdefault("silence_logs", False)
-    return SLURMCluster(asynchronous=True, **kwargs)
-
-
-def _slurm_job_ids(cluster):
+def _job_ids(cluster):
     ids = []
     for job in list(getattr(cluster, "workers", {}).values()):
         job_id = getattr(job, "job_id", None)
@@ -806,17 +845,17 @@ def _slurm_job_ids(cluster):
     return sorted(ids)
 
 
-class SlurmJobsWatch:
+class JobsWatch:
     """Reports the cluster's job ids whenever they change."""
 
     def __init__(self, cluster, protocol):
         self.cluster = cluster
         self.protocol = protocol
         self.last = None
-        self.task = asyncio.ensure_future(self._poll())
+        self.task = None
 
     def report(self):
-        ids = _slurm_job_ids(self.cluster)
+        ids = _job_ids(self.cluster)
         if ids != self.last:
             self.last = ids
             self.protocol.emit({"event": "jobs", "jobs": ids})
@@ -824,70 +863,113 @@ class SlurmJobsWatch:
     async def _poll(self):
         while True:
             self.report()
-            await asyncio.sleep(SLURM_JOBS_POLL_INTERVAL)
+            await asyncio.sleep(JOBS_POLL_INTERVAL)
+
+    def start(self):
+        self.task = asyncio.ensure_future(self._poll())
 
     def stop(self):
-        self.task.cancel()
+        if self.task is not None:
+            self.task.cancel()
 
 
-def cmd_slurm_defaults():
-    """jobqueue.slurm as the user's dask config sets it (files and DASK_* variables).
+def _job_kwargs(cls, job_cls, kwargs):
+    """The keyword arguments of the job class: the cluster's, less those only
+    the cluster class takes (n_workers, scheduler_options...)."""
+    import inspect
 
-    Reads the config without importing dask_jobqueue, which would write
-    ~/.config/dask/jobqueue.yaml as a side effect."""
-    import dask.config
-
-    collected = dask.config.collect()
-    config = dask.config.get("jobqueue.slurm", default={}, config=collected) or {}
-    _print_json({"config": config})
-    return 0
+    job_names = set()
+    for klass in job_cls.__mro__:
+        if "__init__" in klass.__dict__:
+            job_names.update(inspect.signature(klass.__dict__["__init__"]).parameters)
+    cluster_only = set(inspect.signature(cls.__init__).parameters) - job_names
+    return {key: value for key, value in kwargs.items() if key not in cluster_only}
 
 
 def cmd_job_script():
-    """The job script SLURMCluster would submit for {"kwargs": ...} on stdin."""
+    """The job script a batch-job cluster class would submit, for
+    ``{"cluster_class", "kwargs", "calls"}`` on stdin (as the start command's)."""
 
-    async def render(kwargs):
-        from dask_jobqueue import SLURMCluster
-
-        kwargs, _paths = _slurm_kwargs(kwargs)
-        kwargs.pop("n_workers", None)
-        kwargs.pop("scheduler_options", None)
-        job_kwargs = {k: v for k, v in kwargs.items() if k not in ("shared_temp_directory",)}
-        job = SLURMCluster.job_cls("tls://<scheduler-address>:<port>", name="<worker-name>", **job_kwargs)
+    async def render(message):
+        cls = _cluster_class(message["cluster_class"])
+        job_cls = getattr(cls, "job_cls", None)
+        if job_cls is None:
+            raise TypeError(f"{message['cluster_class']} submits no batch jobs, so it has no job script")
+        kwargs, _paths = _cluster_kwargs(message)
+        job = job_cls("tls://<scheduler-address>:<port>", name="<worker-name>", **_job_kwargs(cls, job_cls, kwargs))
         return job.job_script()
 
     message = json.loads(sys.stdin.read() or "{}")
-    _print_json({"script": asyncio.run(render(message.get("kwargs") or {}))})
+    _print_json({"script": asyncio.run(render(message))})
     return 0
 
 
-STARTERS["slurm"] = start_slurm
-WATCHERS["slurm"] = SlurmJobsWatch
+# -------------------------------------------------------------- dask config
 
 
-def cmd_gateway_config():
+def _collected_config(key):
+    """The value at ``key`` of the user's dask config (YAML files and DASK_*
+    variables), without importing the packages whose config it is: importing
+    dask_jobqueue or dask_gateway writes their YAML file as a side effect."""
     import dask.config
 
-    # Plain dask config: importing dask_gateway would write gateway.yaml.
-    collected = dask.config.collect()
-    _print_json(dask.config.get("gateway", default={}, config=collected) or {})
+    return dask.config.get(key, default={}, config=dask.config.collect()) or {}
+
+
+def cmd_config(key):
+    _print_json({"config": _collected_config(key)})
+    return 0
+
+
+SITE_TYPES_KEY = "jupyterlab-dask-clusters.types"
+
+
+def _module_problem(path):
+    """Why the module of ``package.module.Name`` cannot be imported here, or None.
+    Finds it without running it (importing may have side effects)."""
+    import importlib.util
+
+    module = path.rpartition(".")[0]
+    try:
+        found = importlib.util.find_spec(module) if module else None
+    except (ImportError, ValueError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None if found is not None else f"No module named {module!r}"
+
+
+def cmd_site_types():
+    """The site's cluster types (dask config ``jupyterlab-dask-clusters.types``)
+    and whether each class's module can be imported with this interpreter."""
+    types = _collected_config(SITE_TYPES_KEY)
+    if not isinstance(types, dict):
+        types = {}
+    modules = {}
+    for entry in types.values():
+        path = entry.get("class") if isinstance(entry, dict) else None
+        if isinstance(path, str) and path not in modules:
+            modules[path] = _module_problem(path)
+    _print_json({"types": types, "modules": modules})
     return 0
 
 
 COMMANDS = {
     "kernelspecs": cmd_kernelspecs,
     "probe": cmd_probe,
-    "gateway-config": cmd_gateway_config,
+    "config": cmd_config,
+    "site-types": cmd_site_types,
+    "job-script": cmd_job_script,
     "run": cmd_run,
 }
-COMMANDS.update({"slurm-defaults": cmd_slurm_defaults, "job-script": cmd_job_script})
 
 
 def main(argv):
-    if len(argv) != 2 or argv[1] not in COMMANDS:
-        sys.stderr.write(f"usage: {argv[0]} {{{'|'.join(COMMANDS)}}}\n")
+    import inspect
+
+    command = COMMANDS.get(argv[1]) if len(argv) > 1 else None
+    if command is None or len(argv) - 2 != len(inspect.signature(command).parameters):
+        sys.stderr.write(f"usage: {argv[0]} {{{'|'.join(COMMANDS)}}} (config takes a key, e.g. jobqueue.slurm)\n")
         return 2
-    return COMMANDS[argv[1]]()
+    return command(*argv[2:])
 
 
 if __name__ == "__main__":

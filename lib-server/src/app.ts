@@ -12,7 +12,8 @@ import { EventStream } from './api/events.js';
 import { kernelDashboardRoutes, KernelDashboards } from './api/kernels.js';
 import { typeRoutes } from './api/types.js';
 import { DEFAULT_LIMITS, settingsRoutes, SettingsStore } from './backends/gateway/settings.js';
-import { createBackends } from './backends/index.js';
+import { BUILT_IN_TYPES, createBackends } from './backends/index.js';
+import { loadSiteDefinitions } from './backends/site.js';
 import { detectHostResources } from './backends/local/resources.js';
 import { scratchBase } from './backends/local/scratch.js';
 import { ClusterManager } from './clusters/lifecycle.js';
@@ -67,6 +68,8 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
   const serverPython = path.isAbsolute(config.serverPython)
     ? config.serverPython
     : (which(config.serverPython) ?? config.serverPython);
+  // The site's own types: read while the rest starts (a Python process reads the dask config).
+  const siteTypes = loadSiteDefinitions(runJson, serverPython, config.runnerPath, BUILT_IN_TYPES);
   const registry = Registry.open(config.stateDir);
   const discovery = new EnvironmentDiscovery({ serverPython, runnerPath: config.runnerPath, run: runJson });
   const settings = new SettingsStore();
@@ -93,7 +96,9 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     home: os.homedir(),
     env: process.env,
     localSecurityBase: config.localTls ? path.join(config.stateDir, 'security') : undefined,
-    clusters: () => registry.list().map(record => record.model)
+    clusters: () => registry.list().map(record => record.model),
+    siteTypes: await siteTypes,
+    siteSecurityBase: path.join(config.stateDir, 'security')
   });
   const manager = new ClusterManager({
     registry,

@@ -5,20 +5,30 @@
  */
 
 import type { IScaling } from '../../../protocol/index.js';
+import type { ICallSpec } from '../backends/mapping.js';
 import { isObject } from '../util/objects.js';
 
-/** First line on stdin: which cluster manager to start, and how. */
-export interface IStartCommand {
+/** First line on stdin: which cluster class to start, and how. */
+export type IStartCommand = {
   op: 'start';
   cluster_id: string;
-  /** Cluster manager in runner.py (`local`; SLURM and Gateway later). */
-  kind: string;
-  /** Keyword arguments of the cluster manager. */
+  /** Keyword arguments of the class (or of the adapter). */
   kwargs: Record<string, unknown>;
+  /** Arguments built by calls in the runner (mapping.ts), apart from the plain data in `kwargs`. */
+  calls?: Record<string, ICallSpec>;
   /** dask config overrides, dotted keys. */
   config: Record<string, unknown>;
   scaling: IScaling;
-}
+} & (
+  | {
+      /** Import path of a `distributed.deploy.Cluster` subclass; only ever a type definition's. */
+      cluster_class: string;
+    }
+  | {
+      /** A runner adapter where Dask's API differs from a cluster class's. */
+      adapter: 'gateway';
+    }
+);
 
 /** Any line the companion writes to a runner. */
 export type RunnerCommand =

@@ -156,9 +156,13 @@ export class Companion {
   /**
    * Start a companion on `dirs` and wait until it answers. With `viaShell`,
    * `child` is a shell whose child is the companion (as under
-   * jupyter-server-proxy, whose death the companion must notice).
+   * jupyter-server-proxy, whose death the companion must notice). `env`
+   * adds to its environment.
    */
-  static async start(dirs: ITestDirs, options: { viaShell?: boolean } = {}): Promise<Companion> {
+  static async start(
+    dirs: ITestDirs,
+    options: { viaShell?: boolean; env?: Record<string, string> } = {}
+  ): Promise<Companion> {
     const socket = path.join(dirs.root, `companion-${Date.now()}.sock`);
     const output: string[] = [];
     const command = [process.execPath, BUNDLE, '--socket', socket, '--base-url', '/user/test/'];
@@ -171,7 +175,8 @@ export class Companion {
         JUPYTERLAB_DASK_CLUSTERS_STATE_DIR: dirs.state,
         JUPYTERLAB_DASK_CLUSTERS_RUNNER: RUNNER,
         JUPYTER_DATA_DIR: dirs.jupyterData,
-        TMPDIR: dirs.tmp
+        TMPDIR: dirs.tmp,
+        ...options.env
       },
       stdio: ['ignore', 'pipe', 'pipe']
     });

@@ -43,12 +43,14 @@ async function run(
   return { code, events, stderr, pid: child.pid! };
 }
 
-const START = (kind: string) =>
+const START = (clusterClass: string) =>
   JSON.stringify({
     op: 'start',
     cluster_id: 'test',
-    kind,
+    cluster_class: clusterClass,
     kwargs: {
+      n_workers: 1,
+      silence_logs: false,
       processes: true,
       threads_per_worker: 1,
       memory_limit: 2 ** 29,
@@ -101,18 +103,18 @@ describe('runner.py run', () => {
 
   it('reports a start it cannot do, and exits 1 without "closed"', async () => {
     // stdin stays open: the runner must exit on its own.
-    const result = await run([START('kubernetes')], { closeStdin: false });
+    const result = await run([START('dask_kubernetes.KubeCluster')], { closeStdin: false });
     expect(result.code).toBe(1);
     expect(result.events).toHaveLength(1);
     expect(result.events[0]).toMatchObject({
       event: 'error',
-      message: expect.stringContaining("unknown cluster kind 'kubernetes'")
+      message: expect.stringContaining("No module named 'dask_kubernetes'")
     });
     expect(result.events[0].traceback).toContain('Traceback');
   });
 
   it('closes its cluster on SIGTERM, keeping stdout for the protocol only', async () => {
-    const result = await run([START('local')], { closeStdin: false, signalAfterStart: 'SIGTERM' });
+    const result = await run([START('distributed.LocalCluster')], { closeStdin: false, signalAfterStart: 'SIGTERM' });
     expect(result.code).toBe(0);
     expect(result.events.map(e => e.event)).toEqual(['started', 'workers', 'workers', 'closed']);
     expect(result.events[1]).toEqual({ event: 'workers', workers: 1, cores: 1, memory: 2 ** 29 });
@@ -128,7 +130,7 @@ describe('runner.py run', () => {
     mkdirSync(path.join(stubs, 'bokeh'));
     writeFileSync(path.join(stubs, 'bokeh', '__init__.py'), 'raise ImportError("bokeh is hidden in this test")\n');
     try {
-      const result = await run([START('local')], {
+      const result = await run([START('distributed.LocalCluster')], {
         closeStdin: false,
         signalAfterStart: 'SIGTERM',
         env: { PYTHONPATH: stubs }

@@ -138,7 +138,7 @@ describe('option mapping', () => {
 });
 
 describe('reading the dask config', () => {
-  /** A backend whose `runner.py gateway-config` is counted, and fails when told to. */
+  /** A backend whose `runner.py config gateway` is counted, and fails when told to. */
   function counted(): { reads: () => number; failNext: () => void; backend: ReturnType<typeof createGatewayBackend> } {
     let reads = 0;
     let fail = false;
@@ -147,7 +147,7 @@ describe('reading the dask config', () => {
       serverPython: '/usr/bin/python3',
       runnerPath: '/runner.py',
       run: async (_file, args) => {
-        if (args.includes('gateway-config')) {
+        if (args.join(' ').endsWith('config gateway')) {
           reads += 1;
           if (fail) {
             fail = false;

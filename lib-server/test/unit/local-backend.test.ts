@@ -58,7 +58,7 @@ describe('local backend', () => {
     expect(plan.start).toEqual({
       op: 'start',
       cluster_id: 'abcd1234',
-      kind: 'local',
+      cluster_class: 'distributed.LocalCluster',
       kwargs: {
         n_workers: 2,
         threads_per_worker: 2,
@@ -68,6 +68,7 @@ describe('local backend', () => {
         dashboard_address: '127.0.0.1:0',
         host: '127.0.0.1',
         scheduler_port: 0,
+        silence_logs: false,
         security_directory: '/state/security/abcd1234'
       },
       config: {

@@ -104,7 +104,8 @@ export function authorization(auth: GatewayAuth): string | undefined {
   }
 }
 
-/** The user's `gateway` dask config, read by `runner.py gateway-config` in `python`. */
+/** The user's `gateway` dask config, read by `runner.py config gateway` in `python`. */
 export async function loadGatewayConfig(run: JsonCommand, python: string, runnerPath: string): Promise<unknown> {
-  return run(python, [runnerPath, 'gateway-config'], 20_000);
+  const answer = await run(python, [runnerPath, 'config', 'gateway'], 20_000);
+  return isObject(answer) && isObject(answer.config) ? answer.config : {};
 }

@@ -250,7 +250,7 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
         start: {
           op: 'start',
           cluster_id: clusterId,
-          kind: 'gateway',
+          adapter: 'gateway',
           kwargs: startKwargs(found.connection, request.adopt, undefined),
           config: {},
           scaling
@@ -339,7 +339,7 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
           start: {
             op: 'start',
             cluster_id: clusterId,
-            kind: 'gateway',
+            adapter: 'gateway',
             kwargs: startKwargs(gateway.connection, name, scaling),
             config: {},
             scaling

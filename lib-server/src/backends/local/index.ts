@@ -121,7 +121,7 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
           start: {
             op: 'start',
             cluster_id: clusterId,
-            kind: 'local',
+            cluster_class: 'distributed.LocalCluster',
             kwargs: {
               n_workers: o.adaptive ? o.adaptive_minimum : o.workers,
               threads_per_worker: o.threads_per_worker,
@@ -133,6 +133,8 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
               dashboard_address: '127.0.0.1:0',
               host: '127.0.0.1',
               scheduler_port: 0,
+              // Keep distributed's own log levels: the log file is where users look.
+              silence_logs: false,
               ...(security !== undefined ? { security_directory: security } : {})
             },
             config,

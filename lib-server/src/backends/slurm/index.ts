@@ -22,7 +22,7 @@ export interface ISlurmBackendOptions {
   runnerPath: string;
   commands: ISlurmCommands;
   /** Runs a runner subcommand with JSON on stdin and returns its JSON. */
-  runRunner: (python: string, subcommand: string, input: unknown) => Promise<unknown>;
+  runRunner: (python: string, args: string[], input: unknown) => Promise<unknown>;
   /**
    * Base of the per-cluster credential directories: on a filesystem the
    * compute nodes share (the home directory by default).
@@ -87,10 +87,16 @@ export function slurmKwargs(o: ISlurmOptions, clusterId: string, securityDir: st
     ...(o.log_directory.trim() !== '' ? { log_directory: o.log_directory.trim() } : {}),
     ...(o.local_directory.trim() !== '' ? { local_directory: o.local_directory.trim() } : {}),
     security_directory: securityDir,
+    // The job script refers to the credentials there: the same in the preview and the submission.
+    shared_temp_directory: securityDir,
+    silence_logs: false,
     // The companion reaches the dashboard from this host; nobody else needs it.
     scheduler_options: { dashboard_address: '127.0.0.1:0' }
   };
 }
+
+/** The class SLURM clusters are made of. */
+export const SLURM_CLASS = 'dask_jobqueue.SLURMCluster';
 
 /** The SLURM backend. */
 // eslint-disable-next-line max-lines-per-function -- a closure whose helpers and backend methods share the SLURM commands and context
@@ -115,7 +121,7 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
       environments.find(e => e.python === options.serverPython && e.usable)?.python ?? options.serverPython;
     if (available) {
       try {
-        const answer = (await options.runRunner(python, 'slurm-defaults', {})) as { config?: unknown };
+        const answer = (await options.runRunner(python, ['config', 'jobqueue.slurm'], {})) as { config?: unknown };
         if (typeof answer.config === 'object' && answer.config !== null) {
           jobqueue = answer.config as Record<string, unknown>;
         }
@@ -147,7 +153,8 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
   };
 
   const script = async (o: ISlurmOptions, clusterId: string): Promise<string> => {
-    const answer = (await options.runRunner(o.environment, 'job-script', {
+    const answer = (await options.runRunner(o.environment, ['job-script'], {
+      cluster_class: SLURM_CLASS,
       kwargs: slurmKwargs(o, clusterId, securityDirectory(options.sharedBase, clusterId))
     })) as { script?: unknown };
     if (typeof answer.script !== 'string') {
@@ -230,7 +237,7 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
           start: {
             op: 'start',
             cluster_id: clusterId,
-            kind: 'slurm',
+            cluster_class: SLURM_CLASS,
             kwargs: { ...kwargs, n_workers: o.adaptive ? o.adaptive_minimum : o.workers },
             config: {},
             scaling
@@ -284,14 +291,15 @@ export interface ISlurmDependencies {
   env: Record<string, string | undefined>;
 }
 
-/** Run `python runner.py <subcommand>` with `input` as JSON on stdin; its stdout as JSON. */
+/** Run `python runner.py <args>` with `input` as JSON on stdin; its stdout as JSON. */
 export async function runRunnerJson(
   python: string,
   runnerPath: string,
-  subcommand: string,
+  args: string[],
   input: unknown
 ): Promise<unknown> {
-  const result = await execa(python, [runnerPath, subcommand], {
+  const subcommand = args.join(' ');
+  const result = await execa(python, [runnerPath, ...args], {
     input: JSON.stringify(input),
     reject: false,
     timeout: 60_000,
@@ -316,7 +324,7 @@ export function createSlurmBackendFrom(deps: ISlurmDependencies): IBackend {
     serverPython: deps.serverPython,
     runnerPath: deps.runnerPath,
     commands: realSlurmCommands(command => which(command), deps.user),
-    runRunner: (python, subcommand, input) => runRunnerJson(python, deps.runnerPath, subcommand, input),
+    runRunner: (python, args, input) => runRunnerJson(python, deps.runnerPath, args, input),
     sharedBase:
       deps.env.JUPYTERLAB_DASK_CLUSTERS_SLURM_DIR ||
       path.join(deps.home, '.local', 'share', 'jupyterlab-dask-clusters', 'slurm'),
