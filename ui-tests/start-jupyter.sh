@@ -33,6 +33,14 @@ if [ -f "$gateway_env" ]; then
   export DASK_GATEWAY__AUTH__KWARGS__PASSWORD
 fi
 
+# The site's own cluster types, as an administrator adds them (dask config, here
+# DASK_CONFIG; a copy, since dask packages may write their YAML beside it), with the
+# facility's cluster class on the Python path.
+mkdir -p "$state/dask"
+cp "$here/../jupyterlab_dask_clusters/tests/site/site-types.yaml" "$state/dask/"
+export DASK_CONFIG="$state/dask"
+export PYTHONPATH="$here/../jupyterlab_dask_clusters/tests/site${PYTHONPATH:+:$PYTHONPATH}"
+
 # A second Python kernelspec whose environment lacks distributed: the dialog
 # must list it, disabled, with the reason.
 python3 -m venv --without-pip "$state/bare-env"

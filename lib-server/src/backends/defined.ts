@@ -57,7 +57,7 @@ function describeForm(definition: ITypeDefinition, environments: IEnvironmentInf
   const environment = environmentField(environments, {
     default: env,
     why,
-    description: 'Python environment that runs the cluster manager; it needs the package of this type.',
+    description: `Python environment that starts ${definition.clusterClass}; it must be able to import it.`,
     check: definition.environmentCheck
   });
   const own = Object.keys(definition.options);
