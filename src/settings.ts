@@ -41,14 +41,7 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export function readSettings(composite: unknown): IDaskSettings {
   const raw = isRecord(composite) ? composite : {};
-  const lastOptions: Record<string, Record<string, unknown>> = {};
-  if (isRecord(raw.lastOptions)) {
-    for (const [type, options] of Object.entries(raw.lastOptions)) {
-      if (isRecord(options)) {
-        lastOptions[type] = options;
-      }
-    }
-  }
+  const lastOptions = readOptions(raw.lastOptions);
   const presets: IPreset[] = [];
   if (Array.isArray(raw.presets)) {
     for (const p of raw.presets) {
@@ -68,6 +61,38 @@ export function readSettings(composite: unknown): IDaskSettings {
     workerEnvironment: Private.readStrings(raw.workerEnvironment),
     limits: Private.readLimits(raw.limits),
     dashboardLayouts: Private.readLayouts(raw.dashboardLayouts)
+  };
+}
+
+/**
+ * Options per type (`lastOptions`), dropping entries that are not objects.
+ */
+export function readOptions(value: unknown): Record<string, Record<string, unknown>> {
+  const options: Record<string, Record<string, unknown>> = {};
+  if (isRecord(value)) {
+    for (const [type, entry] of Object.entries(value)) {
+      if (isRecord(entry)) {
+        options[type] = entry;
+      }
+    }
+  }
+  return options;
+}
+
+/**
+ * Read the settings of the registry. The composite's `lastOptions` is the
+ * user's when they have any and the default otherwise, so the two are read
+ * apart: the user's own values are their last-used ones, and the default
+ * (which a site sets through the settings overrides) holds site defaults,
+ * never written back as the user's.
+ */
+export function readRegistrySettings(settings: ISettingRegistry.ISettings): IDaskSettings {
+  const read = readSettings(settings.composite);
+  const site = readOptions(settings.default('lastOptions'));
+  return {
+    ...read,
+    lastOptions: readOptions(settings.user.lastOptions),
+    ...(Object.keys(site).length ? { siteOptions: site } : {})
   };
 }
 
@@ -108,7 +133,7 @@ export class ClusterSettings implements IDaskClusterSettings {
   constructor(settings: ISettingRegistry.ISettings | null) {
     this._settings = settings;
     if (settings) {
-      this._current = readSettings(settings.composite);
+      this._current = readRegistrySettings(settings);
       settings.changed.connect(this._onChanged, this);
     }
   }
@@ -128,13 +153,16 @@ export class ClusterSettings implements IDaskClusterSettings {
   }
 
   /**
-   * Remember the options last used for a type.
+   * Remember the options last used for a type: those the user changed from the
+   * defaults, replacing what was stored (nothing changed forgets the type).
    */
   async setLastOptions(type: string, options: Record<string, unknown>): Promise<void> {
-    await this._set('lastOptions', {
-      ...this._current.lastOptions,
-      [type]: options
-    });
+    const stored = { ...this._current.lastOptions };
+    delete stored[type];
+    if (Object.values(options).some(value => value !== undefined)) {
+      stored[type] = options;
+    }
+    await this._set('lastOptions', stored);
   }
 
   /**
@@ -172,7 +200,7 @@ export class ClusterSettings implements IDaskClusterSettings {
 
   private _onChanged(): void {
     if (this._settings) {
-      this._current = readSettings(this._settings.composite);
+      this._current = readRegistrySettings(this._settings);
       this._changed.emit();
     }
   }

@@ -28,7 +28,13 @@ export interface IDashboardLayout {
  */
 export interface IDaskSettings {
   defaultType: string;
+  /** The options the user changed from the defaults when last starting each type (keyed as `lastUsedKey`). */
   lastOptions: Record<string, Record<string, unknown>>;
+  /**
+   * Options a site sets per type through JupyterLab's settings overrides (the
+   * `lastOptions` default): defaults of the site, not the user's last-used values.
+   */
+  siteOptions?: Record<string, Record<string, unknown>>;
   presets: IPreset[];
   memoryReserve: string;
   confirmStop: boolean;

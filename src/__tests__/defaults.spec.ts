@@ -1,4 +1,11 @@
-import { applyLinked, environmentForKernel, initialOptions, pickKnown } from '../dialogs/defaults';
+import {
+  applyLinked,
+  changedFromDefaults,
+  environmentForKernel,
+  initialOptions,
+  pickKnown,
+  storedChanges
+} from '../dialogs/defaults';
 import { annotateSources, labelEnums } from '../dialogs/schema';
 import { makeEnvironments, makeType } from './fixtures';
 
@@ -165,5 +172,16 @@ describe('annotateSources', () => {
   it('picks only known keys', () => {
     expect(pickKnown(makeType().schema, { workers: 1, x: 2 })).toEqual({ workers: 1 });
     expect(pickKnown(makeType().schema, undefined)).toEqual({});
+  });
+});
+
+describe('storedChanges', () => {
+  it('keeps only stored values that still differ from the defaults in effect and that the schema allows', () => {
+    const type = makeType();
+    const stored = { profile: 'gone', workers: 2, threads: 3, retired: 1 };
+    expect(storedChanges(type, stored, type.defaults)).toEqual({ threads: 3 });
+    // Against the defaults in effect (e.g. a site override of threads), not only the type's own.
+    expect(storedChanges(type, stored, { ...type.defaults, threads: 3 })).toEqual({});
+    expect(changedFromDefaults(type, { threads: 3, memory: undefined }, { threads: 3 })).toEqual({});
   });
 });

@@ -1,12 +1,13 @@
 import { Dialog, Notification } from '@jupyterlab/apputils';
 import { nullTranslator } from '@jupyterlab/translation';
-import type { IClusterModel, ICreateRequest } from '../../protocol';
+import type { IClusterModel, IClusterType, ICreateRequest } from '../../protocol';
 import { ApiError } from '../api/errors';
 import { changedFromDefaults } from '../dialogs/defaults';
 import { NewClusterBody } from '../dialogs/newcluster';
 import { NewClusterForm } from '../dialogs/newclusterform';
 import { ScaleBody } from '../dialogs/scale';
 import { SubmitDialog } from '../dialogs/submit';
+import type { IDaskSettings } from '../settings';
 import { ClusterSettings } from '../settings';
 import { makeCluster, makeEnvironments, makeType } from './fixtures';
 import { query, waitFor } from './wait';
@@ -34,12 +35,14 @@ function localType() {
 async function openDialog(
   settings: ClusterSettings,
   submit: (request: ICreateRequest) => Promise<IClusterModel> = async () =>
-    makeCluster({ id: 'new', state: 'starting' })
+    makeCluster({ id: 'new', state: 'starting' }),
+  current: IDaskSettings = settings.current,
+  types: IClusterType[] = [localType()]
 ) {
   const form = new NewClusterForm({
-    types: [localType()],
+    types,
     environments: makeEnvironments(),
-    settings: settings.current,
+    settings: current,
     kernelName: null
   });
   const body = new NewClusterBody({ form, settings, translator: nullTranslator });
@@ -148,7 +151,7 @@ describe('the [+New] dialog as a user sees it', () => {
     await settings.savePreset({ name: 'big', type: 'local', options: { workers: 6 } });
     const { form } = await openDialog(settings);
     const mark = (id: string) => fieldOf(id)?.querySelector('.jp-DaskClusters-origin')?.textContent;
-    expect(mark('root_workers')).toBe('site default');
+    expect(mark('root_workers')).toBe('computed default');
     expect(mark('root_threads')).toBe('last used');
     expect(fieldOf('root_threads')?.textContent).toContain('(Your last-used value.)');
     expect(fieldOf('root_workers')?.textContent).toContain('(Default 2: CPUs of this machine.)');
@@ -168,6 +171,34 @@ describe('the [+New] dialog as a user sees it', () => {
     expect(query<HTMLInputElement>('#root_workers')?.value).toBe('2');
     expect(query<HTMLInputElement>('#root_memory')?.value).toBe('4GiB');
     expect(query<HTMLButtonElement>('.jp-DaskClusters-reset')?.disabled).toBe(true);
+  });
+
+  it('marks site and computed defaults apart, and "last used" only on fields stored as changed', async () => {
+    const type = localType();
+    type.sources = [
+      { field: 'workers', value: 2, source: 'CPUs of this machine' },
+      { field: '/memory', value: '4GiB', source: "your site's dask config (cluster-types.local)" }
+    ];
+    const settings = new ClusterSettings(null);
+    // Stored the old way, every field: only the profile differs from today's defaults.
+    await settings.setLastOptions('local', { profile: 'large', workers: 2, threads: 2, memory: '4GiB', gone: 1 });
+    const current = { ...settings.current, siteOptions: { local: { environment: '/envs/science/bin/python' } } };
+    await openDialog(settings, undefined, current, [type]);
+    const markOf = (id: string) => fieldOf(id)?.querySelector<HTMLElement>('.jp-DaskClusters-origin');
+    const mark = (id: string) => markOf(id)?.textContent;
+    expect(mark('root_profile')).toBe('last used');
+    expect(fieldOf('root_profile')?.getAttribute('data-origin')).toBe('lastUsed');
+    expect(mark('root_workers')).toBe('computed default');
+    expect(markOf('root_workers')?.title).toBe('Computed from CPUs of this machine');
+    expect(mark('root_memory')).toBe('site default');
+    expect(fieldOf('root_memory')?.getAttribute('data-origin')).toBe('site');
+    expect(markOf('root_memory')?.title).toBe("Set in your site's dask config (cluster-types.local)");
+    expect(mark('root_threads')).toBe('site default');
+    expect(fieldOf('root_threads')?.textContent).not.toContain('last-used');
+    // A value from the settings overrides (overrides.json) is the site's too.
+    expect(mark('root_environment')).toBe('site default');
+    expect(markOf('root_environment')?.title).toBe("Set in your site's settings overrides (overrides.json)");
+    expect(fieldOf('root_environment')?.textContent).toContain("(Set by your site's settings.)");
   });
 
   it('says through notifications that a preset was saved, renamed and deleted', async () => {

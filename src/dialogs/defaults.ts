@@ -69,10 +69,13 @@ export function environmentForKernel(
 }
 
 /**
- * The options a [+New] form starts from: type defaults, then the user's last-used values, then the environment of the current kernel.
+ * The options a [+New] form starts from: type defaults, then those the site
+ * sets through the settings overrides, then the user's last-used values, then
+ * the environment of the current kernel.
  */
 export function initialOptions(options: {
   type: IClusterType;
+  site?: Record<string, unknown>;
   lastUsed?: Record<string, unknown>;
   environments: ReadonlyArray<IEnvironment>;
   kernelName?: string | null;
@@ -80,6 +83,7 @@ export function initialOptions(options: {
   const { type } = options;
   const values: Record<string, unknown> = {
     ...pickKnown(type.schema, type.defaults),
+    ...pickKnown(type.schema, options.site),
     ...pickKnown(type.schema, options.lastUsed)
   };
   const env = environmentForKernel(options.environments, options.kernelName);
@@ -89,6 +93,76 @@ export function initialOptions(options: {
     values[field] = env.python;
   }
   return values;
+}
+
+/**
+ * The values a site sets for a type through JupyterLab's settings overrides
+ * (the `lastOptions` default, by type id and then by type and instance), known to its schema.
+ */
+export function siteOptions(
+  type: IClusterType,
+  site: Record<string, Record<string, unknown>> | undefined
+): Record<string, unknown> {
+  const byType = site?.[type.id];
+  const byInstance = type.instance ? site?.[lastUsedKey(type)] : undefined;
+  return pickKnown(type.schema, { ...byType, ...byInstance });
+}
+
+/**
+ * The defaults in effect for a type: its description's, then the site's settings overrides.
+ */
+export function effectiveDefaults(
+  type: IClusterType,
+  site: Record<string, Record<string, unknown>> | undefined
+): Record<string, unknown> {
+  return { ...type.defaults, ...siteOptions(type, site) };
+}
+
+/**
+ * What a type's stored last-used values still say, against the defaults in effect now.
+ *
+ * Values used to be stored whole (every field, as started). Such an entry is
+ * read as it stands: a stored value equal to the current default is simply
+ * the default (not marked "last used", and gone from the store at the next
+ * start); one that differs is kept as the user's choice. It may be an old
+ * default the site has since changed, but that cannot be told from a choice,
+ * and keeping a choice is the safer mistake. Fields the schema no longer has
+ * are dropped silently, as are values its `enum` no longer allows.
+ */
+export function storedChanges(
+  type: IClusterType,
+  stored: Record<string, unknown> | undefined,
+  defaults: Record<string, unknown>
+): Record<string, unknown> {
+  const known = pickKnown(type.schema, migrateStored(type, stored ?? {}));
+  const changed = changedFromDefaults(type, known, defaults);
+  for (const key of Object.keys(changed)) {
+    if (!allowsValue(propertySchema(type.schema, key), changed[key])) {
+      delete changed[key];
+    }
+  }
+  return changed;
+}
+
+/**
+ * The one rename of a stored field: the gateway type's `python_environment`
+ * became `environment`. A stored value moves to the new name when the type's
+ * schema has it instead of the old one, unless a value is stored under it already.
+ */
+function migrateStored(type: IClusterType, stored: Record<string, unknown>): Record<string, unknown> {
+  const properties = type.schema.properties ?? {};
+  const has = (key: string) => Object.prototype.hasOwnProperty.call(properties, key);
+  if (
+    type.id !== 'gateway' ||
+    stored.python_environment === undefined ||
+    stored[ENVIRONMENT_FIELD] !== undefined ||
+    !has(ENVIRONMENT_FIELD) ||
+    has('python_environment')
+  ) {
+    return stored;
+  }
+  const { python_environment: environment, ...rest } = stored;
+  return { ...rest, [ENVIRONMENT_FIELD]: environment };
 }
 
 /**
@@ -114,14 +188,20 @@ export function applyLinked(
 }
 
 /**
- * The options that differ from the type's defaults: what "last used"
- * remembers, so later site defaults still reach the rest.
+ * The options that differ from the defaults in effect (the type's own unless
+ * given): what "last used" remembers, so later site defaults still reach the rest.
+ * A value equal to its default is left out, so one set back to the default is
+ * forgotten; so is an empty (undefined) value, which settings cannot hold.
  */
-export function changedFromDefaults(type: IClusterType, options: Record<string, unknown>): Record<string, unknown> {
+export function changedFromDefaults(
+  type: IClusterType,
+  options: Record<string, unknown>,
+  defaults: Record<string, unknown> = type.defaults
+): Record<string, unknown> {
   const changed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
-    const fallback = type.defaults[key];
-    if (fallback === undefined || value === undefined || !JSONExt.deepEqual(value as never, fallback as never)) {
+    const fallback = defaults[key];
+    if (value !== undefined && (fallback === undefined || !JSONExt.deepEqual(value as never, fallback as never))) {
       changed[key] = value;
     }
   }

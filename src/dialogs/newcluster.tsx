@@ -10,7 +10,6 @@ import type { IClusterModel, IClusterType, ICreateRequest, IEnvironment, IJobScr
 import { formatValue } from '../format';
 import type { IDaskClusterManager, IDaskClusterSettings } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../tokens';
-import { changedFromDefaults, lastUsedKey } from './defaults';
 import type { IClientError } from './fielderrors';
 import { clientErrors, humanErrors } from './fielderrors';
 import { annotateFields, annotateSources, labelEnums } from './schema';
@@ -212,7 +211,10 @@ export namespace NewClusterBody {
 export function originLabel(origin: ValueOrigin, trans: TranslationBundle): string | undefined {
   switch (origin.kind) {
     case 'default':
+    case 'site':
       return trans.__('site default');
+    case 'computed':
+      return trans.__('computed default');
     case 'lastUsed':
       return trans.__('last used');
     case 'preset':
@@ -220,6 +222,24 @@ export function originLabel(origin: ValueOrigin, trans: TranslationBundle): stri
     case 'kernel':
       return trans.__("notebook's kernel");
     case 'edited':
+      return undefined;
+  }
+}
+
+/**
+ * The longer word on where a default came from, shown over its mark.
+ */
+function originTitle(origin: ValueOrigin, trans: TranslationBundle): string | undefined {
+  switch (origin.kind) {
+    case 'computed':
+      return trans.__('Computed from %1', origin.source);
+    case 'site':
+      return origin.source
+        ? trans.__('Set in %1', origin.source)
+        : trans.__("Set in your site's settings overrides (overrides.json)");
+    case 'lastUsed':
+      return trans.__('You changed this from the default when you last started this type');
+    default:
       return undefined;
   }
 }
@@ -246,6 +266,8 @@ export function describedSchema(type: IClusterType, form: NewClusterForm, trans:
         return trans.__('(From preset “%1”. %2)', origin.preset, fallback);
       case 'kernel':
         return trans.__("(The environment of your notebook's kernel. %1)", fallback);
+      case 'site':
+        return origin.source ? `(${fallback})` : trans.__("(Set by your site's settings. %1)", fallback);
       default:
         return `(${fallback})`;
     }
@@ -269,6 +291,8 @@ export function describedSchema(type: IClusterType, form: NewClusterForm, trans:
       notes[field] = trans.__('(From preset “%1”.)', origin.preset);
     } else if (origin.kind === 'kernel') {
       notes[field] = trans.__("(The environment of your notebook's kernel.)");
+    } else if (origin.kind === 'site' && !origin.source) {
+      notes[field] = trans.__("(Set by your site's settings.)");
     }
   }
   return annotateFields(withSources, notes);
@@ -323,7 +347,7 @@ function NewClusterView(props: {
     const origin = form.origin(field);
     const label = originLabel(origin, trans);
     if (label) {
-      origins[field] = { kind: origin.kind, label };
+      origins[field] = { kind: origin.kind, label, title: originTitle(origin, trans) };
     }
   }
   const context: ISectionContext & { defaultFormData: unknown } = {
@@ -396,7 +420,7 @@ function NewClusterView(props: {
       <div className="jp-DaskClusters-origins">
         <span>
           {form.hasChanges
-            ? trans.__('Marks say where each value comes from: site default, last used or preset.')
+            ? trans.__('Marks say where each value comes from: site or computed default, last used or preset.')
             : trans.__('Every value is a site default.')}
         </span>
         <button
@@ -488,8 +512,8 @@ export async function showNewClusterDialog(options: {
     submit: async request => {
       const created = await manager.create(request);
       // Remembering is a convenience: a failure to write settings must not hide the new cluster.
-      const key = form.type ? lastUsedKey(form.type) : request.type;
-      const options = form.type ? changedFromDefaults(form.type, request.options) : request.options;
+      // Only what differs from the defaults in effect: a later site default then reaches the rest.
+      const { key, options } = form.remembered(request.options) ?? { key: request.type, options: request.options };
       settings.setLastOptions(key, options).catch(reason => {
         console.warn('Could not save the last-used options', reason);
       });

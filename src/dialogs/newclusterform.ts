@@ -6,11 +6,15 @@ import { ApiError, pointerSegments, toErrorSchema } from '../api/errors';
 import type { IDaskSettings, IPreset } from '../settings';
 import {
   applyLinked,
+  changedFromDefaults,
+  effectiveDefaults,
   environmentField,
   environmentForKernel,
   initialOptions,
   lastUsedKey,
-  pickKnown
+  pickKnown,
+  siteOptions,
+  storedChanges
 } from './defaults';
 
 /**
@@ -25,11 +29,40 @@ export interface IFormErrors {
  * Where a value in the form came from, so the dialog can say so.
  */
 export type ValueOrigin =
+  /** The type's own default, with no source given. */
   | { kind: 'default' }
+  /** A default the site set: a source naming its config, or (no source) the settings overrides. */
+  | { kind: 'site'; source?: string }
+  /** A default the companion computed, e.g. from the CPUs of this machine. */
+  | { kind: 'computed'; source: string }
+  /** The user changed it from the default when last starting this type. */
   | { kind: 'lastUsed' }
   | { kind: 'preset'; preset: string }
   | { kind: 'kernel' }
   | { kind: 'edited' };
+
+/**
+ * Sources that name the site's own configuration: its defaults are the site's.
+ */
+const SITE_SOURCE = /\bsites?\b|dask config/i;
+
+/**
+ * Where a field's default came from, by the last of the type's sources for it.
+ */
+export function defaultOrigin(type: IClusterType, field: string): ValueOrigin {
+  const source = type.sources.filter(s => s.field.replace(/^\//, '') === field).pop()?.source;
+  if (!source) {
+    return { kind: 'default' };
+  }
+  return SITE_SOURCE.test(source) ? { kind: 'site', source } : { kind: 'computed', source };
+}
+
+/**
+ * Whether an origin is one of the defaults (what "reset" goes back to).
+ */
+function isDefault(origin: ValueOrigin): boolean {
+  return origin.kind === 'default' || origin.kind === 'site' || origin.kind === 'computed';
+}
 
 /**
  * The first type that can be used: the preferred one if possible.
@@ -121,7 +154,7 @@ export class NewClusterForm {
     if (!this._values.has(type.id)) {
       this._start(type, true);
     }
-    return this._origins.get(type.id)?.[field] ?? { kind: 'default' };
+    return this._origins.get(type.id)?.[field] ?? defaultOrigin(type, field);
   }
 
   /**
@@ -136,7 +169,7 @@ export class NewClusterForm {
       this._start(type, true);
     }
     return Object.values(this._origins.get(type.id) ?? {}).some(
-      origin => origin.kind !== 'default' && origin.kind !== 'kernel'
+      origin => !isDefault(origin) && origin.kind !== 'kernel'
     );
   }
 
@@ -262,6 +295,19 @@ export class NewClusterForm {
   }
 
   /**
+   * What to remember of started options, under the key to remember them by:
+   * only what differs from the defaults in effect now.
+   */
+  remembered(options: Record<string, unknown>): { key: string; options: Record<string, unknown> } | undefined {
+    const type = this._type;
+    if (!type) {
+      return undefined;
+    }
+    const defaults = effectiveDefaults(type, this._settings.siteOptions);
+    return { key: lastUsedKey(type), options: changedFromDefaults(type, options, defaults) };
+  }
+
+  /**
    * The request to send.
    */
   request(): ICreateRequest {
@@ -319,14 +365,23 @@ export class NewClusterForm {
    * asked), recording where each came from.
    */
   private _start(type: IClusterType, withLastUsed: boolean): Record<string, unknown> {
-    const lastUsed = withLastUsed ? pickKnown(type.schema, this._settings.lastOptions[lastUsedKey(type)]) : {};
+    const site = siteOptions(type, this._settings.siteOptions);
+    const stored = this._settings.lastOptions[lastUsedKey(type)];
+    // Only what differs from the defaults in effect counts as last used.
+    const lastUsed = withLastUsed
+      ? storedChanges(type, stored, effectiveDefaults(type, this._settings.siteOptions))
+      : {};
     const values = initialOptions({
       type,
+      site,
       lastUsed,
       environments: this._environments,
       kernelName: this._kernelName
     });
     const origins: Record<string, ValueOrigin> = {};
+    for (const key of Object.keys(site)) {
+      origins[key] = { kind: 'site' };
+    }
     for (const key of Object.keys(lastUsed)) {
       origins[key] = { kind: 'lastUsed' };
     }

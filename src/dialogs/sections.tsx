@@ -23,7 +23,7 @@ export interface ISectionContext {
    * Data, not a function: rjsf re-renders a field only when its props differ
    * as data.
    */
-  origins?: Record<string, { kind: string; label: string }>;
+  origins?: Record<string, { kind: string; label: string; title?: string }>;
 }
 
 /**
@@ -55,7 +55,7 @@ function Field(props: { property: ObjectFieldTemplatePropertyType; context: ISec
   return (
     <div className="jp-DaskClusters-formField" data-field={property.name} data-origin={origin?.kind}>
       {origin && (
-        <span className="jp-DaskClusters-origin" aria-hidden="true">
+        <span className="jp-DaskClusters-origin" aria-hidden="true" title={origin.title}>
           {origin.label}
         </span>
       )}
