@@ -118,17 +118,30 @@ export function adaptiveBoundsProblem(
   };
 }
 
+/** What a type says differently in its scaling fields. */
+export interface IScalingWords {
+  workers?: string;
+  maximum?: string;
+  /** The fewest workers a fixed-size cluster may start with (default 0). */
+  leastWorkers?: number;
+}
+
+/** The rule between the adaptive bounds of a form's options: checked when adaptive and both are numbers. */
+export function optionsBoundsProblem(options: Record<string, unknown>): IFieldError | undefined {
+  const { adaptive, adaptive_minimum: minimum, adaptive_maximum: maximum } = options;
+  return adaptive === true && typeof minimum === 'number' && typeof maximum === 'number'
+    ? adaptiveBoundsProblem(minimum, maximum)
+    : undefined;
+}
+
 /** The scaling fields' schemas, with the type's defaults and words. */
-export function scalingFields(
-  defaults: IScalingOptions,
-  words: { workers?: string; maximum?: string } = {}
-): Record<string, JSONSchema7> {
+export function scalingFields(defaults: IScalingOptions, words: IScalingWords = {}): Record<string, JSONSchema7> {
   return {
     workers: {
       type: 'integer',
       title: 'Workers',
       description: words.workers ?? `Number of workers to start. Default ${defaults.workers}.`,
-      minimum: 0,
+      minimum: words.leastWorkers ?? 0,
       default: defaults.workers
     },
     adaptive: {
@@ -172,10 +185,13 @@ export const WORKER_ENV_UI = { 'ui:widget': 'textarea', 'ui:options': { rows: 3 
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** `NAME=value` lines as variables, or the field error naming the first bad line. */
-export function parseWorkerEnv(text: string): { env: Record<string, string> } | { error: IFieldError } {
+/**
+ * `NAME=value` lines (the field's value; no variables when it is not a
+ * string) as variables, or the field error naming the first bad line.
+ */
+export function parseWorkerEnv(text: unknown): { env: Record<string, string> } | { error: IFieldError } {
   const env: Record<string, string> = {};
-  const lines = text.split('\n').map(line => line.trim());
+  const lines = (typeof text === 'string' ? text : '').split('\n').map(line => line.trim());
   for (const [index, line] of lines.entries()) {
     if (line === '' || line.startsWith('#')) {
       continue;

@@ -1,6 +1,7 @@
 /** The shape check of a scaling request, the same for every cluster type. */
 
 import type { IFieldError, IScaling } from '../../../protocol/index.js';
+import { adaptiveBoundsProblem, type IScalingOptions } from '../backends/fields.js';
 
 function isCount(value: unknown, least: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= least;
@@ -52,27 +53,18 @@ export function parseScaling(body: unknown): { scaling: IScaling } | { fields: I
       message: `Maximum must be a whole number of at least 1 (got ${JSON.stringify(raw.maximum)}).`
     });
   }
-  if (fields.length === 0 && (raw.minimum as number) > (raw.maximum as number)) {
-    fields.push({
-      path: '/minimum',
-      message: `Minimum (${String(raw.minimum)}) is more than maximum (${String(raw.maximum)}); lower the minimum or raise the maximum.`
-    });
+  const bounds =
+    fields.length === 0 ? adaptiveBoundsProblem(raw.minimum as number, raw.maximum as number, '/minimum') : undefined;
+  if (bounds !== undefined) {
+    fields.push(bounds);
   }
   return fields.length > 0
     ? { fields }
     : { scaling: { mode: 'adaptive', minimum: raw.minimum as number, maximum: raw.maximum as number } };
 }
 
-/** The scaling fields every type's form shares: workers, or adaptive bounds. */
-export interface IScalingFields {
-  workers: number;
-  adaptive: boolean;
-  adaptive_minimum: number;
-  adaptive_maximum: number;
-}
-
 /** A validated form's scaling fields as an IScaling. Pure. */
-export function scalingFromOptions(o: IScalingFields): IScaling {
+export function scalingFromOptions(o: IScalingOptions): IScaling {
   return o.adaptive
     ? { mode: 'adaptive', minimum: o.adaptive_minimum, maximum: o.adaptive_maximum }
     : { mode: 'fixed', workers: o.workers };

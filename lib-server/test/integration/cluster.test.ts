@@ -112,7 +112,7 @@ describe('a local cluster', () => {
     const answer = await companion.request('POST', '/api/clusters', {
       type: 'local',
       name: 'integration',
-      options: { workers: 2, threads_per_worker: 1, memory_per_worker: '1 GiB' }
+      options: { workers: 2, threads_per_worker: 1, memory_per_worker: '1 GiB', worker_env: 'JDC_VAR=hello' }
     });
     expect(answer.status).toBe(201);
     cluster = answer.json as IClusterModel;
@@ -179,6 +179,17 @@ describe('a local cluster', () => {
     const out = execFileSync(PYTHON, ['-c', code], { encoding: 'utf8', timeout: 60_000 });
     // The link goes through JupyterLab's proxy, not to 127.0.0.1.
     expect(out.trim()).toBe(`6 2 /user/test/dask-clusters/dashboard/${cluster.id}/status`);
+  }, 60_000);
+
+  it("gives every worker the form's environment variables", async () => {
+    const snippet = (await companion.request('GET', `/api/clusters/${cluster.id}/snippet`)).json as ISnippet;
+    const code = [
+      snippet.code,
+      'import os',
+      "print(sorted(client.run(lambda: os.environ.get('JDC_VAR')).values()))"
+    ].join('\n');
+    const out = execFileSync(PYTHON, ['-c', code], { encoding: 'utf8', timeout: 60_000 });
+    expect(out.trim()).toBe("['hello', 'hello']");
   }, 60_000);
 
   it('scales to 3 workers', async () => {

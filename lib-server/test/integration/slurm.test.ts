@@ -193,13 +193,21 @@ describe('the SLURM type', () => {
 
   it('previews the exact job script, with the walltime handled', async () => {
     const answer = await companion.request('POST', '/api/types/slurm/preview', {
-      options: { ...BASE, partition: 'short', walltime: '00:05:00', job_script_prologue: 'echo prologue' }
+      options: {
+        ...BASE,
+        partition: 'short',
+        walltime: '00:05:00',
+        job_script_prologue: 'echo prologue',
+        worker_env: 'JDC_VAR=hello there'
+      }
     });
     expect(answer.status).toBe(200);
     const { script } = answer.json as IJobScript;
     expect(script).toContain('#SBATCH -p short');
     expect(script).toContain('#SBATCH -t 00:05:00');
     expect(script).toContain('echo prologue');
+    // The worker variables come first in the prologue, quoted for sh.
+    expect(script).toContain("export JDC_VAR='hello there'\necho prologue");
     // 5 minutes: workers retire after 4 min, +-30 s.
     expect(script).toContain('--lifetime 240s --lifetime-stagger 30s');
     expect(script).toMatch(/--tls-ca-file \S+\/ca\.pem/);
@@ -304,7 +312,7 @@ describe('a SLURM cluster', () => {
     const answer = await companion.request('POST', '/api/clusters', {
       type: 'slurm',
       name: 'hpc',
-      options: { ...BASE, workers: 2 }
+      options: { ...BASE, workers: 2, worker_env: 'JDC_VAR=from the form' }
     });
     expect(answer.status).toBe(201);
     cluster = answer.json as IClusterModel;
@@ -351,6 +359,13 @@ describe('a SLURM cluster', () => {
       }
     );
     expect(out.trim()).toBe('6 2');
+  }, 60_000);
+
+  it("gives the workers in the batch jobs the form's environment variables", async () => {
+    const { code } = (await companion.request('GET', `/api/clusters/${cluster.id}/snippet`)).json as ISnippet;
+    const program = [code, 'import os', "print(sorted(client.run(lambda: os.environ.get('JDC_VAR')).values()))"];
+    const out = execFileSync(PYTHON, ['-c', program.join('\n')], { encoding: 'utf8', timeout: 60_000 });
+    expect(out.trim()).toBe("['from the form', 'from the form']");
   }, 60_000);
 
   it('refuses a client without the credentials', async () => {

@@ -81,6 +81,19 @@ describe('local backend', () => {
     });
   });
 
+  it("passes the worker environment variables as the nannies' env, and nothing without them", async () => {
+    const result = await backend.plan(
+      { type: 'local', options: { workers: 1, worker_env: 'JDC_VAR=hello\n\nOMP_NUM_THREADS = 1' } },
+      'x'
+    );
+    if (!('plan' in result)) {
+      throw new Error(JSON.stringify(result.fields));
+    }
+    expect(result.plan.start.kwargs.env).toEqual({ JDC_VAR: 'hello', OMP_NUM_THREADS: '1' });
+    const plain = await backend.plan({ type: 'local', options: { workers: 1 } }, 'y');
+    expect('plan' in plain && plain.plan.start.kwargs).not.toHaveProperty('env');
+  });
+
   it('starts adaptive clusters at their minimum', async () => {
     const result = await backend.plan(
       { type: 'local', options: { adaptive: true, adaptive_minimum: 2, adaptive_maximum: 5 } },

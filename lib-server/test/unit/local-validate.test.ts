@@ -43,7 +43,7 @@ describe('TLS', () => {
       {
         path: '/environment',
         message: expect.stringMatching(
-          /lacks the cryptography package, .* -m pip install cryptography\), or choose another environment\.$/
+          /lacks the cryptography package, .* -m pip install cryptography\); choose another environment\.$/
         )
       }
     ]);
@@ -203,6 +203,24 @@ describe('resolveLocalOptions', () => {
         message: 'Minimum workers (5) is more than Maximum workers (2); lower the minimum or raise the maximum.'
       }
     ]);
+  });
+
+  it('refuses worker environment variables for workers that are threads, saying what to turn on', () => {
+    expect(problems({ processes: false, worker_env: 'JDC_VAR=hello' })).toEqual([
+      {
+        path: '/worker_env',
+        message: expect.stringMatching(/Turn on Separate processes, or clear them\.$/)
+      }
+    ]);
+    expect(resolved({ processes: false, worker_env: '# none\n' }).processes).toBe(false);
+    expect(problems({ worker_env: 'not a variable' })).toEqual([
+      { path: '/worker_env', message: expect.stringMatching(/^Line 1 of Worker environment variables/) }
+    ]);
+  });
+
+  it('has the worker environment variables in its Advanced group', () => {
+    const groups = context.type.uiSchema['ui:groups'] as { title: string; fields: string[] }[];
+    expect(groups.find(group => group.title === 'Advanced')?.fields).toContain('worker_env');
   });
 
   it('reports every problem at once', () => {

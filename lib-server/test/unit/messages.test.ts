@@ -17,7 +17,10 @@ describe('parseScaling', () => {
     });
     expect(parseScaling({ mode: 'adaptive', minimum: 3, maximum: 2 })).toEqual({
       fields: [
-        { path: '/minimum', message: 'Minimum (3) is more than maximum (2); lower the minimum or raise the maximum.' }
+        {
+          path: '/minimum',
+          message: 'Minimum workers (3) is more than Maximum workers (2); lower the minimum or raise the maximum.'
+        }
       ]
     });
     expect(parseScaling({ mode: 'elastic' })).toEqual({

@@ -80,7 +80,13 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
     const environments = await options.environments();
     const host = options.host();
     const reserve = reserveFor(host, reserveSpec);
-    const type = buildLocalType({ environments, serverPython: options.serverPython, host, reserve });
+    const type = buildLocalType({
+      environments,
+      serverPython: options.serverPython,
+      host,
+      reserve,
+      tls: options.localSecurityBase !== undefined
+    });
     return { type, environments, host, budget: workerBudget(host, reserve) };
   };
 
@@ -102,7 +108,7 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
       if ('fields' in resolved) {
         return { fields: resolved.fields };
       }
-      const o = resolved.options;
+      const { options: o, workerEnv } = resolved;
       const environment = context.environments.find(env => env.python === o.environment);
       const scaling = scalingFromOptions(o);
       const localDirectory = clusterScratchDir(options.scratchBase(), options.uid, clusterId);
@@ -135,6 +141,8 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
               scheduler_port: 0,
               // Keep distributed's own log levels: the log file is where users look.
               silence_logs: false,
+              // LocalCluster hands `env` to each Nanny, which sets it in its worker process.
+              ...(Object.keys(workerEnv).length > 0 ? { env: workerEnv } : {}),
               ...(security !== undefined ? { security_directory: security } : {})
             },
             config,

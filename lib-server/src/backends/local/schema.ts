@@ -8,6 +8,18 @@ import type { JSONSchema7 } from 'json-schema';
 import type { IClusterType, IDefaultSource } from '../../../../protocol/index.js';
 import type { IEnvironmentInfo } from '../../envs/probe.js';
 import { formatMemory, MEMORY_PATTERN, parseMemory } from '../../util/memory.js';
+import {
+  defaultEnvironment,
+  defaultEnvironmentReason,
+  environmentField,
+  needsDistributed,
+  SCALING_FIELDS,
+  scalingFields,
+  WORKER_ENV_FIELD,
+  WORKER_ENV_UI,
+  workerEnvField,
+  type EnvironmentCheck
+} from '../fields.js';
 import { HEADROOM, PROFILE_TITLES, PROFILES, profileValues, type Profile } from './profiles.js';
 import type { IHostResources, ISourced } from './resources.js';
 
@@ -26,6 +38,8 @@ export interface ILocalOptions {
   memory_spill: number;
   memory_pause: number;
   memory_terminate: number;
+  /** The workers' environment variables, NAME=value lines. */
+  worker_env: string;
 }
 
 /** The dask memory thresholds the form exposes, with dask's own defaults. */
@@ -47,12 +61,22 @@ export interface ILocalTypeInput {
   host: IHostResources;
   /** Memory kept for the system. */
   reserve: ISourced;
+  /** Whether clusters get TLS credentials (their environment then needs cryptography); default no. */
+  tls?: boolean;
 }
 
-/** The default environment: the server's when usable, else the first usable one. */
-export function defaultEnvironment(input: ILocalTypeInput): IEnvironmentInfo | undefined {
-  const usable = input.environments.filter(env => env.usable);
-  return usable.find(env => env.python === input.serverPython) ?? usable[0] ?? input.environments[0];
+/** Which environments can run local clusters: distributed, and cryptography for TLS. */
+export function localEnvironmentCheck(tls: boolean): EnvironmentCheck {
+  return env => {
+    const base = needsDistributed(env);
+    if (base !== undefined || !tls || env.probe === undefined || env.probe.packages.cryptography !== undefined) {
+      return base;
+    }
+    return (
+      "lacks the cryptography package, which the cluster's TLS certificates need; " +
+      `install it there (${env.python} -m pip install cryptography)`
+    );
+  };
 }
 
 /** Bytes that workers may share: the host's memory minus the reserve (at least half of it). */
@@ -75,12 +99,12 @@ export function memoryFractionDefault(
   return { value: dask, source: "dask's default" };
 }
 
-function environmentTitle(env: IEnvironmentInfo): string {
-  const versions = env.usable ? ` (Python ${env.pythonVersion ?? '?'}, distributed ${env.distributed})` : '';
-  if (!env.usable) {
-    return `${env.label} — ${env.reason ?? 'not usable'}`;
+/** Why no environment here can run local clusters. */
+function unavailableReason(environments: IEnvironmentInfo[], check: EnvironmentCheck): string {
+  if (!environments.some(env => env.usable)) {
+    return 'No Python environment here has distributed: pip install distributed in the environment of a kernel.';
   }
-  return env.dashboardNote === undefined ? `${env.label}${versions}` : `${env.label}${versions} — ${env.dashboardNote}`;
+  return `No Python environment here can run local clusters: ${environments.map(check).find(Boolean) ?? 'none found'}.`;
 }
 
 /** The local type, with its schema and computed defaults. */
@@ -92,8 +116,9 @@ export function buildLocalType(input: ILocalTypeInput): IClusterType {
   const values = profileValues(cpus, budget);
   const profile: Profile = 'mixed';
   const base = values[profile];
-  const env = defaultEnvironment(input);
-  const usable = environments.some(e => e.usable);
+  const check = localEnvironmentCheck(input.tls ?? false);
+  const env = defaultEnvironment(environments, input.serverPython, check);
+  const usable = environments.some(e => check(e) === undefined);
   const memorySentence =
     `${formatMemory(host.memory.value)} from the ${host.memory.source}, minus ${formatMemory(reserve.value)} ` +
     `(${reserve.source})`;
@@ -101,10 +126,7 @@ export function buildLocalType(input: ILocalTypeInput): IClusterType {
   const room = HEADROOM * base.workers;
   const used = (parseMemory(base.memory_per_worker) ?? 0) * base.workers;
   const why = {
-    environment:
-      env?.python === input.serverPython
-        ? "the Jupyter server's environment"
-        : 'the first environment with distributed',
+    environment: defaultEnvironmentReason(env, input.serverPython),
     shape: `${profile} profile on ${cpus} CPUs (${host.cpus.source})`,
     memory:
       `${memorySentence}, divided by ${room} so the cluster can grow to ${room} workers; ` +
@@ -136,17 +158,39 @@ export function buildLocalType(input: ILocalTypeInput): IClusterType {
     };
   }
 
+  const environment = environmentField(environments, {
+    default: env,
+    why: why.environment,
+    check,
+    description:
+      'Python environment (from your kernelspecs) that runs the scheduler and the workers. Pick the one of ' +
+      "your notebook's kernel so versions match."
+  });
+  const scalingDefaults = {
+    workers: base.workers,
+    adaptive: false,
+    adaptive_minimum: 1,
+    adaptive_maximum: base.adaptive_maximum
+  };
+  const scaling = scalingFields(scalingDefaults, {
+    leastWorkers: 1,
+    workers:
+      `Number of workers to start. Default ${base.workers}: ${why.shape}; with the default memory per worker ` +
+      `the cluster can be scaled up to ${room} workers later.`,
+    maximum:
+      `Most workers adaptive scaling may start. Default ${base.adaptive_maximum}: ${why.maximum}; ` +
+      'together they must fit in the memory of this host.'
+  });
+
   const defaults: Record<string, unknown> = {
     environment: env?.python,
     profile,
-    workers: base.workers,
+    ...scalingDefaults,
     threads_per_worker: base.threads_per_worker,
     processes: base.processes,
     memory_per_worker: base.memory_per_worker,
-    adaptive: false,
-    adaptive_minimum: 1,
-    adaptive_maximum: base.adaptive_maximum,
-    ...fractionDefaults
+    ...fractionDefaults,
+    [WORKER_ENV_FIELD]: ''
   };
 
   const schema: JSONSchema7 = {
@@ -155,15 +199,7 @@ export function buildLocalType(input: ILocalTypeInput): IClusterType {
     additionalProperties: false,
     required: ['environment'],
     properties: {
-      environment: {
-        type: 'string',
-        title: 'Environment',
-        description:
-          'Python environment (from your kernelspecs) that runs the scheduler and the workers. Pick the one of ' +
-          `your notebook's kernel so versions match. Default: ${env?.label ?? 'none'} (${why.environment}).`,
-        enum: environments.map(e => e.python),
-        default: env?.python
-      },
+      environment: environment.schema,
       profile: {
         type: 'string',
         title: 'Workload profile',
@@ -175,15 +211,7 @@ export function buildLocalType(input: ILocalTypeInput): IClusterType {
         enum: [...PROFILES],
         default: profile
       },
-      workers: {
-        type: 'integer',
-        title: 'Workers',
-        description:
-          `Number of workers to start. Default ${base.workers}: ${why.shape}; with the default memory per worker ` +
-          `the cluster can be scaled up to ${room} workers later.`,
-        minimum: 1,
-        default: base.workers
-      },
+      ...scaling,
       threads_per_worker: {
         type: 'integer',
         title: 'Threads per worker',
@@ -209,29 +237,8 @@ export function buildLocalType(input: ILocalTypeInput): IClusterType {
         pattern: MEMORY_PATTERN,
         default: base.memory_per_worker
       },
-      adaptive: {
-        type: 'boolean',
-        title: 'Adaptive scaling',
-        description: 'Let dask add and remove workers with the load, between the minimum and the maximum below.',
-        default: false
-      },
-      adaptive_minimum: {
-        type: 'integer',
-        title: 'Minimum workers',
-        description: 'Workers kept even when idle (adaptive scaling). Default 1.',
-        minimum: 0,
-        default: 1
-      },
-      adaptive_maximum: {
-        type: 'integer',
-        title: 'Maximum workers',
-        description:
-          `Most workers adaptive scaling may start. Default ${base.adaptive_maximum}: ${why.maximum}; ` +
-          'together they must fit in the memory of this host.',
-        minimum: 1,
-        default: base.adaptive_maximum
-      },
-      ...fractions
+      ...fractions,
+      [WORKER_ENV_FIELD]: workerEnvField("by each worker's nanny, so only with Separate processes")
     }
   };
 
@@ -243,23 +250,21 @@ export function buildLocalType(input: ILocalTypeInput): IClusterType {
       'threads_per_worker',
       'memory_per_worker',
       'processes',
-      'adaptive',
-      'adaptive_minimum',
-      'adaptive_maximum',
-      ...Object.keys(MEMORY_FRACTIONS)
+      // Workers is sized with the profile, above; the adaptive fields follow.
+      ...SCALING_FIELDS.slice(1),
+      ...Object.keys(MEMORY_FRACTIONS),
+      WORKER_ENV_FIELD
     ],
     // Sections of the dialog: the primary fields first, the tuning folded away.
     'ui:groups': [
       { title: 'Where it runs', fields: ['environment'] },
       { title: 'How big', fields: ['profile', 'workers', 'threads_per_worker', 'memory_per_worker'] },
-      { title: 'How it scales', fields: ['adaptive', 'adaptive_minimum', 'adaptive_maximum'] },
-      { title: 'Advanced', fields: ['processes', ...Object.keys(MEMORY_FRACTIONS)], collapsed: true }
+      { title: 'How it scales', fields: SCALING_FIELDS.slice(1) },
+      { title: 'Advanced', fields: ['processes', ...Object.keys(MEMORY_FRACTIONS), WORKER_ENV_FIELD], collapsed: true }
     ],
     memory_per_worker: { 'ui:patternError': 'Write a number and a unit, e.g. 4 GiB, 3.5GB or 512MiB.' },
-    environment: {
-      'ui:enumNames': environments.map(environmentTitle),
-      'ui:enumDisabled': environments.filter(e => !e.usable).map(e => e.python)
-    },
+    environment: environment.ui,
+    [WORKER_ENV_FIELD]: WORKER_ENV_UI,
     profile: { 'ui:enumNames': PROFILES.map(p => PROFILE_TITLES[p]) }
   };
 
@@ -268,11 +273,7 @@ export function buildLocalType(input: ILocalTypeInput): IClusterType {
     title: 'Local',
     description: `Scheduler and workers on this machine (${cpus} CPUs, ${formatMemory(host.memory.value)}).`,
     available: usable,
-    ...(usable
-      ? {}
-      : {
-          reason: 'No Python environment here has distributed: pip install distributed in the environment of a kernel.'
-        }),
+    ...(usable ? {} : { reason: unavailableReason(environments, check) }),
     schema,
     uiSchema,
     defaults,

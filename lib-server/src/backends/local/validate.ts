@@ -10,8 +10,15 @@ import { formatMemory, formatMemoryApart, formatMemoryAs, parseMemory } from '..
 import { schemaErrors } from '../../util/schema-errors.js';
 import { memoryPerWorker, PROFILES, type Profile } from './profiles.js';
 import type { IHostResources } from './resources.js';
-import { MEMORY_FRACTIONS, memoryFractionDefault, type ILocalOptions, type MemoryFractionField } from './schema.js';
+import {
+  localEnvironmentCheck,
+  MEMORY_FRACTIONS,
+  memoryFractionDefault,
+  type ILocalOptions,
+  type MemoryFractionField
+} from './schema.js';
 import { isObject } from '../../util/objects.js';
+import { environmentProblem, optionsBoundsProblem, parseWorkerEnv, WORKER_ENV_FIELD } from '../fields.js';
 
 /** What validation checks against. */
 export interface ILocalValidationContext {
@@ -80,26 +87,29 @@ export function fillLocalDefaults(
 }
 
 function checkEnvironment(python: string, context: ILocalValidationContext): string | undefined {
-  const known = context.environments.find(env => env.python === python);
-  if (known === undefined) {
-    if (!context.exists(python)) {
-      return `Interpreter ${python} does not exist; choose one of the listed environments.`;
-    }
-    return `${python} is not the interpreter of any Python kernelspec here; choose one of the listed environments (or register it as a kernel: python -m ipykernel install --user).`;
-  }
   if (!context.exists(python)) {
-    return `Interpreter ${python} (${known.label}) no longer exists; choose another environment.`;
+    const known = context.environments.find(env => env.python === python);
+    return known === undefined
+      ? `Interpreter ${python} does not exist; choose one of the listed environments.`
+      : `Interpreter ${python} (${known.label}) no longer exists; choose another environment.`;
   }
-  if (!known.usable) {
-    return `${known.label}: ${known.reason ?? 'this environment cannot run dask'}; choose another environment.`;
+  return environmentProblem(python, context.environments, localEnvironmentCheck(context.tls));
+}
+
+/** The workers' environment variables, or why they cannot be set. */
+function checkWorkerEnv(options: Record<string, unknown>): { env: Record<string, string> } | { error: IFieldError } {
+  const parsed = parseWorkerEnv(options[WORKER_ENV_FIELD]);
+  if ('env' in parsed && options.processes === false && Object.keys(parsed.env).length > 0) {
+    return {
+      error: {
+        path: `/${WORKER_ENV_FIELD}`,
+        message:
+          'Worker environment variables need workers in their own processes: with Separate processes off they are ' +
+          'threads of the runner process, which has its own environment. Turn on Separate processes, or clear them.'
+      }
+    };
   }
-  if (context.tls && known.probe !== undefined && known.probe.packages.cryptography === undefined) {
-    return (
-      `${known.label} lacks the cryptography package, which the cluster's TLS certificates need; ` +
-      `install it there (${python} -m pip install cryptography), or choose another environment.`
-    );
-  }
-  return undefined;
+  return parsed;
 }
 
 function checkMemory(options: Record<string, unknown>, context: ILocalValidationContext): IFieldError[] {
@@ -173,7 +183,7 @@ function checkMemory(options: Record<string, unknown>, context: ILocalValidation
 export function resolveLocalOptions(
   raw: unknown,
   context: ILocalValidationContext
-): { options: ILocalOptions } | { fields: IFieldError[] } {
+): { options: ILocalOptions; workerEnv: Record<string, string> } | { fields: IFieldError[] } {
   if (!isObject(raw)) {
     return { fields: [{ path: '', message: 'The options must be a JSON object, e.g. {"workers": 2}.' }] };
   }
@@ -199,20 +209,12 @@ export function resolveLocalOptions(
       message: `Threads per worker (${options.threads_per_worker}) is more than the ${cpus.value} CPUs this host gives you (${cpus.source}); use at most ${cpus.value}.`
     });
   }
-  if (
-    options.adaptive === true &&
-    typeof options.adaptive_minimum === 'number' &&
-    typeof options.adaptive_maximum === 'number' &&
-    options.adaptive_minimum > options.adaptive_maximum
-  ) {
-    fields.push({
-      path: '/adaptive_minimum',
-      message: `Minimum workers (${options.adaptive_minimum}) is more than Maximum workers (${options.adaptive_maximum}); lower the minimum or raise the maximum.`
-    });
-  }
-  if (fields.length > 0) {
+  const bounds = optionsBoundsProblem(options);
+  const workerEnv = checkWorkerEnv(options);
+  fields.push(...(bounds !== undefined ? [bounds] : []), ...('error' in workerEnv ? [workerEnv.error] : []));
+  if (fields.length > 0 || 'error' in workerEnv) {
     return { fields };
   }
   // Every field was checked against the schema above, which mirrors ILocalOptions.
-  return { options: options as unknown as ILocalOptions };
+  return { options: options as unknown as ILocalOptions, workerEnv: workerEnv.env };
 }

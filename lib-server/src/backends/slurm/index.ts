@@ -9,9 +9,10 @@ import { execa } from 'execa';
 import { which } from '../../envs/discovery.js';
 import type { IBackend, IDescribeQuery, PlanResult } from '../backend.js';
 import { clientSnippet, securityDirectory } from '../tls.js';
+import { exportLines } from '../fields.js';
 import { slurmJobName, SlurmJobWatcher } from './jobs.js';
 import { realSlurmCommands, type IPartition, type ISlurmCommands } from './queries.js';
-import { buildSlurmType, type ISlurmOptions } from './schema.js';
+import { buildSlurmType, jobqueueConfig, type ISlurmOptions } from './schema.js';
 import { resolveSlurmOptions } from './validate.js';
 import { formatSlurmTime, lifetimeArgs, parseSlurmTime } from './walltime.js';
 
@@ -56,8 +57,15 @@ function withoutDirective(script: string, directive: string): string {
     .join('\n');
 }
 
+/** Validated options and the workers' environment variables they give. */
+export interface IResolvedSlurm {
+  options: ISlurmOptions;
+  workerEnv: Record<string, string>;
+}
+
 /** SLURMCluster keyword arguments of validated options. */
-export function slurmKwargs(o: ISlurmOptions, clusterId: string, securityDir: string): Record<string, unknown> {
+export function slurmKwargs(resolved: IResolvedSlurm, clusterId: string, securityDir: string): Record<string, unknown> {
+  const o = resolved.options;
   const walltime = parseSlurmTime(o.walltime) ?? 1800;
   const directives = lines(o.job_extra_directives);
   if (o.qos.trim() !== '') {
@@ -73,7 +81,8 @@ export function slurmKwargs(o: ISlurmOptions, clusterId: string, securityDir: st
     processes: o.processes,
     job_name: slurmJobName(o.job_name, clusterId),
     job_extra_directives: directives,
-    job_script_prologue: lines(o.job_script_prologue),
+    // The variables first, so the user's own prologue lines can use them.
+    job_script_prologue: [...exportLines(resolved.workerEnv), ...lines(o.job_script_prologue)],
     // A worker's HTTP server (health, metrics) always runs: on loopback, since
     // it is plain HTTP; no Bokeh dashboard on the compute node at all.
     worker_extra_args: [
@@ -122,9 +131,7 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
     if (available) {
       try {
         const answer = (await options.runRunner(python, ['config', 'jobqueue.slurm'], {})) as { config?: unknown };
-        if (typeof answer.config === 'object' && answer.config !== null) {
-          jobqueue = answer.config as Record<string, unknown>;
-        }
+        jobqueue = jobqueueConfig(answer.config);
       } catch {
         // No dask in the server's environment: dask-jobqueue's defaults, then ours.
       }
@@ -143,19 +150,19 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
 
   const resolve = async (
     request: ICreateRequest
-  ): Promise<{ fields: IFieldError[] } | { options: ISlurmOptions; environments: IEnvironmentInfo[] }> => {
+  ): Promise<{ fields: IFieldError[] } | (IResolvedSlurm & { environments: IEnvironmentInfo[] })> => {
     const c = await context();
     if (!c.type.available) {
       return { fields: [{ path: '', message: c.type.reason ?? 'SLURM is not available here.' }] };
     }
     const resolved = resolveSlurmOptions(request.options ?? {}, c);
-    return 'fields' in resolved ? resolved : { options: resolved.options, environments: c.environments };
+    return 'fields' in resolved ? resolved : { ...resolved, environments: c.environments };
   };
 
-  const script = async (o: ISlurmOptions, clusterId: string): Promise<string> => {
-    const answer = (await options.runRunner(o.environment, ['job-script'], {
+  const script = async (resolved: IResolvedSlurm, clusterId: string): Promise<string> => {
+    const answer = (await options.runRunner(resolved.options.environment, ['job-script'], {
       cluster_class: SLURM_CLASS,
-      kwargs: slurmKwargs(o, clusterId, securityDirectory(options.sharedBase, clusterId))
+      kwargs: slurmKwargs(resolved, clusterId, securityDirectory(options.sharedBase, clusterId))
     })) as { script?: unknown };
     if (typeof answer.script !== 'string') {
       throw new Error('runner.py job-script printed no script');
@@ -209,7 +216,7 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
       if ('fields' in resolved) {
         return { fields: resolved.fields };
       }
-      const text = await script(resolved.options, '<cluster-id>');
+      const text = await script(resolved, '<cluster-id>');
       const fields = await sbatchErrors(text, resolved.options);
       return fields.length > 0 ? { fields } : { script: text };
     },
@@ -220,14 +227,14 @@ export function createSlurmBackend(options: ISlurmBackendOptions): IBackend {
         return { fields: resolved.fields };
       }
       const o = resolved.options;
-      const fields = await sbatchErrors(await script(o, clusterId), o);
+      const fields = await sbatchErrors(await script(resolved, clusterId), o);
       if (fields.length > 0) {
         return { fields };
       }
       const environment = resolved.environments.find(env => env.python === o.environment);
       const scaling = scalingFromOptions(o);
       const dir = securityDirectory(options.sharedBase, clusterId);
-      const kwargs = slurmKwargs(o, clusterId, dir);
+      const kwargs = slurmKwargs(resolved, clusterId, dir);
       return {
         plan: {
           spec: { type: 'slurm', ...(request.name ? { name: request.name } : {}), options: { ...o } },

@@ -8,6 +8,18 @@ import type { JSONSchema7 } from 'json-schema';
 import type { IClusterType, IDefaultSource } from '../../../../protocol/index.js';
 import type { IEnvironmentInfo } from '../../envs/probe.js';
 import { formatMemory, MEMORY_PATTERN, parseMemory } from '../../util/memory.js';
+import { isObject } from '../../util/objects.js';
+import {
+  defaultEnvironment,
+  defaultEnvironmentReason,
+  environmentField,
+  needsPackage,
+  SCALING_FIELDS,
+  scalingFields,
+  WORKER_ENV_FIELD,
+  WORKER_ENV_UI,
+  workerEnvField
+} from '../fields.js';
 import type { IPartition } from './queries.js';
 import { formatSlurmTime, parseSlurmTime, WALLTIME_PATTERN } from './walltime.js';
 
@@ -32,6 +44,8 @@ export interface ISlurmOptions {
   interface: string;
   log_directory: string;
   local_directory: string;
+  /** The workers' environment variables, NAME=value lines. */
+  worker_env: string;
 }
 
 /** What the type is built from. */
@@ -41,15 +55,30 @@ export interface ISlurmTypeInput {
   partitions: IPartition[];
   environments: IEnvironmentInfo[];
   serverPython: string;
-  /** jobqueue.slurm of the user's dask config (empty when none). */
+  /** jobqueue.slurm of the user's dask config, keys as jobqueueConfig spells them (empty when none). */
   jobqueue: Record<string, unknown>;
   /** Default log directory. */
   logDirectory: string;
 }
 
-/** Whether `env` can run SLURMCluster. */
-export function slurmUsable(env: IEnvironmentInfo): boolean {
-  return env.usable && env.probe?.packages.dask_jobqueue !== undefined;
+/** Which environments can run SLURMCluster. */
+export const slurmEnvironmentCheck = needsPackage('dask-jobqueue', 'dask_jobqueue');
+
+/**
+ * jobqueue.slurm of a dask config with every key spelt one way. Dask treats
+ * `_` and `-` in keys alike (DASK_JOBQUEUE__SLURM__JOB_EXTRA_DIRECTIVES gives
+ * `job_extra_directives`, dask-jobqueue's own YAML `job-extra-directives`):
+ * here each `_` becomes `-`, and a value set wins over a null one.
+ */
+export function jobqueueConfig(config: unknown): Record<string, unknown> {
+  const normalized: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(isObject(config) ? config : {})) {
+    const name = key.replace(/_/g, '-');
+    if (normalized[name] === undefined || normalized[name] === null) {
+      normalized[name] = value;
+    }
+  }
+  return normalized;
 }
 
 function lines(value: unknown): string | undefined {
@@ -79,8 +108,20 @@ export function buildSlurmType(input: ISlurmTypeInput): IClusterType {
     sources.push({ field, value, source: fromConfig !== undefined ? FROM_CONFIG : why });
     return value;
   };
-  const envs = environments.filter(slurmUsable);
-  const env = envs.find(e => e.python === input.serverPython) ?? envs[0];
+  const check = slurmEnvironmentCheck;
+  const env = defaultEnvironment(environments, input.serverPython, check);
+  const usable = env !== undefined && check(env) === undefined;
+  const why = defaultEnvironmentReason(env, input.serverPython);
+  const environment = environmentField(environments, {
+    default: usable ? env : undefined,
+    why,
+    check,
+    description:
+      'Python environment of the scheduler and the workers; it needs dask-jobqueue and must exist on the compute nodes too.'
+  });
+  if (usable) {
+    sources.push({ field: 'environment', value: env.python, source: why });
+  }
   const configQueue =
     typeof jobqueue.queue === 'string' && partitions.some(p => p.name === jobqueue.queue) ? jobqueue.queue : undefined;
   const fallbackPartition = partitions.find(p => p.isDefault) ?? partitions[0];
@@ -132,8 +173,9 @@ export function buildSlurmType(input: ISlurmTypeInput): IClusterType {
   const prologue = pick('job_script_prologue', lines(jobqueue['job-script-prologue']), '', 'none');
   const workerArgs = pick('worker_extra_args', lines(jobqueue['worker-extra-args']), '', 'none');
 
+  const scalingDefaults = { workers: 2, adaptive: false, adaptive_minimum: 0, adaptive_maximum: 4 };
   const defaults: Record<string, unknown> = {
-    environment: env?.python,
+    environment: usable ? env.python : undefined,
     partition,
     account,
     qos: '',
@@ -141,17 +183,15 @@ export function buildSlurmType(input: ISlurmTypeInput): IClusterType {
     cores,
     memory,
     processes,
-    workers: 2,
-    adaptive: false,
-    adaptive_minimum: 0,
-    adaptive_maximum: 4,
+    ...scalingDefaults,
     job_name: jobName,
     job_extra_directives: directives,
     job_script_prologue: prologue,
     worker_extra_args: workerArgs,
     interface: interfaceName,
     log_directory: logDirectory,
-    local_directory: localDirectory
+    local_directory: localDirectory,
+    [WORKER_ENV_FIELD]: ''
   };
   const str = (title: string, description: string, extra: JSONSchema7 = {}): JSONSchema7 => ({
     type: 'string',
@@ -171,13 +211,7 @@ export function buildSlurmType(input: ISlurmTypeInput): IClusterType {
     additionalProperties: false,
     required: ['environment', 'partition', 'walltime', 'cores', 'memory'],
     properties: {
-      environment: str(
-        'Environment',
-        'Python environment of the scheduler and the workers; it needs dask-jobqueue and must exist on the compute nodes too.',
-        {
-          enum: environments.map(e => e.python)
-        }
-      ),
+      environment: environment.schema,
       partition: str(
         'Partition',
         'SLURM partition (queue) the worker jobs go to; its limits are checked before anything is submitted.',
@@ -203,14 +237,9 @@ export function buildSlurmType(input: ISlurmTypeInput): IClusterType {
         'Dask workers in each job; cores and memory are split between them.',
         1
       ),
-      workers: int('Workers', 'Number of workers (jobs = workers / processes per job).', 0),
-      adaptive: {
-        type: 'boolean',
-        title: 'Adaptive scaling',
-        description: 'Let dask submit and cancel jobs with the load, between the bounds below.'
-      },
-      adaptive_minimum: int('Minimum workers', 'Workers kept even when idle (adaptive scaling).', 0),
-      adaptive_maximum: int('Maximum workers', 'Most workers adaptive scaling may start.', 1),
+      ...scalingFields(scalingDefaults, {
+        workers: `Number of workers (jobs = workers / processes per job). Default ${scalingDefaults.workers}.`
+      }),
       job_name: str('Job name', 'Name of the jobs in squeue; the cluster id is appended.', {
         pattern: '^[A-Za-z0-9_.-]+$'
       }),
@@ -234,7 +263,8 @@ export function buildSlurmType(input: ISlurmTypeInput): IClusterType {
       local_directory: str(
         'Local directory',
         'Scratch directory for workers on the compute node, e.g. $TMPDIR or /scratch/$USER; empty: the job working directory.'
-      )
+      ),
+      [WORKER_ENV_FIELD]: workerEnvField('exported at the start of the job script prologue')
     }
   };
   for (const [name, value] of Object.entries(defaults)) {
@@ -250,7 +280,8 @@ export function buildSlurmType(input: ISlurmTypeInput): IClusterType {
       { title: 'Where it runs', fields: ['environment', 'partition', 'account', 'qos'] },
       { title: 'How big', fields: ['cores', 'memory', 'processes', 'workers'] },
       { title: 'How long', fields: ['walltime'] },
-      { title: 'How it scales', fields: ['adaptive', 'adaptive_minimum', 'adaptive_maximum'] },
+      // Workers is sized with the jobs, above; the adaptive fields follow.
+      { title: 'How it scales', fields: SCALING_FIELDS.slice(1) },
       {
         title: 'Advanced',
         fields: [
@@ -260,37 +291,32 @@ export function buildSlurmType(input: ISlurmTypeInput): IClusterType {
           'worker_extra_args',
           'interface',
           'log_directory',
-          'local_directory'
+          'local_directory',
+          WORKER_ENV_FIELD
         ],
         collapsed: true
       }
     ],
-    environment: {
-      'ui:enumNames': environments.map(e =>
-        slurmUsable(e)
-          ? `${e.label} (dask-jobqueue ${e.probe?.packages.dask_jobqueue ?? '?'})`
-          : `${e.label} — ${e.usable ? 'no dask-jobqueue (pip install dask-jobqueue)' : (e.reason ?? 'not usable')}`
-      ),
-      'ui:enumDisabled': environments.filter(e => !slurmUsable(e)).map(e => e.python)
-    },
+    environment: environment.ui,
     partition: {
       'ui:enumNames': partitions.map(partitionTitle),
       'ui:enumDisabled': partitions.filter(p => p.state !== 'up').map(p => p.name)
     },
     job_extra_directives: textarea,
     job_script_prologue: textarea,
-    worker_extra_args: textarea
+    worker_extra_args: textarea,
+    [WORKER_ENV_FIELD]: WORKER_ENV_UI
   };
   let reason = input.reason;
-  if (input.available && env === undefined) {
+  if (input.available && !usable) {
     reason = 'No Python environment here has dask-jobqueue: pip install dask-jobqueue in the environment of a kernel.';
   }
   return {
     id: 'slurm',
     title: 'SLURM',
     description: 'Workers are SLURM batch jobs (dask-jobqueue); the scheduler runs here and speaks TLS.',
-    available: input.available && env !== undefined,
-    ...(reason !== undefined && !(input.available && env !== undefined) ? { reason } : {}),
+    available: input.available && usable,
+    ...(reason !== undefined && !(input.available && usable) ? { reason } : {}),
     schema,
     uiSchema,
     defaults,

@@ -9,9 +9,10 @@ import type { IEnvironmentInfo } from '../../envs/probe.js';
 import { formatMemory, parseMemory } from '../../util/memory.js';
 import { schemaErrors } from '../../util/schema-errors.js';
 import { partitionProblem, type IPartition } from './queries.js';
-import { slurmUsable, type ISlurmOptions } from './schema.js';
+import { slurmEnvironmentCheck, type ISlurmOptions } from './schema.js';
 import { formatSlurmTime, parseSlurmTime } from './walltime.js';
 import { isObject } from '../../util/objects.js';
+import { environmentProblem, optionsBoundsProblem, parseWorkerEnv, WORKER_ENV_FIELD } from '../fields.js';
 
 /** What validation checks against. */
 export interface ISlurmValidationContext {
@@ -69,7 +70,7 @@ export function partitionErrors(options: Record<string, unknown>, partitions: IP
 export function resolveSlurmOptions(
   raw: unknown,
   context: ISlurmValidationContext
-): { options: ISlurmOptions } | { fields: IFieldError[] } {
+): { options: ISlurmOptions; workerEnv: Record<string, string> } | { fields: IFieldError[] } {
   if (!isObject(raw)) {
     return { fields: [{ path: '', message: 'The options must be a JSON object, e.g. {"workers": 2}.' }] };
   }
@@ -85,15 +86,12 @@ export function resolveSlurmOptions(
       message: `Walltime "${options.walltime}" is not a SLURM time; write HH:MM:SS (e.g. 01:00:00) or D-HH:MM:SS.`
     });
   }
-  const env = context.environments.find(e => e.python === options.environment);
-  if (typeof options.environment === 'string' && (env === undefined || !slurmUsable(env))) {
-    fields.push({
-      path: '/environment',
-      message:
-        env === undefined
-          ? `${options.environment} is not the interpreter of any Python kernelspec here; choose one of the listed environments.`
-          : `${env.label} cannot run SLURM clusters (${env.usable ? 'dask-jobqueue is not installed: pip install dask-jobqueue' : (env.reason ?? 'not usable')}); choose another environment.`
-    });
+  const environment =
+    typeof options.environment === 'string'
+      ? environmentProblem(options.environment, context.environments, slurmEnvironmentCheck)
+      : undefined;
+  if (environment !== undefined) {
+    fields.push({ path: '/environment', message: environment });
   }
   if (typeof options.partition === 'string' && !context.partitions.some(p => p.name === options.partition)) {
     fields.push({
@@ -108,16 +106,9 @@ export function resolveSlurmOptions(
     });
   }
   fields.push(...partitionErrors(options, context.partitions));
-  if (
-    options.adaptive === true &&
-    typeof options.adaptive_minimum === 'number' &&
-    typeof options.adaptive_maximum === 'number' &&
-    options.adaptive_minimum > options.adaptive_maximum
-  ) {
-    fields.push({
-      path: '/adaptive_minimum',
-      message: `Minimum workers (${options.adaptive_minimum}) is more than Maximum workers (${options.adaptive_maximum}); lower the minimum.`
-    });
+  const bounds = optionsBoundsProblem(options);
+  if (bounds !== undefined) {
+    fields.push(bounds);
   }
   if (typeof options.processes === 'number' && typeof options.cores === 'number' && options.processes > options.cores) {
     fields.push({
@@ -125,12 +116,16 @@ export function resolveSlurmOptions(
       message: `Worker processes per job (${options.processes}) is more than Cores per job (${options.cores}); each process needs a core.`
     });
   }
+  const workerEnv = parseWorkerEnv(options[WORKER_ENV_FIELD]);
+  if ('error' in workerEnv) {
+    fields.push(workerEnv.error);
+  }
   const unique = fields.filter(
     (field, i) => fields.findIndex(f => f.path === field.path && f.message === field.message) === i
   );
-  if (unique.length > 0) {
+  if (unique.length > 0 || 'error' in workerEnv) {
     return { fields: unique };
   }
   // Checked against the schema above, which mirrors ISlurmOptions.
-  return { options: options as unknown as ISlurmOptions };
+  return { options: options as unknown as ISlurmOptions, workerEnv: workerEnv.env };
 }
