@@ -9,7 +9,8 @@
  */
 
 import type { IKernelDashboard } from '../../../protocol/index.js';
-import { ApiError, invalidOptions, unknownFields } from '../http/errors.js';
+import { ApiError, invalidOptions } from '../http/errors.js';
+import { unknownFields } from '../util/unknown-fields.js';
 import type { Router } from '../http/router.js';
 import { fetchPlots } from '../proxy/dashboard.js';
 import { isObject } from '../util/objects.js';

@@ -1,7 +1,8 @@
 /** GET api/types: every cluster type, described for the [+NEW] dialog. */
 
 import type { IJobScript } from '../../../protocol/index.js';
-import { ApiError, invalidOptions, unknownFields } from '../http/errors.js';
+import { ApiError, invalidOptions } from '../http/errors.js';
+import { unknownFields } from '../util/unknown-fields.js';
 import type { Router } from '../http/router.js';
 import type { IApiContext } from './context.js';
 import { isObject } from '../util/objects.js';

@@ -2,6 +2,8 @@
 
 import type { IApiError, IFieldError } from '../../../protocol/index.js';
 
+export { unknownFields } from '../util/unknown-fields.js';
+
 /** Thrown by handlers; the router turns it into a JSON IApiError answer. */
 export class ApiError extends Error {
   constructor(
@@ -34,17 +36,4 @@ export function invalidOptions(fields: IFieldError[]): ApiError {
   // themselves, each already naming its field by title, nothing else.
   const summary = fields.map(field => field.message).join(' ');
   return new ApiError(422, 'invalid_options', summary || 'The request was refused.', fields);
-}
-
-/**
- * Fields of `body` not in `accepted`, each as a problem that names the
- * accepted ones: a misspelt field is refused, never silently ignored.
- */
-export function unknownFields(body: Record<string, unknown>, accepted: readonly string[], prefix = ''): IFieldError[] {
-  return Object.keys(body)
-    .filter(key => !accepted.includes(key))
-    .map(key => ({
-      path: `${prefix}/${key}`,
-      message: `Unknown field "${key}"; remove it or fix its spelling (accepted: ${accepted.join(', ')}).`
-    }));
 }

@@ -6,6 +6,7 @@
 import type { JSONSchema7, JSONSchema7Definition } from 'json-schema';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { IFieldError } from '../../../protocol/index.js';
+import { unknownField } from './unknown-fields.js';
 
 const ajv = new Ajv({ allErrors: true, strict: true, addUsedSchema: false });
 
@@ -26,9 +27,7 @@ function article(type: string): string {
 function describe(error: ErrorObject, schema: JSONSchema7, data: Record<string, unknown>): IFieldError {
   const params = error.params as Record<string, unknown>;
   if (error.keyword === 'additionalProperties') {
-    const name = String(params.additionalProperty);
-    const known = Object.keys(schema.properties ?? {}).join(', ');
-    return { path: `/${name}`, message: `Unknown option "${name}"; remove it (known options: ${known}).` };
+    return unknownField(String(params.additionalProperty), Object.keys(schema.properties ?? {}));
   }
   if (error.keyword === 'required') {
     const name = String(params.missingProperty);

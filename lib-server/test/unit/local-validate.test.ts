@@ -134,7 +134,7 @@ describe('resolveLocalOptions', () => {
       {
         path: '/wokers',
         message: expect.stringMatching(
-          /^Unknown option "wokers"; remove it \(known options: environment, profile, workers/
+          /^Unknown field "wokers"; remove it or fix its spelling \(accepted: environment, profile, workers/
         )
       }
     ]);

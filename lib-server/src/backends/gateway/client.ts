@@ -5,6 +5,7 @@
  */
 
 import { ApiError } from '../../http/errors.js';
+import { isObject } from '../../util/objects.js';
 import { authorization, type IGatewayConnection } from './connection.js';
 
 /** One entry of `GET /api/v1/options`. */
@@ -76,8 +77,7 @@ export class GatewayClient {
   /** `GET /api/v1/options`. */
   async options(): Promise<IGatewayOption[]> {
     const body = await this.request('GET', '/api/v1/options');
-    const list =
-      typeof body === 'object' && body !== null ? (body as { cluster_options?: unknown }).cluster_options : undefined;
+    const list = isObject(body) ? body.cluster_options : undefined;
     if (!Array.isArray(list)) {
       throw new ApiError(
         502,
@@ -86,23 +86,18 @@ export class GatewayClient {
       );
     }
     return list.filter(
-      (entry): entry is IGatewayOption =>
-        typeof entry === 'object' &&
-        entry !== null &&
-        typeof (entry as IGatewayOption).field === 'string' &&
-        typeof (entry as IGatewayOption).spec === 'object'
+      (entry): entry is IGatewayOption => isObject(entry) && typeof entry.field === 'string' && isObject(entry.spec)
     );
   }
 
   /** The user's clusters in the given statuses (`PENDING,RUNNING`...). */
   async clusters(statuses = LIVE_STATUSES): Promise<IGatewayCluster[]> {
     const body = await this.request('GET', `/api/v1/clusters/?status=${encodeURIComponent(statuses)}`);
-    if (typeof body !== 'object' || body === null) {
+    if (!isObject(body)) {
       return [];
     }
-    return Object.values(body as Record<string, unknown>).filter(
-      (entry): entry is IGatewayCluster =>
-        typeof entry === 'object' && entry !== null && typeof (entry as IGatewayCluster).name === 'string'
+    return Object.values(body).filter(
+      (entry): entry is IGatewayCluster => isObject(entry) && typeof entry.name === 'string'
     );
   }
 
@@ -114,7 +109,7 @@ export class GatewayClient {
   /** Create a cluster; its name. A 422 is an ApiError with the gateway's reason. */
   async create(options: Record<string, unknown>): Promise<string> {
     const body = await this.request('POST', '/api/v1/clusters/', { cluster_options: options });
-    const name = typeof body === 'object' && body !== null ? (body as { name?: unknown }).name : undefined;
+    const name = isObject(body) ? body.name : undefined;
     if (typeof name !== 'string') {
       throw new ApiError(502, 'gateway_error', 'The gateway created a cluster but did not say its name.');
     }
@@ -148,9 +143,7 @@ export class GatewayClient {
       });
     } catch (error) {
       // The timeout may come as the error or as its cause (a DOMException).
-      const names = [error, (error as { cause?: unknown } | null)?.cause].map(e =>
-        typeof e === 'object' && e !== null ? String((e as { name?: unknown }).name) : ''
-      );
+      const names = [error, isObject(error) ? error.cause : undefined].map(e => (isObject(e) ? String(e.name) : ''));
       if (names.includes('TimeoutError') || names.includes('AbortError')) {
         throw new ApiError(
           504,
