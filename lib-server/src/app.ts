@@ -10,8 +10,8 @@ import type { IApiContext } from './api/context.js';
 import { environmentRoutes } from './api/environments.js';
 import { EventStream } from './api/events.js';
 import { kernelDashboardRoutes, KernelDashboards } from './api/kernels.js';
+import { settingsRoutes } from './api/settings.js';
 import { typeRoutes } from './api/types.js';
-import { DEFAULT_LIMITS, settingsRoutes, SettingsStore } from './backends/gateway/settings.js';
 import { BUILT_IN_TYPES, createBackends } from './backends/index.js';
 import { loadSiteDefinitions } from './backends/site.js';
 import { detectHostResources } from './backends/local/resources.js';
@@ -24,6 +24,7 @@ import { EnvironmentDiscovery, which } from './envs/discovery.js';
 import { crossSiteUpgradeRefusal } from './http/guard.js';
 import { Router } from './http/router.js';
 import { DashboardProxy } from './proxy/dashboard.js';
+import { SettingsStore } from './settings.js';
 import { runJson } from './util/exec.js';
 
 /** A running companion. */
@@ -106,7 +107,7 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     runnerPath: config.runnerPath,
     stateDir: config.stateDir,
     baseUrl: `${config.baseUrl}dask-clusters/`,
-    limits: () => ({ ...DEFAULT_LIMITS, ...settings.current.limits })
+    limits: () => settings.limits()
   });
   manager.reconcile(procInspector);
   // After reconciliation: backends see which clusters ended and clean up after them.

@@ -4,20 +4,16 @@
  * they load and whenever they change. Held in memory; never secrets.
  */
 
-import type { ICompanionLimits, ICompanionSettings } from '../../../../protocol/index.js';
-import { ApiError, invalidOptions, unknownFields } from '../../http/errors.js';
-import type { Router } from '../../http/router.js';
-import { isObject } from '../../util/objects.js';
-
-/** What the browser sends: the shape is shared with it through protocol/. */
-export type { ICompanionSettings };
+import type { ICompanionLimits, ICompanionSettings } from '../../../protocol/index.js';
+import { ApiError, invalidOptions } from '../http/errors.js';
+import type { Router } from '../http/router.js';
+import type { SettingsStore } from '../settings.js';
+import { isObject } from '../util/objects.js';
+import { unknownFields } from '../util/unknown-fields.js';
 
 function optionalText(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
-
-/** Default caps when the settings set none: generous for one person, finite for a shared host. */
-export const DEFAULT_LIMITS: Required<ICompanionLimits> = { maxClusters: 10, maxWorkersPerCluster: 64 };
 
 const LIMIT_FIELDS = ['maxClusters', 'maxWorkersPerCluster'] as const;
 
@@ -91,11 +87,6 @@ export function parseSettings(body: unknown): ICompanionSettings {
     workerEnvironment,
     limits
   };
-}
-
-/** The settings the browser last sent. */
-export class SettingsStore {
-  current: ICompanionSettings = { gateway: {}, workerEnvironment: {} };
 }
 
 /** Register `PUT api/settings`. */

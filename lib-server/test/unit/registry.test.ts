@@ -18,7 +18,7 @@ import { ClusterManager } from '../../src/clusters/lifecycle.js';
 import { isOurRunner, planReconciliation, type IProcessInspector } from '../../src/clusters/reconcile.js';
 import { Registry, type IClusterRecord, type RegistryChange } from '../../src/clusters/registry.js';
 import { preparePrivateDir, UnsafeDirectoryError } from '../../src/util/files.js';
-import { DEFAULT_LIMITS } from '../../src/backends/gateway/settings.js';
+import { DEFAULT_LIMITS } from '../../src/settings.js';
 
 const RUNNER = '/site/jupyterlab_dask_clusters/runner.py';
 

@@ -1,17 +1,7 @@
-import { ApiError } from '../../src/http/errors.js';
-import { parseSettings } from '../../src/backends/gateway/settings.js';
+import { parseSettings } from '../../src/api/settings.js';
+import { refusalOf } from './refusal.js';
 
-function refusal(body: unknown): ApiError {
-  try {
-    parseSettings(body);
-  } catch (error) {
-    if (error instanceof ApiError) {
-      return error;
-    }
-    throw error;
-  }
-  throw new Error('accepted');
-}
+const refusal = (body: unknown) => refusalOf(parseSettings, body);
 
 describe('parseSettings', () => {
   it('keeps the limits a site sets', () => {
