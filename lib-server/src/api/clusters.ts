@@ -1,11 +1,53 @@
 /** api/clusters: list, create, inspect, scale, stop/forget, snippet, plots, log. */
 
-import type { IJobLog, ILog, ISnippet } from '../../../protocol/index.js';
+import type { ICreateRequest, IJobLog, ILog, ISnippet } from '../../../protocol/index.js';
 import { readTail } from '../util/files.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError, invalidOptions } from '../http/errors.js';
 import type { Router } from '../http/router.js';
 import { fetchPlots } from '../proxy/dashboard.js';
+import { isObject } from '../util/objects.js';
+import { unknownFields } from '../util/unknown-fields.js';
 import type { IApiContext } from './context.js';
+
+/** The top-level fields of a create request (ICreateRequest). */
+export const CREATE_FIELDS = ['type', 'name', 'options', 'adopt'] as const;
+
+/**
+ * The create request in a POST body, or an ApiError 400/422 naming what is
+ * wrong with its shape. Pure: the type's own options are its backend's to check.
+ */
+export function parseCreateRequest(body: unknown): ICreateRequest {
+  if (!isObject(body) || typeof body.type !== 'string') {
+    throw new ApiError(400, 'bad_request', 'Send {"type": "<cluster type>", "options": {...}}.');
+  }
+  const unknown = unknownFields(body, CREATE_FIELDS);
+  if (unknown.length > 0) {
+    throw invalidOptions(unknown);
+  }
+  if (body.options !== undefined && !isObject(body.options)) {
+    throw invalidOptions([{ path: '/options', message: 'The options must be a JSON object, e.g. {"workers": 2}.' }]);
+  }
+  if (body.adopt !== undefined && (typeof body.adopt !== 'string' || body.adopt === '')) {
+    throw invalidOptions([{ path: '/adopt', message: 'Adopt names the cluster to take over: a non-empty string.' }]);
+  }
+  if (body.adopt !== undefined && isObject(body.options) && Object.keys(body.options).length > 0) {
+    throw invalidOptions([
+      {
+        path: '/options',
+        message: 'An adopted cluster keeps the options it was made with; send no options with adopt.'
+      }
+    ]);
+  }
+  if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 200)) {
+    throw new ApiError(422, 'invalid_name', 'The name must be a string of at most 200 characters.');
+  }
+  return {
+    type: body.type,
+    ...(typeof body.name === 'string' && body.name.trim() !== '' ? { name: body.name.trim() } : {}),
+    options: isObject(body.options) ? body.options : {},
+    ...(typeof body.adopt === 'string' ? { adopt: body.adopt } : {})
+  };
+}
 
 /** Register the routes of clusters. */
 export function clusterRoutes(router: Router, context: IApiContext): void {
@@ -13,7 +55,10 @@ export function clusterRoutes(router: Router, context: IApiContext): void {
 
   router.add('GET', '/api/clusters', () => ({ status: 200, body: manager.list() }));
 
-  router.add('POST', '/api/clusters', async ({ json }) => ({ status: 201, body: await manager.create(await json()) }));
+  router.add('POST', '/api/clusters', async ({ json }) => ({
+    status: 201,
+    body: await manager.create(parseCreateRequest(await json()))
+  }));
 
   router.add('GET', '/api/clusters/:id', ({ params }) => ({ status: 200, body: manager.record(params.id).model }));
 
@@ -24,7 +69,7 @@ export function clusterRoutes(router: Router, context: IApiContext): void {
 
   router.add('DELETE', '/api/clusters/:id', ({ params }) => {
     const result = manager.remove(params.id);
-    return result.status === 202 ? { status: 202, body: result.model } : { status: 204 };
+    return result.outcome === 'stopping' ? { status: 202, body: result.model } : { status: 204 };
   });
 
   router.add('GET', '/api/clusters/:id/snippet', ({ params }) => {

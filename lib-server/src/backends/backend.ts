@@ -46,10 +46,22 @@ export interface ILaunchPlan {
   start: IStartCommand;
   /** Directories to create (0700) before the start and remove when the cluster ends. */
   workDirs: string[];
+  /**
+   * What the backend's `submit` step sends, in the backend's own shape (a
+   * gateway's cluster options); absent for types without that step.
+   */
+  submission?: Record<string, unknown>;
 }
 
 /** Either a plan, or every problem with the request (answered as 422). */
 export type PlanResult = { plan: ILaunchPlan } | { fields: IFieldError[] };
+
+/**
+ * What `submit` answers: the first line for runner.py (which may name what was
+ * created), or the problems the type's own service found with the plan,
+ * answered as 422 field by field; then nothing was created.
+ */
+export type SubmitResult = { start: IStartCommand } | { fields: IFieldError[] };
 
 /** Clusters of a type that run outside the companion, kept current by the backend. */
 export interface IExternalFeed {
@@ -66,8 +78,22 @@ export interface IBackend {
   readonly id: string;
   /** The type as the [+NEW] dialog renders it. */
   describe(query: IDescribeQuery): Promise<IClusterType>;
-  /** Validate `request` and resolve it into a launch; nothing starts here. */
+  /**
+   * Validate `request` and resolve it into a launch; nothing starts here, and
+   * nothing is created anywhere: a plan may still be refused (the limits) or
+   * dropped. It may read (a gateway's options), never change anything.
+   */
   plan(request: ICreateRequest, clusterId: string): Promise<PlanResult>;
+  /**
+   * The one step that creates something outside the companion before the
+   * runner starts, for types that need it (a gateway creates its cluster over
+   * REST, so the gateway's own refusal of an option comes back on its field).
+   * The lifecycle (clusters/lifecycle.ts) calls it once per create, after
+   * `plan` and its own checks passed and just before the runner starts, and
+   * sends the runner the start command it answers. Types without it start
+   * `plan.start` as planned.
+   */
+  submit?(plan: ILaunchPlan): Promise<SubmitResult>;
   /** Problems with rescaling `cluster` (of this type) to `scaling`. */
   checkScaling(cluster: IClusterModel, scaling: IScaling): IFieldError[];
   /**

@@ -15,15 +15,14 @@ import type {
   IFieldError,
   IScaling
 } from '../../../protocol/index.js';
-import type { IBackend } from '../backends/backend.js';
-import { ApiError, invalidOptions, unknownCluster, unknownFields } from '../http/errors.js';
-import { scalingCommand, type RunnerEvent } from '../runner/protocol.js';
+import type { IBackend, ILaunchPlan, SubmitResult } from '../backends/backend.js';
+import { scalingCommand, type IStartCommand, type RunnerEvent } from '../runner/protocol.js';
 import { killGroup, RunnerProcess, type IRunnerExit } from '../runner/supervisor.js';
 import { ensurePrivateDir, readTail, removeDir } from '../util/files.js';
+import { ClusterError, invalidRequest, unknownCluster } from './errors.js';
 import { planReconciliation, type IProcessInspector } from './reconcile.js';
 import { ACTIVE_STATES, type IClusterRecord, type Registry } from './registry.js';
 import { parseScaling } from './scaling.js';
-import { isObject } from '../util/objects.js';
 
 /** Lines of runner log kept in `logTail`. */
 export const LOG_TAIL_LINES = 50;
@@ -50,8 +49,8 @@ function makeWorkDir(dir: string): void {
   const info = statSync(parent);
   const uid = process.getuid?.();
   if ((uid !== undefined && info.uid !== uid) || (info.mode & 0o022) !== 0) {
-    throw new ApiError(
-      500,
+    throw new ClusterError(
+      'internal',
       'unsafe_directory',
       `${parent} is owned or writable by another user; remove it and try again.`
     );
@@ -69,9 +68,6 @@ function showWarnings(record: IClusterRecord): void {
   }
 }
 
-/** The top-level fields of a create request (ICreateRequest). */
-export const CREATE_FIELDS = ['type', 'name', 'options', 'adopt'] as const;
-
 /** Every cluster and its runner. */
 export class ClusterManager {
   private readonly runners = new Map<string, RunnerProcess>();
@@ -84,7 +80,7 @@ export class ClusterManager {
     return this.options.registry.list().map(record => record.model);
   }
 
-  /** The record of `id`; ApiError 404 when unknown. */
+  /** The record of `id`; a not_found ClusterError when unknown. */
   record(id: string): IClusterRecord {
     const record = this.options.registry.get(id);
     if (record === undefined) {
@@ -93,73 +89,80 @@ export class ClusterManager {
     return record;
   }
 
-  /** The backend of a type; ApiError 400 when unknown. */
+  /** The backend of a type; an unknown ClusterError when there is none. */
   backend(type: string): IBackend {
     const backend = this.options.backends.get(type);
     if (backend === undefined) {
       const known = [...this.options.backends.keys()].join(', ');
-      throw new ApiError(400, 'unknown_type', `Unknown cluster type "${type}"; known types: ${known}.`);
+      throw new ClusterError('unknown', 'unknown_type', `Unknown cluster type "${type}"; known types: ${known}.`);
     }
     return backend;
   }
 
-  /** Validate `body` (an ICreateRequest) and start its cluster; nothing starts when it is invalid. */
-  // eslint-disable-next-line max-lines-per-function -- one validate-then-start sequence; its steps share the checked request and the plan
-  async create(body: unknown): Promise<IClusterModel> {
-    if (!isObject(body) || typeof body.type !== 'string') {
-      throw new ApiError(400, 'bad_request', 'Send {"type": "<cluster type>", "options": {...}}.');
+  /**
+   * Start the cluster of a parsed create request (api/clusters.ts parses the
+   * body): plan it, check it against the limits, let the backend submit it
+   * (a gateway creates its cluster then), start its runner. Nothing starts, and
+   * nothing is submitted, when it is refused.
+   */
+  async create(request: ICreateRequest): Promise<IClusterModel> {
+    const backend = this.backend(request.type);
+    this.checkClusterCount();
+    const id = this.newId();
+    const result = await backend.plan(request, id);
+    if ('fields' in result) {
+      throw invalidRequest(result.fields);
     }
-    const unknown = unknownFields(body, CREATE_FIELDS);
-    if (unknown.length > 0) {
-      throw invalidOptions(unknown);
+    const { plan } = result;
+    const tooMany = this.workerCapProblems(plan.scaling, true);
+    if (tooMany.length > 0) {
+      throw invalidRequest(tooMany);
     }
-    if (body.options !== undefined && !isObject(body.options)) {
-      throw invalidOptions([{ path: '/options', message: 'The options must be a JSON object, e.g. {"workers": 2}.' }]);
+    for (const dir of plan.workDirs) {
+      makeWorkDir(dir);
     }
-    if (body.adopt !== undefined && (typeof body.adopt !== 'string' || body.adopt === '')) {
-      throw invalidOptions([{ path: '/adopt', message: 'Adopt names the cluster to take over: a non-empty string.' }]);
-    }
-    if (body.adopt !== undefined && isObject(body.options) && Object.keys(body.options).length > 0) {
-      throw invalidOptions([
-        {
-          path: '/options',
-          message: 'An adopted cluster keeps the options it was made with; send no options with adopt.'
-        }
-      ]);
-    }
-    if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 200)) {
-      throw new ApiError(422, 'invalid_name', 'The name must be a string of at most 200 characters.');
-    }
-    const backend = this.backend(body.type);
+    const start = await this.submit(backend, plan);
+    return this.launch(id, request, plan, start);
+  }
+
+  /** A conflict when as many clusters run as the limits allow. */
+  private checkClusterCount(): void {
     const { maxClusters } = this.options.limits();
     const active = this.list().filter(model => model.state === 'starting' || model.state === 'running');
     if (active.length >= maxClusters) {
-      throw new ApiError(
-        409,
+      throw new ClusterError(
+        'conflict',
         'too_many_clusters',
         `You already run ${active.length} clusters (${active.map(model => `"${model.name}"`).join(', ')}), the most allowed here ` +
           `(limits.maxClusters = ${maxClusters}, set by your site or in Settings > Dask Clusters); stop one first.`
       );
     }
-    const request: ICreateRequest = {
-      type: body.type,
-      ...(typeof body.name === 'string' && body.name.trim() !== '' ? { name: body.name.trim() } : {}),
-      options: isObject(body.options) ? body.options : {},
-      ...(typeof body.adopt === 'string' ? { adopt: body.adopt } : {})
-    };
-    const id = this.newId();
-    const result = await backend.plan(request, id);
-    if ('fields' in result) {
-      throw invalidOptions(result.fields);
+  }
+
+  /**
+   * The backend's submit step, when it has one: the start command it answers.
+   * The plan's directories are removed again when it refuses or fails.
+   */
+  private async submit(backend: IBackend, plan: ILaunchPlan): Promise<IStartCommand> {
+    if (backend.submit === undefined) {
+      return plan.start;
     }
-    const { plan } = result;
-    const tooMany = this.workerCapProblems(plan.scaling, true);
-    if (tooMany.length > 0) {
-      throw invalidOptions(tooMany);
+    let submitted: SubmitResult;
+    try {
+      submitted = await backend.submit(plan);
+    } catch (error) {
+      plan.workDirs.forEach(removeDir);
+      throw error;
     }
-    for (const dir of plan.workDirs) {
-      makeWorkDir(dir);
+    if ('fields' in submitted) {
+      plan.workDirs.forEach(removeDir);
+      throw invalidRequest(submitted.fields);
     }
+    return submitted.start;
+  }
+
+  /** Register the cluster of `plan` and start its runner with `start`. */
+  private launch(id: string, request: ICreateRequest, plan: ILaunchPlan, start: IStartCommand): IClusterModel {
     const logDir = path.join(this.options.stateDir, 'logs');
     ensurePrivateDir(logDir);
     const record: IClusterRecord = {
@@ -193,7 +196,7 @@ export class ClusterManager {
     this.options.registry.put(record);
     runner.events.connect(event => this.onEvent(id, event));
     void runner.exited.then(exit => this.onExit(id, exit));
-    runner.send(plan.start);
+    runner.send(start);
     return record.model;
   }
 
@@ -202,25 +205,29 @@ export class ClusterManager {
     const record = this.record(id);
     const runner = this.runners.get(id);
     if (record.model.state !== 'running' || runner === undefined) {
-      throw new ApiError(
-        409,
+      throw new ClusterError(
+        'conflict',
         'not_running',
         `Cluster "${record.model.name}" is ${record.model.state}; only a running cluster can be scaled.`
       );
     }
     const parsed = parseScaling(body);
     if ('fields' in parsed) {
-      throw invalidOptions(parsed.fields);
+      throw invalidRequest(parsed.fields);
     }
     const problems = [
       ...this.workerCapProblems(parsed.scaling, false),
       ...this.backend(record.model.type).checkScaling(record.model, parsed.scaling)
     ];
     if (problems.length > 0) {
-      throw invalidOptions(problems);
+      throw invalidRequest(problems);
     }
     if (!runner.send(scalingCommand(parsed.scaling))) {
-      throw new ApiError(409, 'runner_gone', `The runner of "${record.model.name}" no longer reads commands.`);
+      throw new ClusterError(
+        'conflict',
+        'runner_gone',
+        `The runner of "${record.model.name}" no longer reads commands.`
+      );
     }
     return this.update(id, r => {
       r.model.scaling = parsed.scaling;
@@ -244,10 +251,10 @@ export class ClusterManager {
   }
 
   /**
-   * Stop a cluster (202 with the model, state stopping), or forget one that
-   * has already ended (204).
+   * Stop a cluster (`stopping`, with the model in state stopping), or forget
+   * one that has already ended (`forgotten`).
    */
-  remove(id: string): { status: 202; model: IClusterModel } | { status: 204 } {
+  remove(id: string): { outcome: 'stopping'; model: IClusterModel } | { outcome: 'forgotten' } {
     const record = this.record(id);
     const runner = this.runners.get(id);
     if (ACTIVE_STATES.has(record.model.state) && runner !== undefined) {
@@ -257,12 +264,12 @@ export class ClusterManager {
         });
         void runner.stop();
       }
-      return { status: 202, model: record.model };
+      return { outcome: 'stopping', model: record.model };
     }
     this.cleanup(record);
     rmSync(record.logFile, { force: true });
     this.options.registry.remove(id);
-    return { status: 204 };
+    return { outcome: 'forgotten' };
   }
 
   /** The last lines of a cluster's runner log. */
@@ -274,8 +281,8 @@ export class ClusterManager {
   snippet(id: string): string {
     const record = this.record(id);
     if (record.model.state !== 'running' || record.model.schedulerAddress === undefined) {
-      throw new ApiError(
-        409,
+      throw new ClusterError(
+        'conflict',
         'not_running',
         `Cluster "${record.model.name}" is ${record.model.state}; there is nothing to connect to.`
       );

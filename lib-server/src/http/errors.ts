@@ -1,6 +1,7 @@
 /** Errors that become IApiError answers. */
 
 import type { IApiError, IFieldError } from '../../../protocol/index.js';
+import { ClusterError, fieldSummary, type ClusterErrorKind } from '../clusters/errors.js';
 
 export { unknownFields } from '../util/unknown-fields.js';
 
@@ -25,15 +26,27 @@ export class ApiError extends Error {
   }
 }
 
-/** 404 for a cluster id the registry does not hold. */
-export function unknownCluster(id: string): ApiError {
-  return new ApiError(404, 'not_found', `No cluster with id "${id}".`);
-}
-
 /** 422 listing what is wrong with the request, field by field. */
 export function invalidOptions(fields: IFieldError[]): ApiError {
-  // People read this summary (a notification, a CLI's output): the messages
-  // themselves, each already naming its field by title, nothing else.
-  const summary = fields.map(field => field.message).join(' ');
-  return new ApiError(422, 'invalid_options', summary || 'The request was refused.', fields);
+  return new ApiError(422, 'invalid_options', fieldSummary(fields), fields);
+}
+
+/** The HTTP status of each kind of lifecycle refusal: the one place they meet. */
+export const STATUS_OF_KIND: Readonly<Record<ClusterErrorKind, number>> = {
+  not_found: 404,
+  conflict: 409,
+  invalid: 422,
+  unknown: 400,
+  internal: 500
+};
+
+/** `error` as the ApiError the router answers with, when it is one or a lifecycle refusal. */
+export function apiErrorOf(error: unknown): ApiError | undefined {
+  if (error instanceof ApiError) {
+    return error;
+  }
+  if (error instanceof ClusterError) {
+    return new ApiError(STATUS_OF_KIND[error.kind], error.code, error.message, error.fields);
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 /** A tiny router on node:http: method + path pattern -> handler, JSON in and out. */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError } from './errors.js';
+import { ApiError, apiErrorOf } from './errors.js';
 import { crossSiteRefusal } from './guard.js';
 
 /** What a handler gets. */
@@ -232,8 +232,9 @@ export class Router {
     try {
       reply = await this.dispatch(req, res);
     } catch (error) {
-      if (error instanceof ApiError) {
-        reply = { status: error.status, body: error.toJSON() };
+      const refusal = apiErrorOf(error);
+      if (refusal !== undefined) {
+        reply = { status: refusal.status, body: refusal.toJSON() };
       } else {
         console.error('request failed:', error);
         const message = error instanceof Error ? error.message : String(error);

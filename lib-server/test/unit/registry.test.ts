@@ -226,7 +226,7 @@ describe('ClusterManager.reconcile', () => {
       limits: () => DEFAULT_LIMITS
     });
     expect(manager.logTail('c2')).toEqual(['x']);
-    expect(manager.remove('c2')).toEqual({ status: 204 });
+    expect(manager.remove('c2')).toEqual({ outcome: 'forgotten' });
     expect(registry.get('c2')).toBeUndefined();
     expect(existsSync(logFile)).toBe(false);
     expect(() => manager.remove('c2')).toThrow('No cluster with id "c2".');
