@@ -3,9 +3,9 @@
  * starts (scripts/gateway/gateway.sh up): options of every type, create,
  * scale, dashboard, snippet computing in a real Python, stop; a cluster made
  * from Python code listed, adopted, adapted and stopped; a rule only the
- * gateway's options handler knows, refused on its field; the environment
- * choice mapped onto a gateway option (settings) and seen by the workers;
- * a wrong password.
+ * gateway's options handler knows, refused on its field when the cluster is
+ * submitted; the environment choice and the worker environment variables
+ * mapped onto gateway options (settings) and seen by the workers; a wrong password.
  */
 
 import { execFileSync } from 'node:child_process';
@@ -171,14 +171,16 @@ describe('the form from the gateway options', () => {
       enum: ['standard', 'short-lived'],
       default: 'standard'
     });
-    expect(p.environment).toMatchObject({
+    // The gateway's `environment` mapping is offered under another name: `environment` is the Python environment.
+    expect(p.gateway_environment).toMatchObject({
       type: 'object',
       title: 'Environment variables',
       additionalProperties: { type: 'string' }
     });
+    expect(p.environment).toMatchObject({ type: 'string', title: 'Environment' });
     expect(p).toHaveProperty('workers');
     expect(p).toHaveProperty('adaptive_maximum');
-    expect(type.defaults).toMatchObject({ worker_cores: 1, profile: 'standard', python_environment: PYTHON });
+    expect(type.defaults).toMatchObject({ worker_cores: 1, profile: 'standard', environment: PYTHON });
   });
 
   it('refuses an out-of-bounds option on its field and creates nothing', async () => {
@@ -222,7 +224,7 @@ describe('a cluster created from the sidebar', () => {
     const answer = await companion.request('POST', '/api/clusters', {
       type: 'gateway',
       name: 'gw test',
-      options: { worker_cores: 2, worker_memory: 1.5, environment: { JDC_TEST_VAR: 'hello' }, workers: 1 }
+      options: { worker_cores: 2, worker_memory: 1.5, gateway_environment: { JDC_TEST_VAR: 'hello' }, workers: 1 }
     });
     expect(answer.status).toBe(201);
     cluster = answer.json as IClusterModel;
@@ -434,7 +436,7 @@ async function withCompanion(
 }
 
 describe('the environment choice mapped onto a gateway option', () => {
-  it('sets the option named in the settings from the chosen environment, and the workers see it', async () => {
+  it('sets the options named in the settings from the chosen environment and the worker variables, and the workers see them', async () => {
     let analysis = '';
     const prepare = (otherDirs: ITestDirs): void => {
       // A second environment with dask-gateway, named "analysis" like a site's conda environment.
@@ -458,8 +460,8 @@ describe('the environment choice mapped onto a gateway option', () => {
       {},
       async other => {
         const put = await other.request('PUT', '/api/settings', {
-          gateway: { optionMapping: { environment: 'python_env' } },
-          workerEnvironment: {}
+          gateway: { optionMapping: { environment: 'python_env', envVars: 'environment' } },
+          workerEnvironment: { JDC_FROM_SETTINGS: 'settings', JDC_BOTH: 'settings' }
         });
         expect(put.status).toBe(200);
         const type = await gatewayType(other);
@@ -468,17 +470,24 @@ describe('the environment choice mapped onto a gateway option', () => {
           title: 'Software environment',
           enum: ['default', 'analysis']
         });
-        expect(type.linked).toEqual([
-          { field: 'python_environment', values: { [analysis]: { python_env: 'analysis' } } }
-        ]);
+        expect(type.linked).toEqual([{ field: 'environment', values: { [analysis]: { python_env: 'analysis' } } }]);
         // The server's environment is the default one and names no choice: the gateway's default stays.
-        expect(type.defaults).toMatchObject({ python_environment: PYTHON, python_env: 'default' });
+        expect(type.defaults).toMatchObject({ environment: PYTHON, python_env: 'default' });
+        // The worker variables: the settings' fill the mapped option, the form's field adds its own.
+        expect(type.defaults).toMatchObject({
+          gateway_environment: { JDC_FROM_SETTINGS: 'settings', JDC_BOTH: 'settings' },
+          worker_env: ''
+        });
+        expect(type.schema.properties?.worker_env).toMatchObject({
+          type: 'string',
+          title: 'Worker environment variables'
+        });
 
         // The request names only the environment; the option follows from the mapping.
         const otherEvents = await other.events();
         const answer = await other.request('POST', '/api/clusters', {
           type: 'gateway',
-          options: { python_environment: analysis, workers: 1 }
+          options: { environment: analysis, workers: 1, worker_env: 'JDC_BOTH=form\nJDC_FROM_FORM=form' }
         });
         expect(answer.status).toBe(201);
         const cluster = answer.json as IClusterModel;
@@ -493,13 +502,15 @@ describe('the environment choice mapped onto a gateway option', () => {
           );
           name = nameOf(running);
           expect(reportsOnGateway().find(report => report.name === name)?.options).toMatchObject({
-            python_env: 'analysis'
+            python_env: 'analysis',
+            // The form's variables win over the settings'.
+            environment: { JDC_FROM_SETTINGS: 'settings', JDC_BOTH: 'form', JDC_FROM_FORM: 'form' }
           });
           const { code } = (await other.request('GET', `/api/clusters/${cluster.id}/snippet`)).json as ISnippet;
           const out = python(
-            `${code}\nimport os\nprint(list(client.run(lambda: os.environ['JDC_PYTHON_ENV']).values()))\nclient.close()\ngateway.close()`
+            `${code}\nimport os\nprint(list(client.run(lambda: [os.environ[k] for k in ('JDC_PYTHON_ENV', 'JDC_BOTH', 'JDC_FROM_SETTINGS')]).values()))\nclient.close()\ngateway.close()`
           );
-          expect(out.trim().split('\n').at(-1)).toBe("['analysis']");
+          expect(out.trim().split('\n').at(-1)).toBe("[['analysis', 'form', 'settings']]");
         } finally {
           expect((await other.request('DELETE', `/api/clusters/${cluster.id}`)).status).toBe(202);
           await waitFor('the gateway to stop it', () => name === undefined || !liveOnGateway().includes(name), 60_000);

@@ -2,10 +2,14 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GatewayClient } from '../../src/backends/gateway/client.js';
+import type { IClusterModel } from '../../../protocol/index.js';
+import type { IGatewaySettings } from '../../src/backends/gateway/connection.js';
+import { GatewayClient, type IGatewayOption } from '../../src/backends/gateway/client.js';
 import { resolveConnection } from '../../src/backends/gateway/connection.js';
 import { createGatewayBackend, gatewaySnippet } from '../../src/backends/gateway/index.js';
-import { buildGatewayType, gatewayFieldErrors } from '../../src/backends/gateway/schema.js';
+import { buildGatewayType, gatewayFieldErrors, offeredOptions } from '../../src/backends/gateway/schema.js';
+import type { ILaunchPlan, PlanResult, SubmitResult } from '../../src/backends/backend.js';
+import type { IEnvironmentInfo } from '../../src/envs/probe.js';
 
 let server: Server;
 let address: string;
@@ -127,7 +131,7 @@ describe('option mapping', () => {
     expect(type.instance).toBe('http://gw');
     expect(type.linked).toEqual([
       {
-        field: 'python_environment',
+        field: 'environment',
         values: {
           '/opt/conda/envs/geo/bin/python': { conda_env: 'geo' },
           '/opt/conda/bin/python': { conda_env: 'base' }
@@ -177,5 +181,218 @@ describe('reading the dask config', () => {
     expect(reads()).toBe(4);
     await backend.client();
     expect(reads()).toBe(4);
+  });
+});
+
+/** An environment with dask-gateway. */
+function gatewayEnv(python: string, label: string): IEnvironmentInfo {
+  return {
+    python,
+    label,
+    kernelspecs: [],
+    usable: true,
+    probe: { packages: { dask_gateway: '2026.3.0' }, config: {}, sitePaths: [] }
+  };
+}
+
+/** Options like the test gateway's (scripts/gateway/gateway_config.py): a mapping named `environment`. */
+const OPTIONS: IGatewayOption[] = [
+  { field: 'worker_cores', label: 'Worker cores', default: 1, spec: { type: 'int', min: 1, max: 4 } },
+  { field: 'environment', label: 'Environment variables', default: { Z: '0' }, spec: { type: 'mapping' } }
+];
+
+describe('a gateway option named like one of our fields', () => {
+  it('is offered as gateway_<name>, and the environment field is ours', () => {
+    expect(offeredOptions(OPTIONS).map(o => [o.field, o.formField])).toEqual([
+      ['worker_cores', 'worker_cores'],
+      ['environment', 'gateway_environment']
+    ]);
+    // ...unless that name is a gateway option too.
+    expect(
+      offeredOptions([...OPTIONS, { field: 'gateway_environment', spec: { type: 'string' } }]).map(o => o.formField)
+    ).toEqual(['worker_cores', 'gateway_environment']);
+    const type = buildGatewayType({
+      address: 'http://gw',
+      options: OPTIONS,
+      environments: [gatewayEnv('/usr/bin/python3', 'Python 3')],
+      serverPython: '/usr/bin/python3',
+      settings: {},
+      workerEnvironment: {}
+    });
+    expect(type.schema.properties?.environment).toMatchObject({ type: 'string', enum: ['/usr/bin/python3'] });
+    expect(type.schema.properties?.gateway_environment).toMatchObject({
+      type: 'object',
+      title: 'Environment variables'
+    });
+    expect(type.schema.required).toEqual(['environment']);
+    expect(type.defaults).toMatchObject({ environment: '/usr/bin/python3', gateway_environment: { Z: '0' } });
+    // Without a mapping of the worker variables there is nowhere to send them: no field.
+    expect(type.schema.properties).not.toHaveProperty('worker_env');
+  });
+});
+
+describe('worker environment variables', () => {
+  it('are a field of the Advanced section when the settings map them onto a gateway option', () => {
+    const type = buildGatewayType({
+      address: 'http://gw',
+      options: OPTIONS,
+      environments: [gatewayEnv('/usr/bin/python3', 'Python 3')],
+      serverPython: '/usr/bin/python3',
+      settings: { optionMapping: { envVars: 'environment' } },
+      workerEnvironment: { A: '1' }
+    });
+    expect(type.schema.properties?.worker_env).toMatchObject({
+      type: 'string',
+      title: 'Worker environment variables',
+      default: '',
+      description: expect.stringContaining('through the gateway option "Environment variables"')
+    });
+    expect(type.uiSchema.worker_env).toEqual({ 'ui:widget': 'textarea', 'ui:options': { rows: 3 } });
+    expect(type.uiSchema['ui:groups']).toContainEqual({ title: 'Advanced', fields: ['worker_env'], collapsed: true });
+    expect((type.uiSchema['ui:order'] as string[]).at(-1)).toBe('worker_env');
+    // The settings' variables fill the mapped option.
+    expect(type.defaults).toMatchObject({ gateway_environment: { Z: '0', A: '1' }, worker_env: '' });
+  });
+});
+
+/**
+ * A fake gateway that counts every request: options like the test gateway's,
+ * a create that refuses more than 4 GiB per core as the test gateway's handler does.
+ */
+describe('plan and submit against a gateway', () => {
+  let fake: Server;
+  let fakeAddress: string;
+  const requests: { method: string; path: string; body: unknown }[] = [];
+
+  beforeAll(async () => {
+    fake = createServer((req, res) => {
+      let text = '';
+      req.on('data', chunk => (text += chunk));
+      req.on('end', () => {
+        const body = text === '' ? undefined : (JSON.parse(text) as { cluster_options: Record<string, unknown> });
+        requests.push({ method: req.method ?? '', path: req.url ?? '', body });
+        res.setHeader('Content-Type', 'application/json');
+        if (req.method === 'GET' && req.url === '/api/v1/options') {
+          res.end(JSON.stringify({ cluster_options: OPTIONS }));
+        } else if (req.method === 'POST' && req.url === '/api/v1/clusters/') {
+          const environment = body?.cluster_options.environment as Record<string, string>;
+          if (environment.REFUSE !== undefined) {
+            res.writeHead(422);
+            res.end(JSON.stringify({ error: 'environment may not hold REFUSE' }));
+          } else {
+            res.end(JSON.stringify({ name: 'c0ffee' }));
+          }
+        } else {
+          res.writeHead(404);
+          res.end('{}');
+        }
+      });
+    });
+    await new Promise<void>(resolve => fake.listen(0, '127.0.0.1', resolve));
+    fakeAddress = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => {
+    fake.closeAllConnections();
+    fake.close();
+  });
+
+  beforeEach(() => {
+    requests.length = 0;
+  });
+
+  function backend(settings: IGatewaySettings = {}, workerEnvironment: Record<string, string> = {}) {
+    return createGatewayBackend({
+      environments: async () => [gatewayEnv('/usr/bin/python3', 'Python 3')],
+      serverPython: '/usr/bin/python3',
+      runnerPath: '/runner.py',
+      run: async () => ({}),
+      env: {},
+      user: 'alice',
+      gatewaySettings: () => ({ address: fakeAddress, ...settings }),
+      workerEnvironment: () => workerEnvironment
+    });
+  }
+
+  function planOf(result: PlanResult): ILaunchPlan {
+    if ('fields' in result) {
+      throw new Error(`refused: ${JSON.stringify(result.fields)}`);
+    }
+    return result.plan;
+  }
+
+  const creates = () => requests.filter(r => r.method !== 'GET');
+
+  it('plans by reading the options only; submit creates the cluster and names it in the start', async () => {
+    const gateway = backend();
+    const plan = planOf(
+      await gateway.plan({ type: 'gateway', options: { worker_cores: 2, gateway_environment: { X: '1' } } }, 'id1')
+    );
+    expect(requests.map(r => `${r.method} ${r.path}`)).toEqual(['GET /api/v1/options']);
+    expect(plan.spec.options).toMatchObject({ environment: '/usr/bin/python3', worker_cores: 2 });
+    expect(plan.environment.python).toBe('/usr/bin/python3');
+    expect(plan.start.kwargs.name).toBeNull();
+
+    const submitted = (await gateway.submit!(plan)) as Extract<SubmitResult, { start: unknown }>;
+    expect(creates()).toEqual([
+      {
+        method: 'POST',
+        path: '/api/v1/clusters/',
+        body: { cluster_options: { worker_cores: 2, environment: { X: '1' } } }
+      }
+    ]);
+    expect(submitted.start.kwargs).toMatchObject({ name: 'c0ffee', address: fakeAddress });
+    expect(gateway.gatewayName({ id: 'id1', spec: plan.spec } as IClusterModel)).toBe('c0ffee');
+  });
+
+  it('refuses a bad option in plan without any request that changes the gateway', async () => {
+    const result = await backend().plan({ type: 'gateway', options: { worker_cores: 9 } }, 'id2');
+    expect('fields' in result && result.fields.map(f => f.path)).toEqual(['/worker_cores']);
+    expect(creates()).toEqual([]);
+  });
+
+  it("puts the gateway's own 422 from submit on the option's form field", async () => {
+    const gateway = backend();
+    const plan = planOf(
+      await gateway.plan({ type: 'gateway', options: { gateway_environment: { REFUSE: 'x' } } }, 'id3')
+    );
+    expect(await gateway.submit!(plan)).toEqual({
+      fields: [
+        {
+          path: '/gateway_environment',
+          message: 'The gateway refused this value: environment may not hold REFUSE'
+        }
+      ]
+    });
+  });
+
+  it("merges the form's worker variables over the settings' into the mapped option", async () => {
+    const gateway = backend({ optionMapping: { envVars: 'environment' } }, { A: '1', B: '2' });
+    const plan = planOf(
+      await gateway.plan({ type: 'gateway', options: { worker_env: 'B=3\n# a comment\nC=4' } }, 'id4')
+    );
+    expect(creates()).toEqual([]);
+    await gateway.submit!(plan);
+    expect(creates()[0].body).toEqual({
+      cluster_options: { worker_cores: 1, environment: { Z: '0', A: '1', B: '3', C: '4' } }
+    });
+    // The spec keeps what the form said.
+    expect(plan.spec.options).toMatchObject({ worker_env: 'B=3\n# a comment\nC=4' });
+  });
+
+  it('refuses a worker variable line that is not NAME=value, on its field, creating nothing', async () => {
+    const result = await backend({ optionMapping: { envVars: 'environment' } }).plan(
+      { type: 'gateway', options: { worker_env: '1A=x' } },
+      'id5'
+    );
+    expect('fields' in result && result.fields).toEqual([
+      { path: '/worker_env', message: expect.stringMatching(/^Line 1 of Worker environment variables/) }
+    ]);
+    expect(creates()).toEqual([]);
+  });
+
+  it('refuses worker variables when no gateway option takes them', async () => {
+    const result = await backend().plan({ type: 'gateway', options: { worker_env: 'A=1' } }, 'id6');
+    expect('fields' in result && result.fields.map(f => f.path)).toEqual(['/worker_env']);
   });
 });
