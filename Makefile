@@ -56,6 +56,15 @@ system-deps:
 slurm-up:
 	bash scripts/slurm/slurm.sh up
 
+# A real single-node Grid Engine for the SGE tests (root; installs Debian's gridengine packages
+# when missing; scripts/sge/sge.sh). Fails loudly when it cannot start: those tests never skip.
+.PHONY: sge-up sge-down
+sge-up:
+	bash scripts/sge/sge.sh up
+
+sge-down:
+	bash scripts/sge/sge.sh down
+
 # A real dask-gateway-server for the Gateway tests (scripts/gateway/gateway.sh). Fails loudly
 # when it cannot start: the Gateway tests are never skipped.
 gateway-up: $(VENV)/.deps
