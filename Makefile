@@ -115,7 +115,7 @@ test-js: node_modules/.stamp
 test-companion: lib-server/node_modules/.stamp $(COMPANION) slurm-up gateway-up
 	npm --prefix lib-server test
 
-test-python: setup other-user
+test-python: setup other-user sge-up
 	$(BIN)/python -m pytest -q jupyterlab_dask_clusters/tests
 
 test-ui: setup ui-tests/node_modules/.stamp system-deps slurm-up gateway-up
