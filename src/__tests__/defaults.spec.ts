@@ -184,4 +184,20 @@ describe('storedChanges', () => {
     expect(storedChanges(type, stored, { ...type.defaults, threads: 3 })).toEqual({});
     expect(changedFromDefaults(type, { threads: 3, memory: undefined }, { threads: 3 })).toEqual({});
   });
+
+  it('moves gateway values stored under the old names: the interpreter to environment, the old option to gateway_environment', () => {
+    const type = makeType({
+      id: 'gateway',
+      schema: {
+        type: 'object',
+        properties: { environment: { type: 'string' }, gateway_environment: { type: 'object' } }
+      },
+      defaults: { environment: '/usr/bin/python3', gateway_environment: {} }
+    });
+    const stored = { python_environment: '/envs/a/bin/python', environment: { X: '1' } };
+    expect(storedChanges(type, stored, type.defaults)).toEqual({
+      environment: '/envs/a/bin/python',
+      gateway_environment: { X: '1' }
+    });
+  });
 });

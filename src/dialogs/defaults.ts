@@ -145,24 +145,31 @@ export function storedChanges(
 }
 
 /**
- * The one rename of a stored field: the gateway type's `python_environment`
- * became `environment`. A stored value moves to the new name when the type's
- * schema has it instead of the old one, unless a value is stored under it already.
+ * The one rename of stored fields: the gateway type's `python_environment`
+ * became `environment`, and a gateway option that was called `environment`
+ * (dask-gateway's worker variables mapping) is now offered as
+ * `gateway_environment`. Values stored the old way move to the new names when
+ * the type's schema has them instead of the old ones.
  */
 function migrateStored(type: IClusterType, stored: Record<string, unknown>): Record<string, unknown> {
   const properties = type.schema.properties ?? {};
   const has = (key: string) => Object.prototype.hasOwnProperty.call(properties, key);
-  if (
-    type.id !== 'gateway' ||
-    stored.python_environment === undefined ||
-    stored[ENVIRONMENT_FIELD] !== undefined ||
-    !has(ENVIRONMENT_FIELD) ||
-    has('python_environment')
-  ) {
+  if (type.id !== 'gateway' || stored.python_environment === undefined || has('python_environment')) {
     return stored;
   }
   const { python_environment: environment, ...rest } = stored;
-  return { ...rest, [ENVIRONMENT_FIELD]: environment };
+  const migrated: Record<string, unknown> = { ...rest };
+  if (stored[ENVIRONMENT_FIELD] !== undefined && typeof stored[ENVIRONMENT_FIELD] !== 'string') {
+    // The old gateway option of that name, not an interpreter path.
+    if (has('gateway_environment')) {
+      migrated.gateway_environment = stored[ENVIRONMENT_FIELD];
+    }
+    delete migrated[ENVIRONMENT_FIELD];
+  }
+  if (has(ENVIRONMENT_FIELD) && migrated[ENVIRONMENT_FIELD] === undefined) {
+    migrated[ENVIRONMENT_FIELD] = environment;
+  }
+  return migrated;
 }
 
 /**

@@ -124,8 +124,8 @@ test('a Dask Gateway cluster from [+ New], and one made from code adopted', asyn
     await expect(dialog.getByText(label, { exact: true }).first()).toBeVisible();
   }
   // The mapping, filled from the settings' worker variables.
-  await expect(dialog.locator(`[id="root_environment_${WALK_VAR}"]`)).toHaveValue('from-settings');
-  await expect(dialog.locator('#root_python_environment')).toBeVisible();
+  await expect(dialog.locator(`[id="root_gateway_environment_${WALK_VAR}"]`)).toHaveValue('from-settings');
+  await expect(dialog.locator('#root_environment')).toBeVisible();
   await expect(dialog.locator('#root_workers')).toBeVisible();
 
   // A value outside the gateway's bounds is refused on its field, and nothing can start.

@@ -1,7 +1,10 @@
 /**
- * The one interface every cluster type implements. A new type (SLURM,
- * Gateway) is a module that implements it, plus one line in the backend
- * list (backends/index.ts); nothing else changes.
+ * The one interface every cluster type implements. A type written as data
+ * (definition.ts, e.g. a site's, from its dask config) gets one from
+ * defined.ts with no code of its own; a type that needs code (host
+ * resources, partitions, a gateway's REST API) is a module under backends/
+ * that implements it, built from the shared fields (fields.ts) and listed
+ * in backends/index.ts.
  */
 
 import type {

@@ -13,6 +13,8 @@
  * user typed is only ever data: it cannot become a call.
  */
 
+import { isObject } from '../util/objects.js';
+
 /** A call the runner makes to build one argument, e.g. a UNICORE client. */
 export interface ICallSpec {
   cls: string;
@@ -31,10 +33,6 @@ export interface IRenderedArguments {
 const WHOLE = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 const INSIDE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function renderValue(template: unknown, values: Record<string, unknown>): unknown {
   if (typeof template === 'string') {
     const whole = WHOLE.exec(template);
@@ -46,15 +44,15 @@ function renderValue(template: unknown, values: Record<string, unknown>): unknow
   if (Array.isArray(template)) {
     return template.map(item => renderValue(item, values));
   }
-  if (isPlainObject(template)) {
+  if (isObject(template)) {
     return Object.fromEntries(Object.entries(template).map(([key, item]) => [key, renderValue(item, values)]));
   }
   return template;
 }
 
 function renderCall(template: Record<string, unknown>, values: Record<string, unknown>): ICallSpec {
-  const inner = renderArguments(isPlainObject(template.kwargs) ? template.kwargs : {}, values);
-  const environ = isPlainObject(template.environ) ? template.environ : {};
+  const inner = renderArguments(isObject(template.kwargs) ? template.kwargs : {}, values);
+  const environ = isObject(template.environ) ? template.environ : {};
   return {
     cls: String(template.cls),
     kwargs: inner.kwargs,
@@ -68,7 +66,7 @@ export function renderArguments(mapping: Record<string, unknown>, values: Record
   const kwargs: Record<string, unknown> = {};
   const calls: Record<string, ICallSpec> = {};
   for (const [key, template] of Object.entries(mapping)) {
-    if (isPlainObject(template) && typeof template.cls === 'string') {
+    if (isObject(template) && typeof template.cls === 'string') {
       calls[key] = renderCall(template, values);
     } else {
       const value = renderValue(template, values);
@@ -90,7 +88,7 @@ export function placeholders(template: unknown): Set<string> {
       }
     } else if (Array.isArray(value)) {
       value.forEach(walk);
-    } else if (isPlainObject(value)) {
+    } else if (isObject(value)) {
       Object.values(value).forEach(walk);
     }
   };

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { ClusterState, IClusterModel } from '../../../protocol/index.js';
 import { Emitter } from '../util/emitter.js';
 import { preparePrivateDir, writeFileAtomic } from '../util/files.js';
+import { isObject } from '../util/objects.js';
 
 /** One cluster: what the browser sees plus what only the companion needs. */
 export interface IClusterRecord {
@@ -38,8 +39,8 @@ export const ACTIVE_STATES: ReadonlySet<ClusterState> = new Set(['starting', 'ru
 
 const FORMAT_VERSION = 1;
 
-function isRecord(value: unknown): value is IClusterRecord {
-  if (typeof value !== 'object' || value === null) {
+function isClusterRecord(value: unknown): value is IClusterRecord {
+  if (!isObject(value)) {
     return false;
   }
   const record = value as Partial<IClusterRecord>;
@@ -68,7 +69,7 @@ export function loadRecords(file: string): IClusterRecord[] {
   if (parsed.version !== FORMAT_VERSION || !Array.isArray(parsed.clusters)) {
     throw new Error(`${file} is not a version ${FORMAT_VERSION} cluster registry`);
   }
-  return parsed.clusters.filter(isRecord);
+  return parsed.clusters.filter(isClusterRecord);
 }
 
 /** In-memory registry, persisted on every change. */

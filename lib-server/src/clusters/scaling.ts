@@ -2,6 +2,8 @@
 
 import type { IFieldError, IScaling } from '../../../protocol/index.js';
 import { adaptiveBoundsProblem, type IScalingOptions } from '../backends/fields.js';
+import { isObject } from '../util/objects.js';
+import { unknownFields } from '../util/unknown-fields.js';
 
 function isCount(value: unknown, least: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= least;
@@ -9,7 +11,7 @@ function isCount(value: unknown, least: number): value is number {
 
 /** `body` as an IScaling, or every problem with it. */
 export function parseScaling(body: unknown): { scaling: IScaling } | { fields: IFieldError[] } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+  if (!isObject(body)) {
     return {
       fields: [
         {
@@ -19,14 +21,9 @@ export function parseScaling(body: unknown): { scaling: IScaling } | { fields: I
       ]
     };
   }
-  const raw = body as Record<string, unknown>;
-  const fields: IFieldError[] = [];
+  const raw = body;
   const allowed = raw.mode === 'fixed' ? ['mode', 'workers'] : ['mode', 'minimum', 'maximum'];
-  for (const key of Object.keys(raw)) {
-    if (!allowed.includes(key)) {
-      fields.push({ path: `/${key}`, message: `Unknown field "${key}"; remove it (known: ${allowed.join(', ')}).` });
-    }
-  }
+  const fields: IFieldError[] = unknownFields(raw, allowed);
   if (raw.mode === 'fixed') {
     if (!isCount(raw.workers, 0)) {
       fields.push({

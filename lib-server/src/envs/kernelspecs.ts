@@ -4,16 +4,13 @@
  */
 
 import path from 'node:path';
+import { isObject } from '../util/objects.js';
 
 /** An interpreter and the kernelspecs that use it. */
 export interface ICandidate {
   python: string;
   label: string;
   kernelspecs: string[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A bare `python`, `python3` or `python3.X` means "the Jupyter server's Python" (as jupyter_client does). */
@@ -38,11 +35,11 @@ export function candidatesFromKernelspecs(
 ): ICandidate[] {
   const byKey = new Map<string, { python: string; names: string[]; labels: string[] }>();
   byKey.set(identity(serverPython), { python: serverPython, names: [], labels: [] });
-  if (isRecord(specs)) {
+  if (isObject(specs)) {
     for (const name of Object.keys(specs).sort()) {
       const entry = specs[name];
-      const spec = isRecord(entry) ? entry.spec : undefined;
-      if (!isRecord(spec) || typeof spec.language !== 'string' || spec.language.toLowerCase() !== 'python') {
+      const spec = isObject(entry) ? entry.spec : undefined;
+      if (!isObject(spec) || typeof spec.language !== 'string' || spec.language.toLowerCase() !== 'python') {
         continue;
       }
       const argv = Array.isArray(spec.argv) ? spec.argv : [];

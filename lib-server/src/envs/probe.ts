@@ -2,6 +2,7 @@
 
 import type { IEnvironment } from '../../../protocol/index.js';
 import type { JsonCommand } from '../util/exec.js';
+import { isObject } from '../util/objects.js';
 import type { ICandidate } from './kernelspecs.js';
 
 /** The parsed output of `runner.py probe`. */
@@ -39,11 +40,8 @@ export function parseProbe(value: unknown): IProbe {
     throw new Error('the probe did not print a JSON object');
   }
   const raw = value as Record<string, unknown>;
-  const packages = (typeof raw.packages === 'object' && raw.packages !== null ? raw.packages : {}) as Record<
-    string,
-    unknown
-  >;
-  const config = typeof raw.config === 'object' && raw.config !== null ? (raw.config as Record<string, unknown>) : {};
+  const packages = (isObject(raw.packages) ? raw.packages : {}) as Record<string, unknown>;
+  const config = isObject(raw.config) ? raw.config : {};
   return {
     pythonVersion: optionalString(raw.python_version),
     packages: {

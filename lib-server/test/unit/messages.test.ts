@@ -28,7 +28,12 @@ describe('parseScaling', () => {
     });
     const extra = parseScaling({ mode: 'fixed', workers: 2, minimum: 1 });
     expect(extra).toEqual({
-      fields: [{ path: '/minimum', message: 'Unknown field "minimum"; remove it (known: mode, workers).' }]
+      fields: [
+        {
+          path: '/minimum',
+          message: 'Unknown field "minimum"; remove it or fix its spelling (accepted: mode, workers).'
+        }
+      ]
     });
     expect(parseScaling('3')).toMatchObject({ fields: [{ path: '' }] });
   });

@@ -7,6 +7,7 @@
 import { execa } from 'execa';
 import type { IJob } from '../../../../protocol/index.js';
 import { parseSlurmTime } from './walltime.js';
+import { isObject } from '../../util/objects.js';
 
 /** A partition with what its largest node offers. */
 export interface IPartition {
@@ -26,10 +27,6 @@ export interface IPartition {
   nodeStates: string[];
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function text(value: unknown): string {
   if (Array.isArray(value)) {
     return value.map(String).join(',');
@@ -42,7 +39,7 @@ function text(value: unknown): string {
  * the default, time limit, availability) and the nodes of `sinfo --json`.
  */
 export function parsePartitions(summary: string, nodesJson: unknown): IPartition[] {
-  const nodes = isRecord(nodesJson) && Array.isArray(nodesJson.nodes) ? nodesJson.nodes.filter(isRecord) : [];
+  const nodes = isObject(nodesJson) && Array.isArray(nodesJson.nodes) ? nodesJson.nodes.filter(isObject) : [];
   const partitions: IPartition[] = [];
   for (const line of summary.split('\n')) {
     const [rawName, limit, avail] = line.trim().split('|');
@@ -94,7 +91,7 @@ function expandPath(pattern: string, job: Record<string, unknown>): string {
 
 /** Jobs of `squeue --json`. */
 export function parseSqueue(json: unknown): IQueuedJob[] {
-  const jobs = isRecord(json) && Array.isArray(json.jobs) ? json.jobs.filter(isRecord) : [];
+  const jobs = isObject(json) && Array.isArray(json.jobs) ? json.jobs.filter(isObject) : [];
   return jobs.map(job => {
     const state = text(job.job_state) || 'UNKNOWN';
     const reason = text(job.state_reason);
