@@ -9,8 +9,9 @@
  * no job matches: then every job asked about has left the queue.
  */
 
-import { BatchOutputError, afterAt, batchJob, isRecord, isoFromEpoch, numberOf, parseJson, text } from './parse.js';
+import { BatchOutputError, afterAt, batchJob, isoFromEpoch, numberOf, parseJson, text } from './parse.js';
 import type { BatchJobPhase, IBatchJob } from './types.js';
+import { isObject } from '../../util/objects.js';
 
 /** The attributes these rows read. */
 export const HTCONDOR_ATTRIBUTES = [
@@ -57,7 +58,7 @@ function ads(output: string): Record<string, unknown>[] {
   if (!Array.isArray(json)) {
     throw new BatchOutputError(CONDOR_Q, 'it is JSON, but not the array of job ads condor_q prints', output);
   }
-  return json.filter(isRecord);
+  return json.filter(isObject);
 }
 
 function reasonOf(status: number, ad: Record<string, unknown>): string {

@@ -10,8 +10,9 @@
  * come before the JSON: the object is read from the first `{` to the last `}`.
  */
 
-import { BatchOutputError, batchJob, isRecord, parseDuration, parseJson, text } from './parse.js';
+import { BatchOutputError, batchJob, parseDuration, parseJson, text } from './parse.js';
 import type { IBatchJob, IQueue, PhaseOf } from './types.js';
+import { isObject } from '../../util/objects.js';
 
 /** The `bjobs -o` fields these rows read. */
 export const LSF_JOB_FIELDS = 'jobid stat queue job_name exec_host pend_reason run_time runtimelimit';
@@ -59,10 +60,10 @@ function bjobsRecords(output: string): Record<string, unknown>[] {
     );
   }
   const json = parseJson(output.slice(start, end + 1), BJOBS, 'LSF prints one object with "RECORDS"');
-  if (!isRecord(json) || !Array.isArray(json.RECORDS)) {
+  if (!isObject(json) || !Array.isArray(json.RECORDS)) {
     throw new BatchOutputError(BJOBS, 'it has no "RECORDS" list', output);
   }
-  return json.RECORDS.filter(isRecord);
+  return json.RECORDS.filter(isObject);
 }
 
 /** Seconds of `RUN_TIME`: "312 second(s)", or "00:05:12" with -hms. */

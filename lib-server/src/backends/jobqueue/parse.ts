@@ -29,11 +29,6 @@ export function excerpt(output: string, length = 160): string {
   return flat.length > length ? `"${flat.slice(0, length)}…"` : `"${flat}"`;
 }
 
-/** Whether `value` is a plain JSON object. */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** A string or number as text; anything else as "". */
 export function text(value: unknown): string {
   return typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';

@@ -8,8 +8,9 @@
  * the first id of `qstat -f -F json 10 11` (openpbs#2672): ask one id per call.
  */
 
-import { BatchOutputError, batchJob, isRecord, numberOf, parseDuration, text } from './parse.js';
+import { BatchOutputError, batchJob, numberOf, parseDuration, text } from './parse.js';
 import type { IBatchJob, IQueue, PhaseOf } from './types.js';
+import { isObject } from '../../util/objects.js';
 
 /** The status command of job `id`; one id per call (openpbs#2672). */
 export function pbsJobCommand(id: string): string[] {
@@ -105,7 +106,7 @@ function parsePbsJson(output: string, command: string): Record<string, unknown> 
       );
     }
   }
-  if (!isRecord(json) || !('pbs_version' in json || 'timestamp' in json)) {
+  if (!isObject(json) || !('pbs_version' in json || 'timestamp' in json)) {
     throw new BatchOutputError(
       command,
       'it is JSON without "pbs_version": is this the qstat of PBS (Torque and Grid Engine have one too)?',
@@ -123,10 +124,10 @@ function section(
   key: string
 ): [string, Record<string, unknown>][] {
   const value = json[key] ?? {};
-  if (!isRecord(value)) {
+  if (!isObject(value)) {
     throw new BatchOutputError(command, `its "${key}" is not an object`, output);
   }
-  return Object.entries(value).filter((entry): entry is [string, Record<string, unknown>] => isRecord(entry[1]));
+  return Object.entries(value).filter((entry): entry is [string, Record<string, unknown>] => isObject(entry[1]));
 }
 
 function pendingReason(state: string, attrs: Record<string, unknown>): string | undefined {
@@ -144,8 +145,8 @@ function pendingReason(state: string, attrs: Record<string, unknown>): string | 
 function pbsJob(fullId: string, attrs: Record<string, unknown>, timestamp: number | undefined): IBatchJob {
   const state = text(attrs.job_state) || '?';
   const phases = STATES[state] ?? ['unknown'];
-  const limits = isRecord(attrs.Resource_List) ? attrs.Resource_List : {};
-  const used = isRecord(attrs.resources_used) ? attrs.resources_used : {};
+  const limits = isObject(attrs.Resource_List) ? attrs.Resource_List : {};
+  const used = isObject(attrs.resources_used) ? attrs.resources_used : {};
   const limit = parseDuration(text(limits.walltime));
   const elapsed = parseDuration(text(used.walltime)) ?? 0;
   const start = phases[0] === 'running' && timestamp !== undefined ? timestamp - elapsed : undefined;
@@ -190,8 +191,8 @@ function queueState(attrs: Record<string, unknown>): string {
 export function parsePbsQueues(output: string): IQueue[] {
   const command = 'qstat -Q -f -F json';
   return section(parsePbsJson(output, command), output, command, 'Queue').map(([name, attrs]) => {
-    const max = isRecord(attrs.resources_max) ? attrs.resources_max : {};
-    const defaults = isRecord(attrs.resources_default) ? attrs.resources_default : {};
+    const max = isObject(attrs.resources_max) ? attrs.resources_max : {};
+    const defaults = isObject(attrs.resources_default) ? attrs.resources_default : {};
     const walltimeText = text(max.walltime);
     const walltime = parseDuration(walltimeText);
     const defaultWalltime = parseDuration(text(defaults.walltime));
