@@ -112,7 +112,7 @@ lint: node_modules/.stamp lib-server/node_modules/.stamp $(VENV)/.deps
 test-js: node_modules/.stamp
 	npx jest
 
-test-companion: lib-server/node_modules/.stamp $(COMPANION) slurm-up gateway-up
+test-companion: lib-server/node_modules/.stamp $(COMPANION) slurm-up sge-up gateway-up
 	npm --prefix lib-server test
 
 test-python: setup other-user sge-up

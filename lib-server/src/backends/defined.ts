@@ -16,8 +16,9 @@ import type {
 import { scalingFromOptions } from '../clusters/scaling.js';
 import type { IEnvironmentInfo } from '../envs/probe.js';
 import { schemaErrors } from '../util/schema-errors.js';
-import type { IBackend, PlanResult } from './backend.js';
-import type { ITypeDefinition } from './definition.js';
+import type { RunnerJson } from '../runner/json.js';
+import type { IBackend, ILaunchPlan, PlanResult } from './backend.js';
+import type { IFormParts, IHookContext, ITypeDefinition } from './definition.js';
 import {
   adaptiveBoundsProblem,
   defaultEnvironment,
@@ -42,6 +43,8 @@ export interface IDefinedBackendOptions {
   serverPython: string;
   /** Base of the per-cluster TLS credential directories. */
   securityBase: string;
+  /** Runs runner.py subcommands (job-script, config): for previews and hooks. */
+  runRunner?: RunnerJson;
 }
 
 /** Whether the definition's mapping passes the workers' environment variables on. */
@@ -51,7 +54,12 @@ function takesWorkerEnv(definition: ITypeDefinition): boolean {
 }
 
 /** The form's schema, hints, defaults and their sources. */
-function describeForm(definition: ITypeDefinition, environments: IEnvironmentInfo[], serverPython: string) {
+function describeForm(
+  definition: ITypeDefinition,
+  environments: IEnvironmentInfo[],
+  serverPython: string,
+  parts: IFormParts = {}
+) {
   const env = defaultEnvironment(environments, serverPython, definition.environmentCheck);
   const why = defaultEnvironmentReason(env, serverPython);
   const environment = environmentField(environments, {
@@ -61,10 +69,17 @@ function describeForm(definition: ITypeDefinition, environments: IEnvironmentInf
     check: definition.environmentCheck
   });
   const own = Object.keys(definition.options);
+  const ownOptions = Object.fromEntries(
+    own.map(name => [name, { ...definition.options[name], ...(parts.options?.[name] ?? {}) }])
+  );
+  const ownUi = { ...definition.ui };
+  for (const [name, hints] of Object.entries(parts.ui ?? {})) {
+    ownUi[name] = { ...(ownUi[name] ?? {}), ...hints };
+  }
   const envField = takesWorkerEnv(definition) ? [WORKER_ENV_FIELD] : [];
   const properties: Record<string, JSONSchema7> = {
     environment: environment.schema,
-    ...definition.options,
+    ...ownOptions,
     ...scalingFields(definition.scaling),
     ...(envField.length > 0 ? { [WORKER_ENV_FIELD]: workerEnvField('as the site type passes them on') } : {})
   };
@@ -76,7 +91,7 @@ function describeForm(definition: ITypeDefinition, environments: IEnvironmentInf
     properties
   };
   const uiSchema: Record<string, unknown> = {
-    ...definition.ui,
+    ...ownUi,
     'ui:order': ['environment', ...own, ...SCALING_FIELDS, ...envField],
     'ui:groups': [
       { title: 'Where it runs', fields: ['environment'] },
@@ -93,7 +108,7 @@ function describeForm(definition: ITypeDefinition, environments: IEnvironmentInf
     if (property.default !== undefined) {
       defaults[field] = property.default;
       if (own.includes(field)) {
-        sources.push({ field, value: property.default, source: definition.origin });
+        sources.push({ field, value: property.default, source: parts.sources?.[field] ?? definition.origin });
       }
     }
   }
@@ -150,73 +165,146 @@ function snippetOf(
     .replace(/\{dashboard_link\}/g, dashboardLinkLines(link).join('\n'));
 }
 
+/** What the form is built from when the dialog opens or a request comes. */
+interface IFormContext {
+  environments: IEnvironmentInfo[];
+  form: ReturnType<typeof describeForm>;
+  /** Why the type cannot be used now (the definition, a hook, or no environment). */
+  reason?: string;
+  /** Why nothing can be planned: the definition or a hook (no environment is the environment field's error). */
+  blocked?: string;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The hooks' context; a hook that runs runner.py without one fails saying so. */
+function hookContext(options: IDefinedBackendOptions): IHookContext {
+  return {
+    serverPython: options.serverPython,
+    runRunner:
+      options.runRunner ??
+      (() => Promise.reject(new Error('this companion gives defined types no way to run runner.py')))
+  };
+}
+
+/** The form and the reason the type cannot be used, with the definition's hooks called. */
+async function formContext(definition: ITypeDefinition, options: IDefinedBackendOptions): Promise<IFormContext> {
+  const environments = await options.environments();
+  const hooks = definition.hooks ?? {};
+  const context = hookContext(options);
+  let reason = definition.unavailable;
+  let parts: IFormParts = {};
+  if (reason === undefined && hooks.available !== undefined) {
+    reason = await hooks.available(context);
+  }
+  if (reason === undefined && hooks.form !== undefined) {
+    try {
+      parts = await hooks.form(context);
+    } catch (error) {
+      reason = `${definition.title} does not answer: ${message(error)}`;
+    }
+  }
+  const blocked = reason;
+  const usable = environments.some(env => definition.environmentCheck(env) === undefined);
+  reason ??= usable
+    ? undefined
+    : `No Python environment here can run it: ${environments.map(env => definition.environmentCheck(env)).find(Boolean) ?? 'none found'}.`;
+  return {
+    environments,
+    form: describeForm(definition, environments, options.serverPython, parts),
+    ...(reason !== undefined ? { reason } : {}),
+    ...(blocked !== undefined ? { blocked } : {})
+  };
+}
+
+/** The launch of a validated request: the mapping rendered with every value, hooks' included. */
+async function launchOf(
+  definition: ITypeDefinition,
+  options: IDefinedBackendOptions,
+  request: ICreateRequest,
+  clusterId: string
+): Promise<PlanResult> {
+  const { form, environments, blocked } = await formContext(definition, options);
+  if (blocked !== undefined) {
+    return { fields: [{ path: '', message: blocked }] };
+  }
+  const checked = validate(definition, form, environments, request.options ?? {});
+  if ('fields' in checked) {
+    return checked;
+  }
+  const o = checked.options;
+  const scaling = scalingFromOptions(o as unknown as IScalingOptions);
+  const security = definition.tls ? securityDirectory(options.securityBase, clusterId) : undefined;
+  const base = {
+    ...o,
+    workers: scaling.mode === 'fixed' ? scaling.workers : scaling.minimum,
+    cluster_id: clusterId,
+    worker_env: checked.workerEnv,
+    worker_env_exports: exportLines(checked.workerEnv),
+    ...(security !== undefined ? { security_directory: security } : {})
+  };
+  const values = { ...base, ...(definition.hooks?.values?.(o, base) ?? {}) };
+  const refused = (await definition.hooks?.preSubmit?.(o, values)) ?? [];
+  if (refused.length > 0) {
+    return { fields: refused };
+  }
+  const rendered = renderArguments(definition.kwargs, values);
+  const python = String(o.environment);
+  return {
+    plan: {
+      spec: { type: definition.id, ...(request.name ? { name: request.name } : {}), options: { ...o } },
+      environment: { python, label: environments.find(env => env.python === python)?.label ?? python },
+      scaling,
+      workDirs: security !== undefined ? [security] : [],
+      start: {
+        op: 'start',
+        cluster_id: clusterId,
+        cluster_class: definition.clusterClass,
+        kwargs: { ...rendered.kwargs, ...(security !== undefined ? { security_directory: security } : {}) },
+        ...(Object.keys(rendered.calls).length > 0 ? { calls: rendered.calls } : {}),
+        config: {},
+        scaling
+      }
+    }
+  };
+}
+
+/** The job script a plan's class would submit, from `runner.py job-script`. */
+async function jobScriptOf(plan: ILaunchPlan, options: IDefinedBackendOptions): Promise<string> {
+  const start = plan.start;
+  const answer = (await hookContext(options).runRunner(plan.environment.python, ['job-script'], {
+    cluster_class: 'cluster_class' in start ? start.cluster_class : '',
+    kwargs: start.kwargs,
+    ...(start.calls !== undefined ? { calls: start.calls } : {})
+  })) as { script?: unknown };
+  if (typeof answer.script !== 'string') {
+    throw new Error('runner.py job-script printed no script');
+  }
+  return answer.script;
+}
+
 /** The backend of `definition`. */
 export function definedBackend(definition: ITypeDefinition, options: IDefinedBackendOptions): IBackend {
-  const form = async () => {
-    const environments = await options.environments();
-    return { environments, form: describeForm(definition, environments, options.serverPython) };
-  };
-
-  return {
+  const backend: IBackend = {
     id: definition.id,
 
     async describe(): Promise<IClusterType> {
-      const { form: described, environments } = await form();
-      const usable = environments.some(env => definition.environmentCheck(env) === undefined);
-      const reason =
-        definition.unavailable ??
-        (usable
-          ? undefined
-          : `No Python environment here can run it: ${environments.map(env => definition.environmentCheck(env)).find(Boolean) ?? 'none found'}.`);
+      const { form: described, reason } = await formContext(definition, options);
       return {
         id: definition.id,
         title: definition.title,
         description: definition.description,
         available: reason === undefined,
         ...(reason !== undefined ? { reason } : {}),
-        ...described
+        ...described,
+        ...(definition.jobScript === true ? { preview: true } : {})
       };
     },
 
-    async plan(request: ICreateRequest, clusterId: string): Promise<PlanResult> {
-      if (definition.unavailable !== undefined) {
-        return { fields: [{ path: '', message: definition.unavailable }] };
-      }
-      const { form: described, environments } = await form();
-      const checked = validate(definition, described, environments, request.options ?? {});
-      if ('fields' in checked) {
-        return checked;
-      }
-      const o = checked.options;
-      const scaling = scalingFromOptions(o as unknown as IScalingOptions);
-      const security = definition.tls ? securityDirectory(options.securityBase, clusterId) : undefined;
-      const values = {
-        ...o,
-        workers: scaling.mode === 'fixed' ? scaling.workers : scaling.minimum,
-        cluster_id: clusterId,
-        worker_env: checked.workerEnv,
-        worker_env_exports: exportLines(checked.workerEnv),
-        ...(security !== undefined ? { security_directory: security } : {})
-      };
-      const rendered = renderArguments(definition.kwargs, values);
-      const python = String(o.environment);
-      return {
-        plan: {
-          spec: { type: definition.id, ...(request.name ? { name: request.name } : {}), options: { ...o } },
-          environment: { python, label: environments.find(env => env.python === python)?.label ?? python },
-          scaling,
-          workDirs: security !== undefined ? [security] : [],
-          start: {
-            op: 'start',
-            cluster_id: clusterId,
-            cluster_class: definition.clusterClass,
-            kwargs: { ...rendered.kwargs, ...(security !== undefined ? { security_directory: security } : {}) },
-            ...(Object.keys(rendered.calls).length > 0 ? { calls: rendered.calls } : {}),
-            config: {},
-            scaling
-          }
-        }
-      };
+    plan(request: ICreateRequest, clusterId: string): Promise<PlanResult> {
+      return launchOf(definition, options, request, clusterId);
     },
 
     checkScaling(): IFieldError[] {
@@ -231,4 +319,15 @@ export function definedBackend(definition: ITypeDefinition, options: IDefinedBac
       return undefined;
     }
   };
+  if (definition.jobScript === true) {
+    backend.preview = async request => {
+      const planned = await launchOf(definition, options, request, '<cluster-id>');
+      return 'fields' in planned ? planned : { script: await jobScriptOf(planned.plan, options) };
+    };
+  }
+  const attach = definition.hooks?.attach;
+  if (attach !== undefined) {
+    backend.attach = registry => attach(registry);
+  }
+  return backend;
 }

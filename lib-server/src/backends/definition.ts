@@ -6,6 +6,9 @@
  */
 
 import type { JSONSchema7 } from 'json-schema';
+import type { IFieldError } from '../../../protocol/index.js';
+import type { Registry } from '../clusters/registry.js';
+import type { RunnerJson } from '../runner/json.js';
 import type { EnvironmentCheck, IScalingOptions } from './fields.js';
 
 /** The values a mapping may use besides the type's own options. */
@@ -51,4 +54,56 @@ export interface ITypeDefinition {
   origin: string;
   /** Why it cannot be used here (a broken definition, a missing module), when it cannot. */
   unavailable?: string;
+  /**
+   * Whether the class submits batch jobs (it has a `job_cls`): the type then
+   * has a job script preview, rendered by `runner.py job-script` from the
+   * plan's class and arguments.
+   */
+  jobScript?: boolean;
+  /** Code where data is not enough: every hook is optional; see ITypeHooks. */
+  hooks?: ITypeHooks;
+}
+
+/** What the engine (defined.ts) gives a definition's hooks. */
+export interface IHookContext {
+  /** The Jupyter server's interpreter, which reads the dask config. */
+  serverPython: string;
+  /** Runs a runner.py subcommand (`config jobqueue.sge`, ...) and answers its JSON. */
+  runRunner: RunnerJson;
+}
+
+/** Parts of the form computed when the dialog opens. */
+export interface IFormParts {
+  /** Per own option: schema keys laid over the definition's (an `enum`, a `default` ...). */
+  options?: Record<string, JSONSchema7>;
+  /** Per own option: form hints laid over the definition's (`ui:enumNames` ...). */
+  ui?: Record<string, Record<string, unknown>>;
+  /** Per own option: where a computed default comes from (else the definition's origin). */
+  sources?: Record<string, string>;
+}
+
+/**
+ * A definition's optional code, called by the engine at fixed points. Each is
+ * small and answers data; the engine does the rest (form, validation,
+ * mapping, start, preview).
+ */
+export interface ITypeHooks {
+  /** Why the type cannot be used here (a command missing, the system not answering), else undefined. */
+  available?(context: IHookContext): Promise<string | undefined>;
+  /** Computed parts of the form (queues with their limits, site defaults); called when it is available. */
+  form?(context: IHookContext): Promise<IFormParts>;
+  /**
+   * More values for the mapping, computed from the validated options (and the
+   * engine's values: cluster_id, worker_env_exports ...), e.g. job directives
+   * that depend on the cores.
+   */
+  values?(options: Record<string, unknown>, values: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * Field errors found before anything is submitted (a walltime above the
+   * queue's limit); called after the schema and the shared rules passed, for
+   * a preview and a create alike.
+   */
+  preSubmit?(options: Record<string, unknown>, values: Record<string, unknown>): Promise<IFieldError[]>;
+  /** Follow the registry (job states, cancelling ended clusters' jobs); returns a detach that settles when done. */
+  attach?(registry: Registry): () => Promise<void>;
 }

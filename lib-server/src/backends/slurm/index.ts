@@ -5,7 +5,7 @@ import type { IClusterModel, ICreateRequest, IFieldError, IScaling } from '../..
 import { scalingFromOptions } from '../../clusters/scaling.js';
 import type { Registry } from '../../clusters/registry.js';
 import type { IEnvironmentInfo } from '../../envs/probe.js';
-import { execa } from 'execa';
+import { runRunnerJson } from '../../runner/json.js';
 import { which } from '../../envs/discovery.js';
 import type { IBackend, IDescribeQuery, PlanResult } from '../backend.js';
 import { clientSnippet, securityDirectory } from '../tls.js';
@@ -296,31 +296,6 @@ export interface ISlurmDependencies {
   user: string;
   home: string;
   env: Record<string, string | undefined>;
-}
-
-/** Run `python runner.py <args>` with `input` as JSON on stdin; its stdout as JSON. */
-export async function runRunnerJson(
-  python: string,
-  runnerPath: string,
-  args: string[],
-  input: unknown
-): Promise<unknown> {
-  const subcommand = args.join(' ');
-  const result = await execa(python, [runnerPath, ...args], {
-    input: JSON.stringify(input),
-    reject: false,
-    timeout: 60_000,
-    env: { PYTHONDONTWRITEBYTECODE: '1' }
-  });
-  if (result.failed) {
-    const stderr = String(result.stderr ?? '')
-      .trim()
-      .split('\n')
-      .slice(-3)
-      .join(' | ');
-    throw new Error(`runner.py ${subcommand} failed${stderr ? `: ${stderr}` : ''}`);
-  }
-  return JSON.parse(String(result.stdout)) as unknown;
 }
 
 /** The SLURM backend with the real commands; directories and timer from the environment. */

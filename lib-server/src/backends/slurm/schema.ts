@@ -8,7 +8,6 @@ import type { JSONSchema7 } from 'json-schema';
 import type { IClusterType, IDefaultSource } from '../../../../protocol/index.js';
 import type { IEnvironmentInfo } from '../../envs/probe.js';
 import { formatMemory, MEMORY_PATTERN, parseMemory } from '../../util/memory.js';
-import { isObject } from '../../util/objects.js';
 import {
   defaultEnvironment,
   defaultEnvironmentReason,
@@ -64,22 +63,7 @@ export interface ISlurmTypeInput {
 /** Which environments can run SLURMCluster. */
 export const slurmEnvironmentCheck = needsPackage('dask-jobqueue', 'dask_jobqueue');
 
-/**
- * jobqueue.slurm of a dask config with every key spelt one way. Dask treats
- * `_` and `-` in keys alike (DASK_JOBQUEUE__SLURM__JOB_EXTRA_DIRECTIVES gives
- * `job_extra_directives`, dask-jobqueue's own YAML `job-extra-directives`):
- * here each `_` becomes `-`, and a value set wins over a null one.
- */
-export function jobqueueConfig(config: unknown): Record<string, unknown> {
-  const normalized: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(isObject(config) ? config : {})) {
-    const name = key.replace(/_/g, '-');
-    if (normalized[name] === undefined || normalized[name] === null) {
-      normalized[name] = value;
-    }
-  }
-  return normalized;
-}
+export { jobqueueConfig } from '../jobqueue/config.js';
 
 function lines(value: unknown): string | undefined {
   if (Array.isArray(value)) {

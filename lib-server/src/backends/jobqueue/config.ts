@@ -1,0 +1,20 @@
+/** A dask-jobqueue section (`jobqueue.slurm`, `jobqueue.sge` ...) of the user's dask config. */
+
+import { isObject } from '../../util/objects.js';
+
+/**
+ * jobqueue.<system> of a dask config with every key spelt one way. Dask treats
+ * `_` and `-` in keys alike (DASK_JOBQUEUE__SLURM__JOB_EXTRA_DIRECTIVES gives
+ * `job_extra_directives`, dask-jobqueue's own YAML `job-extra-directives`):
+ * here each `_` becomes `-`, and a value set wins over a null one.
+ */
+export function jobqueueConfig(config: unknown): Record<string, unknown> {
+  const normalized: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(isObject(config) ? config : {})) {
+    const name = key.replace(/_/g, '-');
+    if (normalized[name] === undefined || normalized[name] === null) {
+      normalized[name] = value;
+    }
+  }
+  return normalized;
+}
