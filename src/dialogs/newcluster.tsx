@@ -384,11 +384,21 @@ function NewClusterView(props: {
       </div>
       {type.description && <p className="jp-DaskClusters-typeDescription">{type.description}</p>}
       {unavailable.length > 0 && (
-        <ul className="jp-DaskClusters-unavailable">
-          {unavailable.map(t => (
-            <li key={t.id}>{trans.__('%1 is not available: %2', t.title, t.reason ?? '')}</li>
-          ))}
-        </ul>
+        // Folded: the reasons matter to whoever needs that type, and must not push the form down.
+        <details className="jp-DaskClusters-unavailable">
+          <summary>
+            {trans._n(
+              '%1 cluster type is not available here',
+              '%1 cluster types are not available here',
+              unavailable.length
+            )}
+          </summary>
+          <ul>
+            {unavailable.map(t => (
+              <li key={t.id}>{trans.__('%1 is not available: %2', t.title, t.reason ?? '')}</li>
+            ))}
+          </ul>
+        </details>
       )}
       <PresetBar
         presets={form.presets}

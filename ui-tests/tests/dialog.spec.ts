@@ -49,7 +49,7 @@ test('the form fits, says where values come from, and refuses bad values once', 
   await expect(dialog.locator('.jp-DaskClusters-typeSelect select')).toBeInViewport({ ratio: 1 });
 
   // Every prefilled value is marked; computed defaults say what they leave free.
-  await expect(field(dialog, 'workers').locator('.jp-DaskClusters-origin')).toHaveText('site default');
+  await expect(field(dialog, 'workers').locator('.jp-DaskClusters-origin')).toHaveText('computed default');
   await expect(field(dialog, 'memory_per_worker')).toContainText('free for scaling up');
   await expect(field(dialog, 'workers')).toContainText('can be scaled up to');
   await expect(dialog.getByRole('button', { name: 'Reset to defaults' })).toBeDisabled();
@@ -89,7 +89,7 @@ test('the form fits, says where values come from, and refuses bad values once', 
 
   // Back to the defaults in one step.
   await dialog.getByRole('button', { name: 'Reset to defaults' }).click();
-  await expect(field(dialog, 'memory_per_worker').locator('.jp-DaskClusters-origin')).toHaveText('site default');
+  await expect(field(dialog, 'memory_per_worker').locator('.jp-DaskClusters-origin')).toHaveText('computed default');
   await expect(start).toBeEnabled();
   await expect(reason).toHaveText('');
 
@@ -117,11 +117,11 @@ test('a cluster started with the defaults scales to twice its workers', async ({
   const { panel, dialog } = await openNewDialog(page);
   const workers = Number(await dialog.locator('#root_workers').inputValue());
   const memory = await dialog.locator('#root_memory_per_worker').inputValue();
-  // One change of the user's own: threads; memory per worker stays the site default.
+  // One change of the user's own: threads; memory per worker stays the computed default.
   const threads = Number(await dialog.locator('#root_threads_per_worker').inputValue());
   const otherThreads = threads === 1 ? 2 : 1;
   await fill(page, 'threads_per_worker', String(otherThreads));
-  await expect(field(dialog, 'memory_per_worker').locator('.jp-DaskClusters-origin')).toHaveText('site default');
+  await expect(field(dialog, 'memory_per_worker').locator('.jp-DaskClusters-origin')).toHaveText('computed default');
   await dialog.getByRole('button', { name: 'Start' }).click();
   await expect(dialog).toHaveCount(0);
   const item = panel.locator('.jp-DaskClusters-item').first();
@@ -144,7 +144,7 @@ test('a cluster started with the defaults scales to twice its workers', async ({
   await expect(again.locator('#root_threads_per_worker')).toHaveValue(String(otherThreads));
   await expect(field(again, 'threads_per_worker').locator('.jp-DaskClusters-origin')).toHaveText('last used');
   await expect(field(again, 'threads_per_worker')).toContainText('(Your last-used value.)');
-  await expect(field(again, 'memory_per_worker').locator('.jp-DaskClusters-origin')).toHaveText('site default');
+  await expect(field(again, 'memory_per_worker').locator('.jp-DaskClusters-origin')).toHaveText('computed default');
   await expect(again.locator('#root_memory_per_worker')).toHaveValue(memory);
   await expect(again.getByRole('button', { name: 'Reset to defaults' })).toBeEnabled();
   await again.screenshot({ path: `${SHOTS}/dialog-last-used.png` });

@@ -69,6 +69,9 @@ test('broken and unusable site types are listed with the reason', async ({ page 
   await expect(types.locator('option[value="broken"]')).toHaveAttribute('disabled', '');
   await expect(types.locator('option[value="unicore"]')).toHaveAttribute('disabled', '');
   const reasons = dialog.locator('.jp-DaskClusters-unavailable');
+  // Folded below the type choice, with the count; opened, each reason.
+  await expect(reasons.locator('summary')).toHaveText(/cluster types are not available here/);
+  await reasons.locator('summary').click();
   await expect(reasons).toContainText('{threadz} is neither one of its options');
   await expect(reasons).toContainText('pyunicore.dask.UNICORECluster cannot be imported');
   // The other types keep working.
