@@ -11,7 +11,8 @@ import type {
   IClusterType,
   ICreateRequest,
   IDefaultSource,
-  IFieldError
+  IFieldError,
+  IScaling
 } from '../../../protocol/index.js';
 import { scalingFromOptions } from '../clusters/scaling.js';
 import type { IEnvironmentInfo } from '../envs/probe.js';
@@ -47,8 +48,11 @@ export interface IDefinedBackendOptions {
   runRunner?: RunnerJson;
 }
 
-/** Whether the definition's mapping passes the workers' environment variables on. */
+/** Whether the definition passes the workers' environment variables on. */
 function takesWorkerEnv(definition: ITypeDefinition): boolean {
+  if (definition.workerEnv !== undefined) {
+    return true;
+  }
   const used = placeholders(definition.kwargs);
   return used.has('worker_env') || used.has('worker_env_exports');
 }
@@ -60,12 +64,16 @@ function describeForm(
   serverPython: string,
   parts: IFormParts = {}
 ) {
-  const env = defaultEnvironment(environments, serverPython, definition.environmentCheck);
+  const found = defaultEnvironment(environments, serverPython, definition.environmentCheck);
+  // No default at all when no environment can run the type.
+  const env = found !== undefined && definition.environmentCheck(found) === undefined ? found : undefined;
   const why = defaultEnvironmentReason(env, serverPython);
   const environment = environmentField(environments, {
     default: env,
     why,
-    description: `Python environment that starts ${definition.clusterClass}; it must be able to import it.`,
+    description:
+      definition.environmentDescription ??
+      `Python environment that starts ${definition.clusterClass}; it must be able to import it.`,
     check: definition.environmentCheck
   });
   const own = Object.keys(definition.options);
@@ -80,8 +88,10 @@ function describeForm(
   const properties: Record<string, JSONSchema7> = {
     environment: environment.schema,
     ...ownOptions,
-    ...scalingFields(definition.scaling),
-    ...(envField.length > 0 ? { [WORKER_ENV_FIELD]: workerEnvField('as the site type passes them on') } : {})
+    ...scalingFields(definition.scaling, definition.scalingWords),
+    ...(envField.length > 0
+      ? { [WORKER_ENV_FIELD]: workerEnvField(definition.workerEnv ?? 'as the site type passes them on') }
+      : {})
   };
   const schema: JSONSchema7 = {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -92,8 +102,8 @@ function describeForm(
   };
   const uiSchema: Record<string, unknown> = {
     ...ownUi,
-    'ui:order': ['environment', ...own, ...SCALING_FIELDS, ...envField],
-    'ui:groups': [
+    'ui:order': definition.layout?.order ?? ['environment', ...own, ...SCALING_FIELDS, ...envField],
+    'ui:groups': definition.layout?.groups ?? [
       { title: 'Where it runs', fields: ['environment'] },
       ...(own.length > 0 ? [{ title: definition.title, fields: own }] : []),
       { title: 'How it scales', fields: [...SCALING_FIELDS] },
@@ -103,7 +113,7 @@ function describeForm(
     ...(envField.length > 0 ? { [WORKER_ENV_FIELD]: WORKER_ENV_UI } : {})
   };
   const defaults: Record<string, unknown> = {};
-  const sources: IDefaultSource[] = [{ field: 'environment', value: env?.python, source: why }];
+  const sources: IDefaultSource[] = env !== undefined ? [{ field: 'environment', value: env.python, source: why }] : [];
   for (const [field, property] of Object.entries(properties)) {
     if (property.default !== undefined) {
       defaults[field] = property.default;
@@ -124,8 +134,12 @@ function validate(
 ): { options: Record<string, unknown>; workerEnv: Record<string, string> } | { fields: IFieldError[] } {
   const options = { ...form.defaults, ...requested };
   const fields = schemaErrors(form.schema, options, {
-    // The environment gets its own message, which says what is wrong with it.
-    skip: error => error.instancePath === '/environment' && error.keyword === 'enum'
+    // The environment gets its own message, which says what is wrong with it; so do what hooks check.
+    skip: error =>
+      (error.instancePath === '/environment' && error.keyword === 'enum') ||
+      (definition.hookChecked ?? []).some(
+        checked => checked.path === error.instancePath && checked.keyword === error.keyword
+      )
   });
   if (typeof options.environment === 'string') {
     const problem = environmentProblem(options.environment, environments, definition.environmentCheck);
@@ -219,13 +233,16 @@ async function formContext(definition: ITypeDefinition, options: IDefinedBackend
   };
 }
 
+/** A plan with its job script (rendered once, when asked for). */
+type Launch = { plan: ILaunchPlan; script: () => Promise<string> } | { fields: IFieldError[] };
+
 /** The launch of a validated request: the mapping rendered with every value, hooks' included. */
 async function launchOf(
   definition: ITypeDefinition,
   options: IDefinedBackendOptions,
   request: ICreateRequest,
   clusterId: string
-): Promise<PlanResult> {
+): Promise<Launch> {
   const { form, environments, blocked } = await formContext(definition, options);
   if (blocked !== undefined) {
     return { fields: [{ path: '', message: blocked }] };
@@ -246,29 +263,27 @@ async function launchOf(
     ...(security !== undefined ? { security_directory: security } : {})
   };
   const values = { ...base, ...(definition.hooks?.values?.(o, base) ?? {}) };
-  const refused = (await definition.hooks?.preSubmit?.(o, values)) ?? [];
-  if (refused.length > 0) {
-    return { fields: refused };
-  }
   const rendered = renderArguments(definition.kwargs, values);
   const python = String(o.environment);
-  return {
-    plan: {
-      spec: { type: definition.id, ...(request.name ? { name: request.name } : {}), options: { ...o } },
-      environment: { python, label: environments.find(env => env.python === python)?.label ?? python },
-      scaling,
-      workDirs: security !== undefined ? [security] : [],
-      start: {
-        op: 'start',
-        cluster_id: clusterId,
-        cluster_class: definition.clusterClass,
-        kwargs: { ...rendered.kwargs, ...(security !== undefined ? { security_directory: security } : {}) },
-        ...(Object.keys(rendered.calls).length > 0 ? { calls: rendered.calls } : {}),
-        config: {},
-        scaling
-      }
+  const plan: ILaunchPlan = {
+    spec: { type: definition.id, ...(request.name ? { name: request.name } : {}), options: { ...o } },
+    environment: { python, label: environments.find(env => env.python === python)?.label ?? python },
+    scaling,
+    workDirs: security !== undefined ? [security] : [],
+    start: {
+      op: 'start',
+      cluster_id: clusterId,
+      cluster_class: definition.clusterClass,
+      kwargs: { ...rendered.kwargs, ...(security !== undefined ? { security_directory: security } : {}) },
+      ...(Object.keys(rendered.calls).length > 0 ? { calls: rendered.calls } : {}),
+      config: {},
+      scaling
     }
   };
+  let script: Promise<string> | undefined;
+  const jobScript = () => (script ??= jobScriptOf(plan, options));
+  const refused = (await definition.hooks?.preSubmit?.(o, values, { jobScript })) ?? [];
+  return refused.length > 0 ? { fields: refused } : { plan, script: jobScript };
 }
 
 /** The job script a plan's class would submit, from `runner.py job-script`. */
@@ -303,12 +318,13 @@ export function definedBackend(definition: ITypeDefinition, options: IDefinedBac
       };
     },
 
-    plan(request: ICreateRequest, clusterId: string): Promise<PlanResult> {
-      return launchOf(definition, options, request, clusterId);
+    async plan(request: ICreateRequest, clusterId: string): Promise<PlanResult> {
+      const launch = await launchOf(definition, options, request, clusterId);
+      return 'fields' in launch ? launch : { plan: launch.plan };
     },
 
-    checkScaling(): IFieldError[] {
-      return [];
+    checkScaling(cluster: IClusterModel, scaling: IScaling): IFieldError[] {
+      return definition.hooks?.checkScaling?.(cluster, scaling) ?? [];
     },
 
     snippet(model: IClusterModel, dashboardLink: string | undefined) {
@@ -322,7 +338,7 @@ export function definedBackend(definition: ITypeDefinition, options: IDefinedBac
   if (definition.jobScript === true) {
     backend.preview = async request => {
       const planned = await launchOf(definition, options, request, '<cluster-id>');
-      return 'fields' in planned ? planned : { script: await jobScriptOf(planned.plan, options) };
+      return 'fields' in planned ? planned : { script: await planned.script() };
     };
   }
   const attach = definition.hooks?.attach;

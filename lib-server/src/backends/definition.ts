@@ -6,10 +6,10 @@
  */
 
 import type { JSONSchema7 } from 'json-schema';
-import type { IFieldError } from '../../../protocol/index.js';
+import type { IClusterModel, IFieldError, IScaling } from '../../../protocol/index.js';
 import type { Registry } from '../clusters/registry.js';
 import type { RunnerJson } from '../runner/json.js';
-import type { EnvironmentCheck, IScalingOptions } from './fields.js';
+import type { EnvironmentCheck, IScalingOptions, IScalingWords } from './fields.js';
 
 /** The values a mapping may use besides the type's own options. */
 export const MAPPING_VALUES = {
@@ -36,6 +36,23 @@ export interface ITypeDefinition {
   ui: Record<string, Record<string, unknown>>;
   /** Defaults of the shared scaling fields. */
   scaling: IScalingOptions;
+  /** What the type says differently in the scaling fields' descriptions. */
+  scalingWords?: IScalingWords;
+  /** The environment field's description (default: it starts `clusterClass`). */
+  environmentDescription?: string;
+  /**
+   * How the workers' environment variables reach them, for their field's
+   * description; with it the field is there even when the mapping does not
+   * name them (a hook's values use them).
+   */
+  workerEnv?: string;
+  /** The form's order and groups, every field by name (shared ones too); default: the engine's. */
+  layout?: { order: string[]; groups: IFormGroup[] };
+  /**
+   * Schema errors a hook words itself (preSubmit), by field and JSON Schema
+   * keyword, e.g. a walltime `pattern` the hook explains in the system's terms.
+   */
+  hookChecked?: { path: string; keyword: string }[];
   /** Options (and MAPPING_VALUES) -> keyword arguments of `clusterClass`; see mapping.ts. */
   kwargs: Record<string, unknown>;
   /**
@@ -62,6 +79,19 @@ export interface ITypeDefinition {
   jobScript?: boolean;
   /** Code where data is not enough: every hook is optional; see ITypeHooks. */
   hooks?: ITypeHooks;
+}
+
+/** A group of fields in the form. */
+export interface IFormGroup {
+  title: string;
+  fields: string[];
+  collapsed?: boolean;
+}
+
+/** What the engine gives preSubmit besides the options. */
+export interface ISubmitContext {
+  /** The job script the plan would submit (`runner.py job-script`; types with jobScript). */
+  jobScript(): Promise<string>;
 }
 
 /** What the engine (defined.ts) gives a definition's hooks. */
@@ -103,7 +133,13 @@ export interface ITypeHooks {
    * queue's limit); called after the schema and the shared rules passed, for
    * a preview and a create alike.
    */
-  preSubmit?(options: Record<string, unknown>, values: Record<string, unknown>): Promise<IFieldError[]>;
+  preSubmit?(
+    options: Record<string, unknown>,
+    values: Record<string, unknown>,
+    submit: ISubmitContext
+  ): Promise<IFieldError[]>;
+  /** Field errors of a scaling request to a running cluster (too many jobs at once). */
+  checkScaling?(cluster: IClusterModel, scaling: IScaling): IFieldError[];
   /** Follow the registry (job states, cancelling ended clusters' jobs); returns a detach that settles when done. */
   attach?(registry: Registry): () => Promise<void>;
 }

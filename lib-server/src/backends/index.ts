@@ -6,6 +6,7 @@
 
 import path from 'node:path';
 import { which } from '../envs/discovery.js';
+import type { IEnvironmentInfo } from '../envs/probe.js';
 import { runRunnerJson } from '../runner/json.js';
 import type { IBackend } from './backend.js';
 import { definedBackend } from './defined.js';
@@ -14,11 +15,22 @@ import { createGatewayBackend, type IGatewayBackendOptions } from './gateway/ind
 import { createLocalBackend, type ILocalBackendOptions } from './local/index.js';
 import { realSgeCommands } from './sge/commands.js';
 import { sgeDefinition } from './sge/definition.js';
-import { createSlurmBackendFrom, type ISlurmDependencies } from './slurm/index.js';
+import { slurmDefinition } from './slurm/definition.js';
+import { realSlurmCommands } from './slurm/queries.js';
+
+/** What the batch-system types (slurm, sge) are given by the companion. */
+export interface IBatchDependencies {
+  environments: () => Promise<IEnvironmentInfo[]>;
+  serverPython: string;
+  runnerPath: string;
+  user: string;
+  home: string;
+  env: Record<string, string | undefined>;
+}
 
 /** What the backends are built from. */
 export type IBackendDependencies = ILocalBackendOptions &
-  ISlurmDependencies &
+  IBatchDependencies &
   IGatewayBackendOptions & {
     /** The site's own types (site.ts). */
     siteTypes: ITypeDefinition[];
@@ -29,44 +41,73 @@ export type IBackendDependencies = ILocalBackendOptions &
 /** The ids of the built-in types, which a site type may not take. */
 export const BUILT_IN_TYPES: ReadonlySet<string> = new Set(['local', 'slurm', 'sge', 'gateway']);
 
-/**
- * The `sge` type: a definition (sge/definition.ts) run by the generic engine.
- * Its credentials and logs go under JUPYTERLAB_DASK_CLUSTERS_SGE_DIR (on a
- * filesystem the execution hosts share; the home directory by default).
- */
-function sgeBackend(deps: IBackendDependencies): IBackend {
-  const shared =
-    deps.env.JUPYTERLAB_DASK_CLUSTERS_SGE_DIR ||
-    path.join(deps.home, '.local', 'share', 'jupyterlab-dask-clusters', 'sge');
-  const interval = Number(deps.env.JUPYTERLAB_DASK_CLUSTERS_QSTAT_INTERVAL_MS);
-  const definition = sgeDefinition({
-    commands: realSgeCommands(command => which(command), deps.user),
-    logDirectory: path.join(shared, 'logs'),
-    intervalMs: Number.isFinite(interval) && interval > 0 ? interval : 3_000
-  });
+/** The engine's backend of `definition`, its credentials under `securityBase`. */
+function engineBackend(deps: IBackendDependencies, definition: ITypeDefinition, securityBase: string): IBackend {
   return definedBackend(definition, {
     environments: deps.environments,
     serverPython: deps.serverPython,
-    securityBase: shared,
+    securityBase,
     runRunner: (python, args, input) => runRunnerJson(python, deps.runnerPath, args, input)
   });
+}
+
+/** What a batch-system type's definition is made from. */
+interface IBatchHookOptions<C> {
+  commands: C;
+  logDirectory: string;
+  intervalMs: number;
+}
+
+/**
+ * A batch-system type: a definition run by the generic engine. Its
+ * credentials and logs go under the directory `dirVariable` names (on a
+ * filesystem the compute hosts share; under the home directory by default),
+ * its status command runs every `intervalVariable` ms (3 s by default).
+ */
+function batchBackend<C>(
+  deps: IBackendDependencies,
+  system: string,
+  variables: { dirVariable: string; intervalVariable: string },
+  make: (options: IBatchHookOptions<C>) => ITypeDefinition,
+  commands: C
+): IBackend {
+  const shared =
+    deps.env[variables.dirVariable] || path.join(deps.home, '.local', 'share', 'jupyterlab-dask-clusters', system);
+  const interval = Number(deps.env[variables.intervalVariable]);
+  const definition = make({
+    commands,
+    logDirectory: path.join(shared, 'logs'),
+    intervalMs: Number.isFinite(interval) && interval > 0 ? interval : 3_000
+  });
+  return engineBackend(deps, definition, shared);
 }
 
 /** Every backend, by type id. */
 export function createBackends(dependencies: IBackendDependencies): Map<string, IBackend> {
   const backends: IBackend[] = [
     createLocalBackend(dependencies),
-    createSlurmBackendFrom(dependencies),
-    sgeBackend(dependencies),
+    batchBackend(
+      dependencies,
+      'slurm',
+      {
+        dirVariable: 'JUPYTERLAB_DASK_CLUSTERS_SLURM_DIR',
+        intervalVariable: 'JUPYTERLAB_DASK_CLUSTERS_SQUEUE_INTERVAL_MS'
+      },
+      slurmDefinition,
+      realSlurmCommands(command => which(command), dependencies.user)
+    ),
+    batchBackend(
+      dependencies,
+      'sge',
+      {
+        dirVariable: 'JUPYTERLAB_DASK_CLUSTERS_SGE_DIR',
+        intervalVariable: 'JUPYTERLAB_DASK_CLUSTERS_QSTAT_INTERVAL_MS'
+      },
+      sgeDefinition,
+      realSgeCommands(command => which(command), dependencies.user)
+    ),
     createGatewayBackend(dependencies),
-    ...dependencies.siteTypes.map(definition =>
-      definedBackend(definition, {
-        environments: dependencies.environments,
-        serverPython: dependencies.serverPython,
-        securityBase: dependencies.siteSecurityBase,
-        runRunner: (python, args, input) => runRunnerJson(python, dependencies.runnerPath, args, input)
-      })
-    )
+    ...dependencies.siteTypes.map(definition => engineBackend(dependencies, definition, dependencies.siteSecurityBase))
   ];
   return new Map(backends.map(backend => [backend.id, backend]));
 }

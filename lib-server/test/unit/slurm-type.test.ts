@@ -1,10 +1,15 @@
-/** The SLURM type's form, validation and keyword arguments: shared fields, worker variables, jobqueue.yaml keys. */
+/**
+ * The SLURM type, a definition with hooks run by the generic engine: its
+ * form, validation and keyword arguments: shared fields, worker variables,
+ * jobqueue.yaml keys.
+ */
 
-import type { IFieldError } from '../../../protocol/index.js';
-import { slurmKwargs } from '../../src/backends/slurm/index.js';
-import type { IPartition } from '../../src/backends/slurm/queries.js';
-import { buildSlurmType, jobqueueConfig, type ISlurmTypeInput } from '../../src/backends/slurm/schema.js';
-import { resolveSlurmOptions } from '../../src/backends/slurm/validate.js';
+import type { IClusterType, IFieldError } from '../../../protocol/index.js';
+import { definedBackend } from '../../src/backends/defined.js';
+import { parseWorkerEnv } from '../../src/backends/fields.js';
+import { jobqueueConfig } from '../../src/backends/jobqueue/config.js';
+import { slurmDefinition } from '../../src/backends/slurm/definition.js';
+import type { IPartition, ISlurmCommands } from '../../src/backends/slurm/queries.js';
 import type { IEnvironmentInfo } from '../../src/envs/probe.js';
 import { NO_DASK, SERVER_PYTHON, USABLE } from './fixtures.js';
 
@@ -27,9 +32,18 @@ const DEBUG: IPartition = {
   nodeStates: ['idle']
 };
 
+/** What the fake SLURM and companion answer. */
+interface ISlurmTypeInput {
+  partitions: IPartition[];
+  environments: IEnvironmentInfo[];
+  serverPython: string;
+  /** jobqueue.slurm of the dask config. */
+  jobqueue: Record<string, unknown>;
+  logDirectory: string;
+}
+
 function input(jobqueue: Record<string, unknown> = {}): ISlurmTypeInput {
   return {
-    available: true,
     partitions: [DEBUG],
     environments: [USABLE, JOBQUEUE, NO_DASK],
     serverPython: SERVER_PYTHON,
@@ -38,13 +52,50 @@ function input(jobqueue: Record<string, unknown> = {}): ISlurmTypeInput {
   };
 }
 
-function context(jobqueue: Record<string, unknown> = {}) {
-  const built = input(jobqueue);
-  return { type: buildSlurmType(built), partitions: built.partitions, environments: built.environments };
+/** The backend of the definition with fake SLURM commands and runner. */
+function backendOf(built: ISlurmTypeInput) {
+  const commands: ISlurmCommands = {
+    available: () => true,
+    partitions: async () => built.partitions,
+    queue: async () => [],
+    cancel: async () => undefined,
+    testScript: async () => undefined
+  };
+  return definedBackend(slurmDefinition({ commands, logDirectory: built.logDirectory, intervalMs: 1000 }), {
+    environments: async () => built.environments,
+    serverPython: built.serverPython,
+    securityBase: '/shared',
+    runRunner: async (_python, args) => (args[0] === 'config' ? { config: built.jobqueue } : { script: '#!/bin/sh\n' })
+  });
 }
 
-function problems(options: Record<string, unknown>): IFieldError[] {
-  const result = resolveSlurmOptions(options, context());
+function buildSlurmType(built: ISlurmTypeInput): Promise<IClusterType> {
+  return backendOf(built).describe({});
+}
+
+/** The options a create request resolves to, the workers' variables and the keyword arguments; or its problems. */
+async function resolveSlurmOptions(
+  options: Record<string, unknown>,
+  clusterId = 'x'
+): Promise<
+  | { options: Record<string, unknown>; workerEnv: Record<string, string>; kwargs: Record<string, unknown> }
+  | { fields: IFieldError[] }
+> {
+  const result = await backendOf(input()).plan({ type: 'slurm', options }, clusterId);
+  if ('fields' in result) {
+    return result;
+  }
+  const resolved = result.plan.spec.options;
+  const env = parseWorkerEnv(resolved.worker_env);
+  return {
+    options: resolved,
+    workerEnv: 'env' in env ? env.env : {},
+    kwargs: 'kwargs' in result.plan.start ? result.plan.start.kwargs : {}
+  };
+}
+
+async function problems(options: Record<string, unknown>): Promise<IFieldError[]> {
+  const result = await resolveSlurmOptions(options);
   if (!('fields' in result)) {
     throw new Error(`expected problems, got ${JSON.stringify(result.options)}`);
   }
@@ -52,7 +103,10 @@ function problems(options: Record<string, unknown>): IFieldError[] {
 }
 
 describe('the SLURM form', () => {
-  const type = buildSlurmType(input());
+  let type: IClusterType;
+  beforeAll(async () => {
+    type = await buildSlurmType(input());
+  });
 
   it('offers the environments with dask-jobqueue, the first such by default, and says why', () => {
     expect(type.defaults.environment).toBe(JOBQUEUE.python);
@@ -75,8 +129,8 @@ describe('the SLURM form', () => {
     expect(type.uiSchema.worker_env).toMatchObject({ 'ui:widget': 'textarea' });
   });
 
-  it('is unavailable, saying what to install, when no environment has dask-jobqueue', () => {
-    const none = buildSlurmType({ ...input(), environments: [USABLE, NO_DASK] });
+  it('is unavailable, saying what to install, when no environment has dask-jobqueue', async () => {
+    const none = await buildSlurmType({ ...input(), environments: [USABLE, NO_DASK] });
     expect(none).toMatchObject({ available: false, reason: expect.stringContaining('pip install dask-jobqueue') });
     expect(none.defaults.environment).toBeUndefined();
   });
@@ -111,8 +165,8 @@ describe('jobqueue.yaml keys', () => {
   it.each([
     ['hyphens', hyphens],
     ['underscores', underscores]
-  ])('give the form its defaults, with %s', (_spelling, config) => {
-    const type = buildSlurmType(input(jobqueueConfig(config)));
+  ])('give the form its defaults, with %s', async (_spelling, config) => {
+    const type = await buildSlurmType(input(jobqueueConfig(config)));
     expect(type.defaults).toMatchObject(Object.fromEntries(keys.map(([, , field, value]) => [field, value])));
     expect(type.sources).toContainEqual({
       field: 'job_extra_directives',
@@ -123,8 +177,8 @@ describe('jobqueue.yaml keys', () => {
 });
 
 describe('SLURM validation', () => {
-  it('refuses an environment without dask-jobqueue, saying how to install it', () => {
-    expect(problems({ environment: SERVER_PYTHON })).toEqual([
+  it('refuses an environment without dask-jobqueue, saying how to install it', async () => {
+    expect(await problems({ environment: SERVER_PYTHON })).toEqual([
       {
         path: '/environment',
         message: `Python 3 (ipykernel): dask-jobqueue is not installed: ${SERVER_PYTHON} -m pip install dask-jobqueue; choose another environment.`
@@ -132,8 +186,8 @@ describe('SLURM validation', () => {
     ]);
   });
 
-  it('refuses an adaptive minimum above the maximum', () => {
-    expect(problems({ adaptive: true, adaptive_minimum: 5, adaptive_maximum: 2 })).toEqual([
+  it('refuses an adaptive minimum above the maximum', async () => {
+    expect(await problems({ adaptive: true, adaptive_minimum: 5, adaptive_maximum: 2 })).toEqual([
       {
         path: '/adaptive_minimum',
         message: 'Minimum workers (5) is more than Maximum workers (2); lower the minimum or raise the maximum.'
@@ -141,24 +195,24 @@ describe('SLURM validation', () => {
     ]);
   });
 
-  it('refuses a worker variable line that is not NAME=value', () => {
-    expect(problems({ worker_env: 'A=1\n2B=x' })).toEqual([
+  it('refuses a worker variable line that is not NAME=value', async () => {
+    expect(await problems({ worker_env: 'A=1\n2B=x' })).toEqual([
       { path: '/worker_env', message: expect.stringMatching(/^Line 2 of Worker environment variables \("2B=x"\)/) }
     ]);
   });
 });
 
 describe('SLURM keyword arguments', () => {
-  it('export the worker variables at the start of the job script prologue', () => {
-    const resolved = resolveSlurmOptions(
+  it('export the worker variables at the start of the job script prologue', async () => {
+    const resolved = await resolveSlurmOptions(
       { worker_env: "JDC_VAR=hello world\n# a comment\nQUOTED=it's", job_script_prologue: 'module load python' },
-      context()
+      'abcd1234'
     );
     if ('fields' in resolved) {
       throw new Error(JSON.stringify(resolved.fields));
     }
     expect(resolved.workerEnv).toEqual({ JDC_VAR: 'hello world', QUOTED: "it's" });
-    const kwargs = slurmKwargs(resolved, 'abcd1234', '/shared/abcd1234');
+    const { kwargs } = resolved;
     expect(kwargs.job_script_prologue).toEqual([
       "export JDC_VAR='hello world'",
       `export QUOTED='it'"'"'s'`,
@@ -166,8 +220,8 @@ describe('SLURM keyword arguments', () => {
     ]);
   });
 
-  it('add nothing to the prologue without worker variables', () => {
-    const resolved = resolveSlurmOptions({}, context());
-    expect('options' in resolved && slurmKwargs(resolved, 'x', '/shared/x').job_script_prologue).toEqual([]);
+  it('add nothing to the prologue without worker variables', async () => {
+    const resolved = await resolveSlurmOptions({});
+    expect('options' in resolved && resolved.kwargs.job_script_prologue).toEqual([]);
   });
 });

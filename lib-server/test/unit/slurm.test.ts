@@ -2,7 +2,7 @@
 
 import { mergeQueue } from '../../src/backends/slurm/jobs.js';
 import { parsePartitions, parseSqueue, partitionProblem } from '../../src/backends/slurm/queries.js';
-import { partitionErrors } from '../../src/backends/slurm/validate.js';
+import { partitionErrors } from '../../src/backends/slurm/hooks.js';
 import { formatSlurmTime, lifetimeArgs, parseSlurmTime, workerLifetime } from '../../src/backends/slurm/walltime.js';
 
 const NODES = { nodes: [{ name: 'n1', cpus: 2, real_memory: 24105, state: 'idle', partitions: ['debug', 'short'] }] };

@@ -13,20 +13,20 @@ import { ACTIVE_STATES, type IClusterRecord, type Registry } from '../../cluster
 import type { IBatchJob } from './types.js';
 
 /** What the watcher runs, and what it asks of the type. */
-export interface IBatchWatchOptions {
+export interface IBatchWatchOptions<J extends IBatchJob = IBatchJob> {
   /** The cluster type whose clusters it follows. */
   type: string;
   registry: Registry;
   /** The jobs of this user, as the status command shows them. */
-  jobs(): Promise<IBatchJob[]>;
-  /** Cancel jobs `ids`. */
-  cancel(ids: string[]): Promise<void>;
+  jobs(): Promise<J[]>;
+  /** Cancel jobs `ids` of the ended cluster `record`. */
+  cancel(ids: string[], record: IClusterRecord): Promise<void>;
   /** Between two status calls. */
   intervalMs: number;
   /** The walltime of the jobs of `record`, seconds (for the end time of running jobs). */
   walltimeOf?(record: IClusterRecord): number | undefined;
   /** The output and error files of `job` of `record`. */
-  logsOf?(record: IClusterRecord, job: IBatchJob): { stdout?: string; stderr?: string } | undefined;
+  logsOf?(record: IClusterRecord, job: J): { stdout?: string; stderr?: string } | undefined;
 }
 
 /** The row of `job` in a cluster model. */
@@ -47,14 +47,14 @@ export function jobRow(job: IBatchJob, walltime: number | undefined): IJob {
 }
 
 /** Watches the jobs of every cluster of one type in the registry. */
-export class BatchJobWatcher {
+export class BatchJobWatcher<J extends IBatchJob = IBatchJob> {
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private readonly cancelling = new Set<string>();
   private readonly pending = new Set<Promise<void>>();
   private disconnect: (() => void) | undefined;
 
-  constructor(private readonly options: IBatchWatchOptions) {}
+  constructor(private readonly options: IBatchWatchOptions<J>) {}
 
   /** Start following the registry; cancels the jobs of clusters that already ended. */
   start(): () => Promise<void> {
@@ -133,7 +133,7 @@ export class BatchJobWatcher {
   }
 
   /** What the status command says about the jobs of `record`, into the registry when it changed. */
-  private merge(record: IClusterRecord, queue: Map<string, IBatchJob>): void {
+  private merge(record: IClusterRecord, queue: Map<string, J>): void {
     const walltime = this.options.walltimeOf?.(record);
     const rows = record.model.jobs.map(job => {
       const queued = queue.get(job.id);
@@ -171,7 +171,7 @@ export class BatchJobWatcher {
       const ids = [
         ...new Set([...(record.jobIds ?? []), ...record.model.jobs.map(job => job.id), ...named.map(job => job.id)])
       ];
-      await this.options.cancel(ids);
+      await this.options.cancel(ids, record);
       if (this.options.registry.get(id) !== undefined) {
         this.options.registry.update(id, r => {
           r.jobIds = [];
