@@ -5,7 +5,16 @@
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs';
 import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -301,4 +310,22 @@ export function makeTestDirs(name: string): ITestDirs {
 /** Remove the directories of a test file. */
 export function removeTestDirs(dirs: ITestDirs): void {
   rmSync(dirs.root, { recursive: true, force: true });
+}
+
+/**
+ * The NAME=value lines a test service's script wrote (scripts/slurm, scripts/sge);
+ * fails loudly, saying how to start it, when it was not started.
+ */
+export function serviceEnv(file: string, howToStart: string): Record<string, string> {
+  if (!existsSync(file)) {
+    throw new Error(`${file} is missing: ${howToStart}`);
+  }
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (match) {
+      env[match[1]] = match[2];
+    }
+  }
+  return env;
 }

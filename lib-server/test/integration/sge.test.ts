@@ -8,28 +8,25 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IApiError, IClusterModel, IClusterType, IJobLog, IJobScript, ISnippet } from '../../../protocol/index.js';
-import { Companion, makeTestDirs, PYTHON, removeTestDirs, waitFor, type EventLog, type ITestDirs } from './harness.js';
+import {
+  Companion,
+  makeTestDirs,
+  PYTHON,
+  removeTestDirs,
+  waitFor,
+  type EventLog,
+  type ITestDirs,
+  serviceEnv
+} from './harness.js';
 
 const SGE_ENV_FILE = '/tmp/jdc-sge/env';
 
-/** The variables sge.sh wrote; fails loudly when Grid Engine was not started. */
+/** The variables the service script wrote; fails loudly when Grid Engine was not started. */
 function sgeEnv(): Record<string, string> {
-  if (!existsSync(SGE_ENV_FILE)) {
-    throw new Error(
-      `${SGE_ENV_FILE} is missing: start Grid Engine first (make sge-up, or scripts/sge/sge.sh up as root)`
-    );
-  }
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(SGE_ENV_FILE, 'utf8').split('\n')) {
-    const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-    if (match) {
-      env[match[1]] = match[2];
-    }
-  }
-  return env;
+  return serviceEnv(SGE_ENV_FILE, 'start Grid Engine first (make sge-up, or scripts/sge/sge.sh up as root)');
 }
 
 /** Every job of every user, as `qstat -u '*'` lists them: [id, name, state]. */

@@ -6,7 +6,7 @@
  */
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IApiError, IClusterModel, IClusterType, IJobLog, IJobScript, ISnippet } from '../../../protocol/index.js';
 import {
@@ -15,6 +15,7 @@ import {
   makeTestDirs,
   PYTHON,
   removeTestDirs,
+  serviceEnv,
   waitFor,
   type EventLog,
   type ITestDirs
@@ -22,21 +23,9 @@ import {
 
 const SLURM_ENV_FILE = '/tmp/jdc-slurm/env';
 
-/** The variables slurm.sh wrote; fails loudly when SLURM was not started. */
+/** The variables the service script wrote; fails loudly when SLURM was not started. */
 function slurmEnv(): Record<string, string> {
-  if (!existsSync(SLURM_ENV_FILE)) {
-    throw new Error(
-      `${SLURM_ENV_FILE} is missing: start SLURM first (make slurm-up, or scripts/slurm/slurm.sh up as root)`
-    );
-  }
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(SLURM_ENV_FILE, 'utf8').split('\n')) {
-    const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-    if (match) {
-      env[match[1]] = match[2];
-    }
-  }
-  return env;
+  return serviceEnv(SLURM_ENV_FILE, 'start SLURM first (make slurm-up, or scripts/slurm/slurm.sh up as root)');
 }
 
 /** Ids of queued or running jobs whose name passes `test`. */

@@ -1,6 +1,7 @@
 /** A dask-jobqueue section (`jobqueue.slurm`, `jobqueue.sge` ...) of the user's dask config. */
 
 import { isObject } from '../../util/objects.js';
+import type { IHookContext } from '../definition.js';
 
 /**
  * jobqueue.<system> of a dask config with every key spelt one way. Dask treats
@@ -17,4 +18,18 @@ export function jobqueueConfig(config: unknown): Record<string, unknown> {
     }
   }
   return normalized;
+}
+
+/**
+ * The user's `jobqueue.<system>` dask config as jobqueueConfig spells it,
+ * read with the server's interpreter; empty without dask there, so
+ * dask-jobqueue's defaults, then the type's, apply.
+ */
+export async function readJobqueueConfig(context: IHookContext, system: string): Promise<Record<string, unknown>> {
+  try {
+    const answer = await context.runRunner(context.serverPython, ['config', `jobqueue.${system}`], {});
+    return jobqueueConfig(isObject(answer) ? answer.config : undefined);
+  } catch {
+    return {};
+  }
 }

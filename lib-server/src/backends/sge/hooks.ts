@@ -12,7 +12,7 @@ import type { JSONSchema7 } from 'json-schema';
 import type { IFieldError } from '../../../../protocol/index.js';
 import type { Registry } from '../../clusters/registry.js';
 import type { IFormParts, IHookContext, ITypeHooks } from '../definition.js';
-import { jobqueueConfig } from '../jobqueue/config.js';
+import { readJobqueueConfig } from '../jobqueue/config.js';
 import { parseDuration } from '../jobqueue/parse.js';
 import type { IQueue } from '../jobqueue/types.js';
 import { BatchJobWatcher } from '../jobqueue/watch.js';
@@ -186,11 +186,7 @@ export function sgeHooks(options: ISgeHookOptions): ITypeHooks {
       const [queues, pes, config] = await Promise.all([
         commands.queues(),
         commands.parallelEnvironments(),
-        context
-          .runRunner(context.serverPython, ['config', 'jobqueue.sge'], {})
-          .then(answer => jobqueueConfig((answer as { config?: unknown }).config))
-          // No dask in the server's environment: dask-jobqueue's defaults, then ours.
-          .catch(() => ({}))
+        readJobqueueConfig(context, 'sge')
       ]);
       return sgeFormParts(queues, pes, config, options.logDirectory);
     },

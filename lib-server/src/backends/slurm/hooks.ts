@@ -12,7 +12,7 @@ import type { IClusterModel, IFieldError, IScaling } from '../../../../protocol/
 import type { Registry } from '../../clusters/registry.js';
 import { formatMemory, parseMemory } from '../../util/memory.js';
 import type { IFormParts, IHookContext, ISubmitContext, ITypeHooks } from '../definition.js';
-import { jobqueueConfig } from '../jobqueue/config.js';
+import { readJobqueueConfig } from '../jobqueue/config.js';
 import { slurmJobWatcher } from './jobs.js';
 import { partitionProblem, type IPartition, type ISlurmCommands } from './queries.js';
 import { formatSlurmTime, lifetimeArgs, parseSlurmTime } from './walltime.js';
@@ -308,14 +308,7 @@ export function slurmHooks(options: ISlurmHookOptions): ITypeHooks {
             '(e.g. module load slurm, or add the directory that holds sbatch to PATH), then reload.';
     },
     async form(context: IHookContext) {
-      const [partitions, jobqueue] = await Promise.all([
-        commands.partitions(),
-        context
-          .runRunner(context.serverPython, ['config', 'jobqueue.slurm'], {})
-          .then(answer => jobqueueConfig((answer as { config?: unknown }).config))
-          // No dask in the server's environment: dask-jobqueue's defaults, then ours.
-          .catch(() => ({}))
-      ]);
+      const [partitions, jobqueue] = await Promise.all([commands.partitions(), readJobqueueConfig(context, 'slurm')]);
       return slurmFormParts(partitions, jobqueue, options.logDirectory);
     },
     values: slurmValues,
