@@ -3,8 +3,9 @@
  * (`make sge-up`): the `sge` type is a definition with hooks (backends/sge),
  * run by the generic engine. Its queues and their h_rt in the form, the job
  * script preview, a walltime above a queue's h_rt refused before anything is
- * submitted, workers as real SGE jobs over TLS, job states, scaling, and no
- * job left in `qstat -u '*'` after a stop.
+ * submitted, workers as real SGE jobs over TLS, job states (r on its host,
+ * qw with the scheduler's reason), scaling, and no job left in `qstat -u '*'`
+ * after a stop or a runner killed with SIGKILL.
  */
 
 import { execFileSync } from 'node:child_process';
@@ -225,17 +226,25 @@ describe('an SGE cluster', () => {
     expect(log.stdout.path).toBe(path.join(shared, 'logs', `dask-worker-${cluster.id}.o${model.jobs[0].id}`));
   }, 30_000);
 
-  it('scales to 3 (the third job waits in qw), then down to 1', async () => {
+  it("scales to 3 (the third job waits in qw with the scheduler's reason), then down to 1", async () => {
     // The queue has 2 slots: a third 1-core job cannot start.
     const scale = (workers: number) =>
       companion.request('POST', `/api/clusters/${cluster.id}/scale`, { mode: 'fixed', workers });
     expect((await scale(3)).status).toBe(200);
-    await events.waitForCluster(
+    const three = await events.waitForCluster(
       cluster.id,
-      '3 jobs, one waiting',
-      m => m.jobs.length === 3 && m.jobs.some(job => job.state === 'qw'),
+      '3 jobs, one waiting with its reason',
+      m => m.jobs.length === 3 && m.jobs.some(job => job.state === 'qw' && job.reason !== undefined),
       60_000
     );
+    // The scheduler's own words, from qstat -j: the queue instance is full.
+    expect(three.jobs.find(job => job.state === 'qw')).toMatchObject({
+      reason: expect.stringMatching(/queue instance "all\.q@\S+" dropped because it is full/)
+    });
+    expect(three.jobs.filter(job => job.state === 'r').map(job => job.node)).toEqual([
+      env.JDC_SGE_HOST,
+      env.JDC_SGE_HOST
+    ]);
     expect(clusterJobs(cluster.id)).toHaveLength(3);
     expect((await scale(1)).status).toBe(200);
     await events.waitForCluster(cluster.id, '1 worker', m => m.workers === 1 && m.jobs.length === 1, 60_000);
@@ -255,4 +264,35 @@ describe('an SGE cluster', () => {
       30_000
     );
   }, 90_000);
+});
+
+describe('no orphans', () => {
+  it('deletes the jobs of a runner killed with SIGKILL, the waiting one too', async () => {
+    // 3 workers on 2 slots: the third job would wait in qw for ever if nobody deleted it.
+    const answer = await companion.request('POST', '/api/clusters', {
+      type: 'sge',
+      options: { ...BASE, workers: 3 }
+    });
+    expect(answer.status).toBe(201);
+    const { id } = answer.json as IClusterModel;
+    await events.waitForCluster(
+      id,
+      'running, 2 jobs in r and 1 in qw',
+      m =>
+        m.state === 'running' &&
+        m.jobs.filter(job => job.state === 'r').length === 2 &&
+        m.jobs.filter(job => job.state === 'qw').length === 1,
+      90_000
+    );
+    const ids = new Set(clusterJobs(id));
+    expect(ids.size).toBe(3);
+    process.kill(companion.runnerPid(id)!, 'SIGKILL');
+    await events.waitForCluster(id, 'failed', m => m.state === 'failed');
+    await waitFor(
+      "no job of the cluster in qstat -u '*'",
+      () => clusterJobs(id).length === 0 && allJobs().every(([job]) => !ids.has(job)),
+      30_000
+    );
+    await events.waitForCluster(id, 'jobs forgotten', m => m.state === 'failed' && m.jobs.length === 0);
+  }, 150_000);
 });
