@@ -29,8 +29,9 @@ import distributed
 import other_user
 import proctree
 import pytest
+from batch_orphans import companion_and_runner
 from test_orphans import create_running_cluster
-from test_slurm_orphans import companion_and_runner, create_slurm_cluster, slurm_lab  # noqa: F401 - fixture
+from test_slurm_orphans import create_slurm_cluster, slurm_lab  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.e2e
 

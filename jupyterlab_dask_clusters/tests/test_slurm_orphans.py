@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import time
 from pathlib import Path
 
-import proctree
 import pytest
-from test_orphans import COMPANION_ARG, is_cluster_runner
+from batch_orphans import lost_cluster_leaves_no_job, sigterm_leaves_no_job
 
 pytestmark = pytest.mark.e2e
 
 SLURM_ENV_FILE = Path("/tmp/jdc-slurm/env")
 OPTIONS = {"partition": "debug", "walltime": "00:10:00", "cores": 1, "memory": "1 GiB", "workers": 2}
-GONE_WITHIN = 30
 
 
 def queued(cluster_id: str) -> list[str]:
@@ -29,16 +25,6 @@ def queued(cluster_id: str) -> list[str]:
         for job, name, state in (line.split() for line in out.splitlines() if line.strip())
         if name.endswith(f"-{cluster_id}")
     ]
-
-
-def wait_queue_empty(cluster_id: str, within: float = GONE_WITHIN) -> list[str]:
-    """The cluster's jobs still queued after waiting up to `within` seconds for none."""
-    deadline = time.monotonic() + within
-    while True:
-        left = queued(cluster_id)
-        if not left or time.monotonic() > deadline:
-            return left
-        time.sleep(0.5)
 
 
 @pytest.fixture
@@ -90,65 +76,18 @@ def create_slurm_cluster(server, started: list[str], workers: int = 2) -> dict:
     pytest.fail(f"SLURM cluster not running with 2 jobs after 180 s: {model}\n{server.log_tail()}")
 
 
-def companion_and_runner(server) -> tuple[proctree.Proc, proctree.Proc]:
-    """The companion under jupyter, and its one cluster runner."""
-    below_jupyter = proctree.descendants(server.proc.pid)
-    companions = [p for p in below_jupyter if any(a.endswith(COMPANION_ARG) for a in p.cmdline)]
-    assert len(companions) == 1, [p.describe() for p in below_jupyter]
-    runners = [p for p in proctree.descendants(companions[0].pid) if is_cluster_runner(p.cmdline)]
-    assert len(runners) == 1, [p.describe() for p in below_jupyter]
-    server.remember([companions[0], runners[0]])
-    return companions[0], runners[0]
-
-
 def test_sigterm_to_jupyter_leaves_no_slurm_job(slurm_lab):
     start_lab, started = slurm_lab
     server = start_lab()
     model = create_slurm_cluster(server, started)
-
-    server.proc.send_signal(signal.SIGTERM)
-    try:
-        server.proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"jupyter lab still runs 60 s after SIGTERM:\n{server.log_tail()}")
-
-    left = wait_queue_empty(model["id"])
-    assert not left, f"still queued {GONE_WITHIN} s after jupyter exited: {left}\n{server.log_tail()}"
+    sigterm_leaves_no_job(server, model["id"], queued)
 
 
 def test_restarted_companion_cancels_the_jobs_of_a_lost_cluster(slurm_lab):
     start_lab, started = slurm_lab
     server = start_lab()
     model = create_slurm_cluster(server, started, workers=3)
-    cluster_id = model["id"]
     pending = [j["id"] for j in model["jobs"] if j["state"] == "PENDING"]
     assert len(pending) == 1, model["jobs"]
-    companion, runner = companion_and_runner(server)
-
-    # Nobody left to clean up: the runner is frozen before the companion dies
-    # (so end of stdin cannot make it cancel its jobs), then killed too.
-    os.kill(runner.pid, signal.SIGSTOP)
-    os.kill(companion.pid, signal.SIGKILL)
-    assert not proctree.survivors([companion], within=10), companion.describe()
-    os.kill(runner.pid, signal.SIGKILL)
-    assert not proctree.survivors([runner], within=10), runner.describe()
-    # jupyter-server-proxy starts a new companion (at once, or on the next
-    # request): it finds the cluster lost and cancels every job, the waiting
-    # one included, which would otherwise stay in the queue for good.
-    deadline = time.monotonic() + 60
-    while True:
-        status, body = server.request("GET", f"dask-clusters/api/clusters/{cluster_id}", timeout=30)
-        if status == 200 or time.monotonic() > deadline:
-            break
-        time.sleep(1)
-    assert status == 200, f"no new companion answered: {status} {body}\n{server.log_tail()}"
-    assert body["state"] == "lost", body
-    assert "companion restarted" in body["error"], body
-    (new_companion,) = [
-        p for p in proctree.descendants(server.proc.pid) if any(a.endswith(COMPANION_ARG) for a in p.cmdline)
-    ]
-    assert new_companion.pid != companion.pid
-    left = wait_queue_empty(cluster_id)
-    assert not left, f"still queued {GONE_WITHIN} s after the new companion started: {left}\n{server.log_tail()}"
-    _, body = server.request("GET", f"dask-clusters/api/clusters/{cluster_id}")
-    assert body["jobs"] == [], body
+    # The pending job would otherwise stay in the queue for good.
+    lost_cluster_leaves_no_job(server, model["id"], queued)
