@@ -18,15 +18,18 @@ import { scalingFromOptions } from '../clusters/scaling.js';
 import type { IEnvironmentInfo } from '../envs/probe.js';
 import { schemaErrors } from '../util/schema-errors.js';
 import type { RunnerJson } from '../runner/json.js';
-import type { IBackend, ILaunchPlan, PlanResult } from './backend.js';
+import { apiErrorOf } from '../http/errors.js';
+import { isObject } from '../util/objects.js';
+import type { IBackend, IDescribeQuery, ILaunchPlan, PlanResult } from './backend.js';
 import type { IFormParts, IHookContext, ITypeDefinition } from './definition.js';
 import {
-  adaptiveBoundsProblem,
   defaultEnvironment,
   defaultEnvironmentReason,
   environmentField,
-  environmentProblem,
   exportLines,
+  interpreterProblem,
+  noEnvironmentReason,
+  optionsBoundsProblem,
   parseWorkerEnv,
   SCALING_FIELDS,
   scalingFields,
@@ -46,6 +49,8 @@ export interface IDefinedBackendOptions {
   securityBase: string;
   /** Runs runner.py subcommands (job-script, config): for previews and hooks. */
   runRunner?: RunnerJson;
+  /** Whether a file exists, for a chosen interpreter (default: every path does). */
+  exists?: (path: string) => boolean;
 }
 
 /** Whether the definition passes the workers' environment variables on. */
@@ -57,6 +62,33 @@ function takesWorkerEnv(definition: ITypeDefinition): boolean {
   return used.has('worker_env') || used.has('worker_env_exports');
 }
 
+/** The environment the form preselects: none at all when no environment can run the type. */
+function formEnvironment(
+  definition: ITypeDefinition,
+  environments: IEnvironmentInfo[],
+  serverPython: string
+): IEnvironmentInfo | undefined {
+  const found = defaultEnvironment(environments, serverPython, definition.environmentCheck);
+  return found !== undefined && definition.environmentCheck(found) === undefined ? found : undefined;
+}
+
+/**
+ * `properties` with each field's computed schema keys laid over it, in the
+ * form's `order` when there is one (messages list fields in that order).
+ */
+function overlay(
+  properties: Record<string, JSONSchema7>,
+  computed: Record<string, JSONSchema7>,
+  order: string[] = []
+): Record<string, JSONSchema7> {
+  const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
+  return Object.fromEntries(
+    Object.entries(properties)
+      .sort(([a], [b]) => rank(a) - rank(b))
+      .map(([name, property]) => [name, { ...property, ...(computed[name] ?? {}) }])
+  );
+}
+
 /** The form's schema, hints, defaults and their sources. */
 function describeForm(
   definition: ITypeDefinition,
@@ -64,9 +96,7 @@ function describeForm(
   serverPython: string,
   parts: IFormParts = {}
 ) {
-  const found = defaultEnvironment(environments, serverPython, definition.environmentCheck);
-  // No default at all when no environment can run the type.
-  const env = found !== undefined && definition.environmentCheck(found) === undefined ? found : undefined;
+  const env = formEnvironment(definition, environments, serverPython);
   const why = defaultEnvironmentReason(env, serverPython);
   const environment = environmentField(environments, {
     default: env,
@@ -77,22 +107,23 @@ function describeForm(
     check: definition.environmentCheck
   });
   const own = Object.keys(definition.options);
-  const ownOptions = Object.fromEntries(
-    own.map(name => [name, { ...definition.options[name], ...(parts.options?.[name] ?? {}) }])
-  );
   const ownUi = { ...definition.ui };
   for (const [name, hints] of Object.entries(parts.ui ?? {})) {
     ownUi[name] = { ...(ownUi[name] ?? {}), ...hints };
   }
   const envField = takesWorkerEnv(definition) ? [WORKER_ENV_FIELD] : [];
-  const properties: Record<string, JSONSchema7> = {
-    environment: environment.schema,
-    ...ownOptions,
-    ...scalingFields(definition.scaling, definition.scalingWords),
-    ...(envField.length > 0
-      ? { [WORKER_ENV_FIELD]: workerEnvField(definition.workerEnv ?? 'as the site type passes them on') }
-      : {})
-  };
+  const properties = overlay(
+    {
+      environment: environment.schema,
+      ...definition.options,
+      ...scalingFields(definition.scaling, definition.scalingWords),
+      ...(envField.length > 0
+        ? { [WORKER_ENV_FIELD]: workerEnvField(definition.workerEnv ?? 'as the site type passes them on') }
+        : {})
+    },
+    parts.options ?? {},
+    definition.layout?.order
+  );
   const schema: JSONSchema7 = {
     $schema: 'http://json-schema.org/draft-07/schema#',
     type: 'object',
@@ -117,22 +148,48 @@ function describeForm(
   for (const [field, property] of Object.entries(properties)) {
     if (property.default !== undefined) {
       defaults[field] = property.default;
-      if (own.includes(field)) {
-        sources.push({ field, value: property.default, source: parts.sources?.[field] ?? definition.origin });
+      const source =
+        parts.sources?.[field] ??
+        (own.includes(field) && parts.sourcesComplete !== true ? definition.origin : undefined);
+      if (source !== undefined && field !== 'environment') {
+        sources.push({ field, value: property.default, source });
       }
     }
   }
-  return { schema, uiSchema, defaults, sources };
+  return { schema, uiSchema, defaults, sources, linked: parts.linked, description: parts.description };
+}
+
+/** The request's options with every default in: the form's, the linked values of its choices, the hook's. */
+function fillOptions(
+  definition: ITypeDefinition,
+  form: ReturnType<typeof describeForm>,
+  environments: IEnvironmentInfo[],
+  requested: Record<string, unknown>
+): Record<string, unknown> {
+  let linked: Record<string, unknown> = {};
+  for (const link of form.linked ?? []) {
+    const chosen = requested[link.field] ?? form.defaults[link.field];
+    linked = { ...linked, ...(link.values[String(chosen)] ?? {}) };
+  }
+  // Without a usable default environment, the first one stands in, so its error says what is missing.
+  const environment = form.defaults.environment ?? environments[0]?.python;
+  const options = { ...form.defaults, environment, ...linked, ...requested };
+  const filled = definition.hooks?.fill?.(options, requested, { environments }) ?? {};
+  return { ...options, ...filled, ...requested };
 }
 
 /** The validated options, or every problem with them. */
 function validate(
   definition: ITypeDefinition,
   form: ReturnType<typeof describeForm>,
-  environments: IEnvironmentInfo[],
-  requested: Record<string, unknown>
+  context: { environments: IEnvironmentInfo[]; exists: (path: string) => boolean },
+  requested: unknown
 ): { options: Record<string, unknown>; workerEnv: Record<string, string> } | { fields: IFieldError[] } {
-  const options = { ...form.defaults, ...requested };
+  if (!isObject(requested)) {
+    return { fields: [{ path: '', message: 'The options must be a JSON object, e.g. {"workers": 2}.' }] };
+  }
+  const { environments } = context;
+  const options = fillOptions(definition, form, environments, requested);
   const fields = schemaErrors(form.schema, options, {
     // The environment gets its own message, which says what is wrong with it; so do what hooks check.
     skip: error =>
@@ -142,23 +199,16 @@ function validate(
       )
   });
   if (typeof options.environment === 'string') {
-    const problem = environmentProblem(options.environment, environments, definition.environmentCheck);
+    const problem = interpreterProblem(options.environment, environments, definition.environmentCheck, context.exists);
     if (problem !== undefined) {
       fields.push({ path: '/environment', message: problem });
     }
   }
-  const scaling = options as unknown as IScalingOptions;
-  const bounds =
-    scaling.adaptive === true ? adaptiveBoundsProblem(scaling.adaptive_minimum, scaling.adaptive_maximum) : undefined;
-  if (bounds !== undefined && fields.length === 0) {
-    fields.push(bounds);
-  }
-  const parsed = parseWorkerEnv(
-    typeof options[WORKER_ENV_FIELD] === 'string' ? (options[WORKER_ENV_FIELD] as string) : ''
-  );
-  if ('error' in parsed) {
-    fields.push(parsed.error);
-  }
+  fields.push(...(definition.hooks?.check?.(options, { environments }) ?? []));
+  // The bounds' rule once each bound is right on its own, so that one mistake gets one message.
+  const bounds = fields.length === 0 ? optionsBoundsProblem(options) : undefined;
+  const parsed = parseWorkerEnv(options[WORKER_ENV_FIELD]);
+  fields.push(...(bounds !== undefined ? [bounds] : []), ...('error' in parsed ? [parsed.error] : []));
   return fields.length > 0 || 'error' in parsed ? { fields } : { options, workerEnv: parsed.env };
 }
 
@@ -204,7 +254,11 @@ function hookContext(options: IDefinedBackendOptions): IHookContext {
 }
 
 /** The form and the reason the type cannot be used, with the definition's hooks called. */
-async function formContext(definition: ITypeDefinition, options: IDefinedBackendOptions): Promise<IFormContext> {
+async function formContext(
+  definition: ITypeDefinition,
+  options: IDefinedBackendOptions,
+  query: IDescribeQuery = {}
+): Promise<IFormContext> {
   const environments = await options.environments();
   const hooks = definition.hooks ?? {};
   const context = hookContext(options);
@@ -215,16 +269,19 @@ async function formContext(definition: ITypeDefinition, options: IDefinedBackend
   }
   if (reason === undefined && hooks.form !== undefined) {
     try {
-      parts = await hooks.form(context);
+      const environment = formEnvironment(definition, environments, options.serverPython);
+      parts = await hooks.form({ ...context, environment }, query);
     } catch (error) {
+      // A refusal of the query is the caller's to hear; anything else means the system is not answering.
+      if (apiErrorOf(error) !== undefined) {
+        throw error;
+      }
       reason = `${definition.title} does not answer: ${message(error)}`;
     }
   }
   const blocked = reason;
   const usable = environments.some(env => definition.environmentCheck(env) === undefined);
-  reason ??= usable
-    ? undefined
-    : `No Python environment here can run it: ${environments.map(env => definition.environmentCheck(env)).find(Boolean) ?? 'none found'}.`;
+  reason ??= usable ? undefined : noEnvironmentReason(environments, definition.environmentCheck);
   return {
     environments,
     form: describeForm(definition, environments, options.serverPython, parts),
@@ -247,7 +304,12 @@ async function launchOf(
   if (blocked !== undefined) {
     return { fields: [{ path: '', message: blocked }] };
   }
-  const checked = validate(definition, form, environments, request.options ?? {});
+  const checked = validate(
+    definition,
+    form,
+    { environments, exists: options.exists ?? (() => true) },
+    request.options ?? {}
+  );
   if ('fields' in checked) {
     return checked;
   }
@@ -264,19 +326,20 @@ async function launchOf(
   };
   const values = { ...base, ...(definition.hooks?.values?.(o, base) ?? {}) };
   const rendered = renderArguments(definition.kwargs, values);
+  const config = renderArguments(definition.config ?? {}, values).kwargs;
   const python = String(o.environment);
   const plan: ILaunchPlan = {
     spec: { type: definition.id, ...(request.name ? { name: request.name } : {}), options: { ...o } },
     environment: { python, label: environments.find(env => env.python === python)?.label ?? python },
     scaling,
-    workDirs: security !== undefined ? [security] : [],
+    workDirs: [...(definition.hooks?.workDirs?.(clusterId) ?? []), ...(security !== undefined ? [security] : [])],
     start: {
       op: 'start',
       cluster_id: clusterId,
       cluster_class: definition.clusterClass,
       kwargs: { ...rendered.kwargs, ...(security !== undefined ? { security_directory: security } : {}) },
       ...(Object.keys(rendered.calls).length > 0 ? { calls: rendered.calls } : {}),
-      config: {},
+      config,
       scaling
     }
   };
@@ -305,15 +368,17 @@ export function definedBackend(definition: ITypeDefinition, options: IDefinedBac
   const backend: IBackend = {
     id: definition.id,
 
-    async describe(): Promise<IClusterType> {
-      const { form: described, reason } = await formContext(definition, options);
+    async describe(query: IDescribeQuery): Promise<IClusterType> {
+      const { form, reason } = await formContext(definition, options, query);
+      const { linked, description, ...described } = form;
       return {
         id: definition.id,
         title: definition.title,
-        description: definition.description,
+        description: description ?? definition.description,
         available: reason === undefined,
         ...(reason !== undefined ? { reason } : {}),
         ...described,
+        ...(linked !== undefined ? { linked } : {}),
         ...(definition.jobScript === true ? { preview: true } : {})
       };
     },
@@ -331,8 +396,8 @@ export function definedBackend(definition: ITypeDefinition, options: IDefinedBac
       return snippetOf(definition, model, options.securityBase, dashboardLink);
     },
 
-    tunnelCommand() {
-      return undefined;
+    tunnelCommand(dashboardUrl: string) {
+      return definition.hooks?.tunnel?.(dashboardUrl);
     }
   };
   if (definition.jobScript === true) {

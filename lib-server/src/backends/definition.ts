@@ -6,9 +6,11 @@
  */
 
 import type { JSONSchema7 } from 'json-schema';
-import type { IClusterModel, IFieldError, IScaling } from '../../../protocol/index.js';
+import type { IClusterModel, IClusterType, IFieldError, IScaling } from '../../../protocol/index.js';
 import type { Registry } from '../clusters/registry.js';
+import type { IEnvironmentInfo } from '../envs/probe.js';
 import type { RunnerJson } from '../runner/json.js';
+import type { IDescribeQuery } from './backend.js';
 import type { EnvironmentCheck, IScalingOptions, IScalingWords } from './fields.js';
 
 /** The values a mapping may use besides the type's own options. */
@@ -55,6 +57,8 @@ export interface ITypeDefinition {
   hookChecked?: { path: string; keyword: string }[];
   /** Options (and MAPPING_VALUES) -> keyword arguments of `clusterClass`; see mapping.ts. */
   kwargs: Record<string, unknown>;
+  /** Dask config the runner sets before starting the class: key -> value, mapped like `kwargs` (no calls). */
+  config?: Record<string, unknown>;
   /**
    * Whether the runner gives the cluster fresh TLS credentials (a `security`
    * argument); the class must accept one, as every SpecCluster does.
@@ -102,14 +106,31 @@ export interface IHookContext {
   runRunner: RunnerJson;
 }
 
+/** What the form hook is given besides the hooks' context. */
+export interface IFormHookContext extends IHookContext {
+  /** The environment the form preselects (its dask config may set other defaults). */
+  environment: IEnvironmentInfo | undefined;
+}
+
 /** Parts of the form computed when the dialog opens. */
 export interface IFormParts {
-  /** Per own option: schema keys laid over the definition's (an `enum`, a `default` ...). */
+  /** Per field (own or shared): schema keys laid over the definition's (an `enum`, a `default` ...). */
   options?: Record<string, JSONSchema7>;
   /** Per own option: form hints laid over the definition's (`ui:enumNames` ...). */
   ui?: Record<string, Record<string, unknown>>;
-  /** Per own option: where a computed default comes from (else the definition's origin). */
+  /** Per field: where a computed default comes from (own options without one: the definition's origin). */
   sources?: Record<string, string>;
+  /** Whether `sources` names every default worth stating: the others then state none. */
+  sourcesComplete?: boolean;
+  /** The type's description, when it depends on what the hook found (the host's size). */
+  description?: string;
+  /** Fields whose choice sets others (a workload profile): applied by the dialog and by validation alike. */
+  linked?: IClusterType['linked'];
+}
+
+/** What the engine gives the hooks that see a request's options. */
+export interface IOptionsContext {
+  environments: IEnvironmentInfo[];
 }
 
 /**
@@ -120,8 +141,28 @@ export interface IFormParts {
 export interface ITypeHooks {
   /** Why the type cannot be used here (a command missing, the system not answering), else undefined. */
   available?(context: IHookContext): Promise<string | undefined>;
-  /** Computed parts of the form (queues with their limits, site defaults); called when it is available. */
-  form?(context: IHookContext): Promise<IFormParts>;
+  /**
+   * Computed parts of the form (queues with their limits, site defaults, the
+   * host's size); called when it is available. A ClusterError or ApiError it
+   * throws refuses the query; any other error makes the type unavailable.
+   */
+  form?(context: IFormHookContext, query: IDescribeQuery): Promise<IFormParts>;
+  /**
+   * Defaults that follow other values of the request (memory per worker
+   * sized for the workers asked for): values for fields `requested` leaves
+   * out, laid over the form's defaults and linked values in `options`.
+   */
+  fill?(
+    options: Record<string, unknown>,
+    requested: Record<string, unknown>,
+    context: IOptionsContext
+  ): Record<string, unknown>;
+  /**
+   * Rules between fields that a schema cannot say (the workers' memory
+   * against the host's), reported with the schema's errors, every problem at
+   * once; `options` may hold values of the wrong type, which the schema reports.
+   */
+  check?(options: Record<string, unknown>, context: IOptionsContext): IFieldError[];
   /**
    * More values for the mapping, computed from the validated options (and the
    * engine's values: cluster_id, worker_env_exports ...), e.g. job directives
@@ -140,6 +181,10 @@ export interface ITypeHooks {
   ): Promise<IFieldError[]>;
   /** Field errors of a scaling request to a running cluster (too many jobs at once). */
   checkScaling?(cluster: IClusterModel, scaling: IScaling): IFieldError[];
+  /** Directories the cluster needs (scratch space), created 0700 before it starts and removed after it ends. */
+  workDirs?(clusterId: string): string[];
+  /** A shell command that forwards the dashboard at `dashboardUrl` to a laptop. */
+  tunnel?(dashboardUrl: string): string | undefined;
   /** Follow the registry (job states, cancelling ended clusters' jobs); returns a detach that settles when done. */
   attach?(registry: Registry): () => Promise<void>;
 }

@@ -92,6 +92,33 @@ export function environmentProblem(
   return problem === undefined ? undefined : `${env.label}: ${problem}; choose another environment.`;
 }
 
+/**
+ * What is wrong with choosing `python`, checked on disk first (a kernelspec's
+ * interpreter may be gone since the list was read), or undefined.
+ */
+export function interpreterProblem(
+  python: string,
+  environments: IEnvironmentInfo[],
+  check: EnvironmentCheck,
+  exists: (path: string) => boolean
+): string | undefined {
+  if (!exists(python)) {
+    const known = environments.find(env => env.python === python);
+    return known === undefined
+      ? `Interpreter ${python} does not exist; choose one of the listed environments.`
+      : `Interpreter ${python} (${known.label}) no longer exists; choose another environment.`;
+  }
+  return environmentProblem(python, environments, check);
+}
+
+/** Why no environment here can run a type, for its unavailable reason. */
+export function noEnvironmentReason(environments: IEnvironmentInfo[], check: EnvironmentCheck): string {
+  if (!environments.some(env => env.usable)) {
+    return 'No Python environment here has distributed: pip install distributed in the environment of a kernel.';
+  }
+  return `No Python environment here can run it: ${environments.map(check).find(Boolean) ?? 'none found'}.`;
+}
+
 /** The scaling fields' values, as every type's options hold them. */
 export interface IScalingOptions {
   workers: number;

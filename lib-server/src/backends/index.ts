@@ -47,6 +47,7 @@ function engineBackend(deps: IBackendDependencies, definition: ITypeDefinition, 
     environments: deps.environments,
     serverPython: deps.serverPython,
     securityBase,
+    exists: deps.exists,
     runRunner: (python, args, input) => runRunnerJson(python, deps.runnerPath, args, input)
   });
 }

@@ -1,5 +1,8 @@
 /** Shared fakes for the local backend tests. */
 
+import type { IClusterModel, ICreateRequest, IFieldError } from '../../../protocol/index.js';
+import type { IBackend } from '../../src/backends/backend.js';
+import { createLocalBackend, type ILocalBackendOptions } from '../../src/backends/local/index.js';
 import type { IHostResources } from '../../src/backends/local/resources.js';
 import type { IEnvironmentInfo } from '../../src/envs/probe.js';
 import { NO_DISTRIBUTED } from '../../src/envs/probe.js';
@@ -52,3 +55,49 @@ export const HOST: IHostResources = {
 
 /** 4 GiB kept for the system: 28 GiB for workers. */
 export const RESERVE = { value: 4 * GiB, source: '4GiB kept for the system' };
+
+/** A local backend on HOST with a 4 GiB reserve, no TLS and no other clusters, but for `overrides`. */
+export function localBackend(overrides: Partial<ILocalBackendOptions> = {}): IBackend {
+  return createLocalBackend({
+    environments: () => Promise.resolve(ENVIRONMENTS),
+    serverPython: SERVER_PYTHON,
+    host: () => HOST,
+    memoryReserve: '4GiB',
+    scratchBase: () => '/scratch',
+    uid: 1234,
+    exists: () => true,
+    user: 'alice',
+    hostname: 'login1',
+    localSecurityBase: undefined,
+    clusters: () => [],
+    ...overrides
+  });
+}
+
+/** The options a local backend plans for `options`, or every problem it finds. */
+export async function planLocal(
+  backend: IBackend,
+  options: unknown
+): Promise<{ options: Record<string, unknown> } | { fields: IFieldError[] }> {
+  const result = await backend.plan({ type: 'local', options } as ICreateRequest, 'c0ffee00');
+  return 'plan' in result ? { options: result.plan.spec.options } : result;
+}
+
+/** A running local cluster of one worker that holds `memory`. */
+export function runningLocal(name: string, memory: string): IClusterModel {
+  return {
+    id: name.replace(/\W/g, ''),
+    name,
+    type: 'local',
+    state: 'running',
+    createdAt: '2026-01-01T00:00:00Z',
+    spec: { type: 'local', options: { memory_per_worker: memory } },
+    scaling: { mode: 'fixed', workers: 1 },
+    workers: 1,
+    cores: 1,
+    memory: 0,
+    environment: { python: SERVER_PYTHON, label: 'py' },
+    hasDashboard: true,
+    jobs: []
+  };
+}

@@ -1,23 +1,11 @@
-import { createLocalBackend, localTunnelCommand } from '../../src/backends/local/index.js';
+import { localTunnelCommand } from '../../src/backends/local/index.js';
 import { clientSnippet } from '../../src/backends/tls.js';
 import { clusterScratchDir, scratchBase } from '../../src/backends/local/scratch.js';
 import type { IClusterModel } from '../../../protocol/index.js';
-import { ENVIRONMENTS, GiB, HOST, SERVER_PYTHON } from './fixtures.js';
+import { GiB, localBackend, SERVER_PYTHON } from './fixtures.js';
 
 let others: IClusterModel[] = [];
-const backend = createLocalBackend({
-  environments: () => Promise.resolve(ENVIRONMENTS),
-  serverPython: SERVER_PYTHON,
-  host: () => HOST,
-  memoryReserve: '4GiB',
-  scratchBase: () => '/scratch',
-  uid: 1234,
-  exists: () => true,
-  user: 'alice',
-  hostname: 'login1',
-  localSecurityBase: '/state/security',
-  clusters: () => others
-});
+const backend = localBackend({ localSecurityBase: '/state/security', clusters: () => others });
 
 function localModel(id: string, memory: string, workers: number): IClusterModel {
   return {

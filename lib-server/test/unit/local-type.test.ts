@@ -1,7 +1,7 @@
 import { profileShape, profileValues } from '../../src/backends/local/profiles.js';
-import { buildLocalType, memoryFractionDefault, workerBudget } from '../../src/backends/local/schema.js';
+import { memoryFractionDefault, workerBudget } from '../../src/backends/local/schema.js';
 import { parseMemory } from '../../src/util/memory.js';
-import { ENVIRONMENTS, GiB, HOST, NO_DASK, RESERVE, SERVER_PYTHON, TUNED, USABLE } from './fixtures.js';
+import { GiB, HOST, localBackend, NO_DASK, RESERVE, SERVER_PYTHON, TUNED, USABLE } from './fixtures.js';
 
 describe('profiles', () => {
   it('splits CPUs by workload', () => {
@@ -25,13 +25,10 @@ describe('profiles', () => {
   });
 });
 
-describe('buildLocalType', () => {
-  const type = buildLocalType({
-    environments: ENVIRONMENTS,
-    serverPython: SERVER_PYTHON,
-    host: HOST,
-    reserve: RESERVE
-  });
+/** The local type as the dialog gets it: HOST with a 4 GiB reserve. */
+const type = await localBackend().describe({});
+
+describe('the local type', () => {
   const properties = type.schema.properties as Record<
     string,
     { description?: string; default?: unknown; title?: string }
@@ -98,24 +95,20 @@ describe('buildLocalType', () => {
     expect(link?.values.io).toMatchObject({ workers: 1, threads_per_worker: 8 });
   });
 
-  it('is unavailable, with a reason, when no environment has distributed', () => {
-    const none = buildLocalType({
-      environments: [NO_DASK],
-      serverPython: NO_DASK.python,
-      host: HOST,
-      reserve: RESERVE
-    });
+  it('is unavailable, with a reason, when no environment has distributed', async () => {
+    const none = await localBackend({
+      environments: () => Promise.resolve([NO_DASK]),
+      serverPython: NO_DASK.python
+    }).describe({});
     expect(none.available).toBe(false);
     expect(none.reason).toContain('pip install distributed');
   });
 
-  it('prefers a usable environment when the server has no distributed', () => {
-    const other = buildLocalType({
-      environments: [NO_DASK, TUNED],
-      serverPython: NO_DASK.python,
-      host: HOST,
-      reserve: RESERVE
-    });
+  it('prefers a usable environment when the server has no distributed', async () => {
+    const other = await localBackend({
+      environments: () => Promise.resolve([NO_DASK, TUNED]),
+      serverPython: NO_DASK.python
+    }).describe({});
     expect(other.defaults.environment).toBe(TUNED.python);
     expect(other.sources.find(s => s.field === 'memory_target')).toMatchObject({
       value: 0.6,

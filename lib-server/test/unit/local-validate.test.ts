@@ -1,30 +1,23 @@
 import type { IFieldError } from '../../../protocol/index.js';
-import { buildLocalType, workerBudget } from '../../src/backends/local/schema.js';
-import { resolveLocalOptions, type ILocalValidationContext } from '../../src/backends/local/validate.js';
-import { ENVIRONMENTS, HOST, NO_DASK, RESERVE, SERVER_PYTHON, TUNED } from './fixtures.js';
+import { ENVIRONMENTS, localBackend, NO_DASK, planLocal, runningLocal, TUNED } from './fixtures.js';
 
 const existing = new Set(ENVIRONMENTS.map(env => env.python));
+const exists = (path: string) => existing.has(path);
 
-const context: ILocalValidationContext = {
-  type: buildLocalType({ environments: ENVIRONMENTS, serverPython: SERVER_PYTHON, host: HOST, reserve: RESERVE }),
-  environments: ENVIRONMENTS,
-  host: HOST,
-  budget: workerBudget(HOST, RESERVE),
-  exists: path => existing.has(path),
-  running: [],
-  tls: false
-};
+/** HOST with a 4 GiB reserve (28 GiB for workers), no TLS, no other clusters. */
+const backend = localBackend({ exists });
+const type = await backend.describe({});
 
-function problems(options: unknown): IFieldError[] {
-  const result = resolveLocalOptions(options, context);
+async function problems(options: unknown): Promise<IFieldError[]> {
+  const result = await planLocal(backend, options);
   if (!('fields' in result)) {
     throw new Error(`expected problems, got ${JSON.stringify(result.options)}`);
   }
   return result.fields;
 }
 
-function resolved(options: unknown) {
-  const result = resolveLocalOptions(options, context);
+async function resolved(options: unknown) {
+  const result = await planLocal(backend, options);
   if ('fields' in result) {
     throw new Error(`expected valid options, got ${JSON.stringify(result.fields)}`);
   }
@@ -32,13 +25,16 @@ function resolved(options: unknown) {
 }
 
 describe('TLS', () => {
-  it('refuses an environment without cryptography, saying how to install it', () => {
+  it('refuses an environment without cryptography, saying how to install it', async () => {
     const without = ENVIRONMENTS.map(env =>
       env.probe
         ? { ...env, probe: { ...env.probe, packages: { ...env.probe.packages, cryptography: undefined } } }
         : env
     );
-    const result = resolveLocalOptions({ workers: 1 }, { ...context, environments: without, tls: true });
+    const tls = { exists, localSecurityBase: '/state/security' };
+    const result = await planLocal(localBackend({ ...tls, environments: () => Promise.resolve(without) }), {
+      workers: 1
+    });
     expect('fields' in result && result.fields).toEqual([
       {
         path: '/environment',
@@ -47,26 +43,26 @@ describe('TLS', () => {
         )
       }
     ]);
-    expect('options' in resolveLocalOptions({ workers: 1 }, { ...context, tls: true })).toBe(true);
+    expect('options' in (await planLocal(localBackend(tls), { workers: 1 }))).toBe(true);
   });
 });
 
 describe('sane limits', () => {
-  it('refuses workers too small to run, naming the minimum', () => {
-    expect(problems({ workers: 2, memory_per_worker: '1 MiB' })).toEqual([
+  it('refuses workers too small to run, naming the minimum', async () => {
+    expect(await problems({ workers: 2, memory_per_worker: '1 MiB' })).toEqual([
       {
         path: '/memory_per_worker',
         message: expect.stringMatching(/^Memory per worker must be at least 256 MiB \(you typed 1 MiB\)/)
       }
     ]);
     // In the units the user typed, rounded up so the minimum shown is allowed.
-    expect(problems({ workers: 2, memory_per_worker: '0.1 GB' })[0].message).toMatch(
+    expect((await problems({ workers: 2, memory_per_worker: '0.1 GB' }))[0].message).toMatch(
       /^Memory per worker must be at least 0\.27 GB /
     );
   });
 
-  it('refuses more threads per worker than the host gives, with the source', () => {
-    expect(problems({ workers: 1, threads_per_worker: 1e9 })).toEqual([
+  it('refuses more threads per worker than the host gives, with the source', async () => {
+    expect(await problems({ workers: 1, threads_per_worker: 1e9 })).toEqual([
       {
         path: '/threads_per_worker',
         message: expect.stringMatching(
@@ -76,15 +72,12 @@ describe('sane limits', () => {
     ]);
   });
 
-  it("counts the memory of the user's running local clusters, naming them", () => {
-    const busy = {
-      ...context,
-      running: [
-        { name: 'local 1', memory: 20 * 2 ** 30 },
-        { name: 'big', memory: 8 * 2 ** 30 }
-      ]
-    };
-    const result = resolveLocalOptions({ workers: 2, memory_per_worker: '4 GiB' }, busy);
+  it("counts the memory of the user's running local clusters, naming them", async () => {
+    const busy = localBackend({
+      exists,
+      clusters: () => [runningLocal('local 1', '20GiB'), runningLocal('big', '8GiB')]
+    });
+    const result = await planLocal(busy, { workers: 2, memory_per_worker: '4 GiB' });
     expect('fields' in result && result.fields).toEqual([
       {
         path: '/memory_per_worker',
@@ -94,43 +87,46 @@ describe('sane limits', () => {
     const [problem] = (result as { fields: IFieldError[] }).fields;
     expect(problem.message).toContain('your running local clusters "local 1" (20 GiB), "big" (8 GiB) leave');
     expect(problem.message).toMatch(/^Memory per worker must be at most 2 GiB for 2 workers: /);
-    expect('options' in resolveLocalOptions({ workers: 2, memory_per_worker: '1 GiB' }, busy)).toBe(true);
+    expect('options' in (await planLocal(busy, { workers: 2, memory_per_worker: '1 GiB' }))).toBe(true);
   });
 });
 
 describe('resolveLocalOptions', () => {
-  it('fills every default into an empty request', () => {
-    const options = resolved({});
-    expect(options).toEqual(context.type.defaults);
-    expect(Object.keys(options).sort()).toEqual(Object.keys(context.type.schema.properties!).sort());
+  it('fills every default into an empty request', async () => {
+    const options = await resolved({});
+    expect(options).toEqual(type.defaults);
+    expect(Object.keys(options).sort()).toEqual(Object.keys(type.schema.properties!).sort());
   });
 
-  it('takes what the profile sets, and the request over both', () => {
-    expect(resolved({ profile: 'cpu' })).toMatchObject({
+  it('takes what the profile sets, and the request over both', async () => {
+    expect(await resolved({ profile: 'cpu' })).toMatchObject({
       workers: 8,
       threads_per_worker: 1,
       memory_per_worker: '1.75 GiB'
     });
-    expect(resolved({ profile: 'io', threads_per_worker: 3 })).toMatchObject({ workers: 1, threads_per_worker: 3 });
+    expect(await resolved({ profile: 'io', threads_per_worker: 3 })).toMatchObject({
+      workers: 1,
+      threads_per_worker: 3
+    });
   });
 
-  it('sizes the memory default for the workers asked for', () => {
+  it('sizes the memory default for the workers asked for', async () => {
     // Room for twice the workers asked for: 28 GiB / 14.
-    expect(resolved({ workers: 7 }).memory_per_worker).toBe('2 GiB');
-    expect(resolved({ adaptive: true, adaptive_maximum: 14 }).memory_per_worker).toBe('1 GiB');
+    expect((await resolved({ workers: 7 })).memory_per_worker).toBe('2 GiB');
+    expect((await resolved({ adaptive: true, adaptive_maximum: 14 })).memory_per_worker).toBe('1 GiB');
   });
 
-  it("takes memory thresholds from the chosen environment's dask config", () => {
-    expect(resolved({ environment: TUNED.python }).memory_target).toBe(0.6);
-    expect(resolved({ environment: TUNED.python, memory_target: 0.5 }).memory_target).toBe(0.5);
+  it("takes memory thresholds from the chosen environment's dask config", async () => {
+    expect((await resolved({ environment: TUNED.python })).memory_target).toBe(0.6);
+    expect((await resolved({ environment: TUNED.python, memory_target: 0.5 })).memory_target).toBe(0.5);
   });
 
-  it('rejects what is not an object', () => {
-    expect(problems([1, 2])).toEqual([{ path: '', message: expect.stringContaining('JSON object') }]);
+  it('rejects what is not an object', async () => {
+    expect(await problems([1, 2])).toEqual([{ path: '', message: expect.stringContaining('JSON object') }]);
   });
 
-  it('names unknown fields', () => {
-    expect(problems({ wokers: 3 })).toEqual([
+  it('names unknown fields', async () => {
+    expect(await problems({ wokers: 3 })).toEqual([
       {
         path: '/wokers',
         message: expect.stringMatching(
@@ -145,12 +141,12 @@ describe('resolveLocalOptions', () => {
     [-2, 'Workers must be at least 1 (got -2).'],
     [1.5, 'Workers must be an integer (got 1.5).'],
     ['3', 'Workers must be an integer (got "3").']
-  ])('rejects %j workers', (workers, message) => {
-    expect(problems({ workers, memory_per_worker: '1GiB' })).toEqual([{ path: '/workers', message }]);
+  ])('rejects %j workers', async (workers, message) => {
+    expect(await problems({ workers, memory_per_worker: '1GiB' })).toEqual([{ path: '/workers', message }]);
   });
 
-  it('explains a memory size it cannot read', () => {
-    expect(problems({ memory_per_worker: '16XB' })).toEqual([
+  it('explains a memory size it cannot read', async () => {
+    expect(await problems({ memory_per_worker: '16XB' })).toEqual([
       {
         path: '/memory_per_worker',
         message:
@@ -159,8 +155,8 @@ describe('resolveLocalOptions', () => {
     ]);
   });
 
-  it('refuses more memory than the host has, and says what fits', () => {
-    const [problem] = problems({ workers: 4, memory_per_worker: '10GiB' });
+  it('refuses more memory than the host has, and says what fits', async () => {
+    const [problem] = await problems({ workers: 4, memory_per_worker: '10GiB' });
     expect(problem.path).toBe('/memory_per_worker');
     expect(problem.message).toBe(
       'Memory per worker must be at most 8 GiB for 4 workers: 4 x 10 GiB = 40 GiB is more than the 32 GiB ' +
@@ -168,17 +164,17 @@ describe('resolveLocalOptions', () => {
     );
   });
 
-  it('counts the adaptive maximum against the host memory', () => {
-    const [problem] = problems({ adaptive: true, adaptive_maximum: 20, memory_per_worker: '2GiB' });
+  it('counts the adaptive maximum against the host memory', async () => {
+    const [problem] = await problems({ adaptive: true, adaptive_maximum: 20, memory_per_worker: '2GiB' });
     expect(problem.message).toMatch(
       /^Memory per worker must be at most 1\.59 GiB for a maximum of 20 workers: 20 x 2 GiB = 40 GiB is more than/
     );
     // The same sizes are fine without adaptive scaling.
-    expect(resolved({ adaptive_maximum: 20, memory_per_worker: '2GiB' }).adaptive).toBe(false);
+    expect((await resolved({ adaptive_maximum: 20, memory_per_worker: '2GiB' })).adaptive).toBe(false);
   });
 
-  it('refuses a missing interpreter', () => {
-    expect(problems({ environment: '/nowhere/bin/python' })).toEqual([
+  it('refuses a missing interpreter', async () => {
+    expect(await problems({ environment: '/nowhere/bin/python' })).toEqual([
       {
         path: '/environment',
         message: 'Interpreter /nowhere/bin/python does not exist; choose one of the listed environments.'
@@ -186,8 +182,8 @@ describe('resolveLocalOptions', () => {
     ]);
   });
 
-  it('refuses an environment without distributed, saying how to fix it', () => {
-    expect(problems({ environment: NO_DASK.python })).toEqual([
+  it('refuses an environment without distributed, saying how to fix it', async () => {
+    expect(await problems({ environment: NO_DASK.python })).toEqual([
       {
         path: '/environment',
         message:
@@ -196,8 +192,8 @@ describe('resolveLocalOptions', () => {
     ]);
   });
 
-  it('refuses an adaptive minimum above the maximum', () => {
-    expect(problems({ adaptive: true, adaptive_minimum: 5, adaptive_maximum: 2 })).toEqual([
+  it('refuses an adaptive minimum above the maximum', async () => {
+    expect(await problems({ adaptive: true, adaptive_minimum: 5, adaptive_maximum: 2 })).toEqual([
       {
         path: '/adaptive_minimum',
         message: 'Minimum workers (5) is more than Maximum workers (2); lower the minimum or raise the maximum.'
@@ -205,26 +201,26 @@ describe('resolveLocalOptions', () => {
     ]);
   });
 
-  it('refuses worker environment variables for workers that are threads, saying what to turn on', () => {
-    expect(problems({ processes: false, worker_env: 'JDC_VAR=hello' })).toEqual([
+  it('refuses worker environment variables for workers that are threads, saying what to turn on', async () => {
+    expect(await problems({ processes: false, worker_env: 'JDC_VAR=hello' })).toEqual([
       {
         path: '/worker_env',
         message: expect.stringMatching(/Turn on Separate processes, or clear them\.$/)
       }
     ]);
-    expect(resolved({ processes: false, worker_env: '# none\n' }).processes).toBe(false);
-    expect(problems({ worker_env: 'not a variable' })).toEqual([
+    expect((await resolved({ processes: false, worker_env: '# none\n' })).processes).toBe(false);
+    expect(await problems({ worker_env: 'not a variable' })).toEqual([
       { path: '/worker_env', message: expect.stringMatching(/^Line 1 of Worker environment variables/) }
     ]);
   });
 
-  it('has the worker environment variables in its Advanced group', () => {
-    const groups = context.type.uiSchema['ui:groups'] as { title: string; fields: string[] }[];
+  it('has the worker environment variables in its Advanced group', async () => {
+    const groups = type.uiSchema['ui:groups'] as { title: string; fields: string[] }[];
     expect(groups.find(group => group.title === 'Advanced')?.fields).toContain('worker_env');
   });
 
-  it('reports every problem at once', () => {
-    const fields = problems({ workers: 0, threads_per_worker: 0, memory_target: 1.5, extra: true });
+  it('reports every problem at once', async () => {
+    const fields = await problems({ workers: 0, threads_per_worker: 0, memory_target: 1.5, extra: true });
     expect(fields.map(f => f.path).sort()).toEqual(['/extra', '/memory_target', '/threads_per_worker', '/workers']);
     expect(fields.find(f => f.path === '/memory_target')?.message).toBe('Memory target must be at most 1 (got 1.5).');
   });

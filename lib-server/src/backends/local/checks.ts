@@ -1,38 +1,26 @@
 /**
- * Validation of local cluster options: defaults filled in, then the JSON
- * Schema (Ajv, all errors), then checks a schema cannot express. Every
- * message says what to change.
+ * The local type's rules that a schema cannot say: memory per worker against
+ * this host and the user's other local clusters, threads against its CPUs,
+ * worker variables only for worker processes; and the defaults that follow
+ * the request (memory sized for the workers asked for). Every message says
+ * what to change.
  */
 
-import type { IClusterType, IFieldError } from '../../../../protocol/index.js';
+import type { IFieldError } from '../../../../protocol/index.js';
 import type { IEnvironmentInfo } from '../../envs/probe.js';
 import { formatMemory, formatMemoryApart, formatMemoryAs, parseMemory } from '../../util/memory.js';
-import { schemaErrors } from '../../util/schema-errors.js';
-import { memoryPerWorker, PROFILES, type Profile } from './profiles.js';
+import { parseWorkerEnv, WORKER_ENV_FIELD } from '../fields.js';
+import { memoryPerWorker } from './profiles.js';
 import type { IHostResources } from './resources.js';
-import {
-  localEnvironmentCheck,
-  MEMORY_FRACTIONS,
-  memoryFractionDefault,
-  type ILocalOptions,
-  type MemoryFractionField
-} from './schema.js';
-import { isObject } from '../../util/objects.js';
-import { environmentProblem, optionsBoundsProblem, parseWorkerEnv, WORKER_ENV_FIELD } from '../fields.js';
+import { MEMORY_FRACTIONS, memoryFractionDefault, type MemoryFractionField } from './schema.js';
 
-/** What validation checks against. */
-export interface ILocalValidationContext {
-  /** The type from buildLocalType, for its schema, defaults and profiles. */
-  type: IClusterType;
-  environments: IEnvironmentInfo[];
+/** What the checks weigh the options against. */
+export interface ILocalCheckContext {
   host: IHostResources;
   /** Bytes that workers may share (host memory minus the reserve). */
   budget: number;
-  exists: (path: string) => boolean;
   /** The user's local clusters that are starting or running now, and the memory each may take. */
   running: IRunningLocal[];
-  /** Whether the cluster will use TLS (its environment then needs cryptography). */
-  tls: boolean;
 }
 
 /** A local cluster already holding memory on this host. */
@@ -50,69 +38,55 @@ export function describeRunning(running: IRunningLocal[]): string {
   return running.map(r => `"${r.name}" (${formatMemory(r.memory)})`).join(', ');
 }
 
-function isProfile(value: unknown): value is Profile {
-  return typeof value === 'string' && (PROFILES as readonly string[]).includes(value);
-}
-
 function isPositiveInt(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1;
 }
 
 /**
- * The options with defaults filled in: the type's defaults, then what the
- * chosen profile sets, then the request. Memory per worker and the memory
- * thresholds follow the request's workers and environment when not given.
+ * Defaults that follow the request: memory per worker sized for the workers
+ * (or adaptive maximum) asked for, and the memory thresholds of the chosen
+ * environment's dask config, for the fields the request leaves out.
  */
-export function fillLocalDefaults(
-  raw: Record<string, unknown>,
-  context: ILocalValidationContext
+export function localFill(
+  options: Record<string, unknown>,
+  requested: Record<string, unknown>,
+  budget: number,
+  environments: IEnvironmentInfo[]
 ): Record<string, unknown> {
-  const { type } = context;
-  const profile = isProfile(raw.profile) ? raw.profile : type.defaults.profile;
-  const linked = type.linked?.find(link => link.field === 'profile')?.values[String(profile)] ?? {};
-  const merged: Record<string, unknown> = { ...type.defaults, ...linked, ...raw };
-  if (raw.memory_per_worker === undefined) {
-    const count = merged.adaptive === true ? merged.adaptive_maximum : merged.workers;
+  const filled: Record<string, unknown> = {};
+  if (requested.memory_per_worker === undefined) {
+    const count = options.adaptive === true ? options.adaptive_maximum : options.workers;
     if (isPositiveInt(count)) {
-      merged.memory_per_worker = memoryPerWorker(context.budget, count);
+      filled.memory_per_worker = memoryPerWorker(budget, count);
     }
   }
-  const environment = context.environments.find(env => env.python === merged.environment);
+  const environment = environments.find(env => env.python === options.environment);
   for (const field of Object.keys(MEMORY_FRACTIONS) as MemoryFractionField[]) {
-    if (raw[field] === undefined) {
-      merged[field] = memoryFractionDefault(field, environment).value;
+    if (requested[field] === undefined) {
+      filled[field] = memoryFractionDefault(field, environment).value;
     }
   }
-  return merged;
-}
-
-function checkEnvironment(python: string, context: ILocalValidationContext): string | undefined {
-  if (!context.exists(python)) {
-    const known = context.environments.find(env => env.python === python);
-    return known === undefined
-      ? `Interpreter ${python} does not exist; choose one of the listed environments.`
-      : `Interpreter ${python} (${known.label}) no longer exists; choose another environment.`;
-  }
-  return environmentProblem(python, context.environments, localEnvironmentCheck(context.tls));
+  return filled;
 }
 
 /** The workers' environment variables, or why they cannot be set. */
-function checkWorkerEnv(options: Record<string, unknown>): { env: Record<string, string> } | { error: IFieldError } {
+function checkWorkerEnv(options: Record<string, unknown>): IFieldError[] {
   const parsed = parseWorkerEnv(options[WORKER_ENV_FIELD]);
+  // A line that does not parse is the shared field's error.
   if ('env' in parsed && options.processes === false && Object.keys(parsed.env).length > 0) {
-    return {
-      error: {
+    return [
+      {
         path: `/${WORKER_ENV_FIELD}`,
         message:
           'Worker environment variables need workers in their own processes: with Separate processes off they are ' +
           'threads of the runner process, which has its own environment. Turn on Separate processes, or clear them.'
       }
-    };
+    ];
   }
-  return parsed;
+  return [];
 }
 
-function checkMemory(options: Record<string, unknown>, context: ILocalValidationContext): IFieldError[] {
+function checkMemory(options: Record<string, unknown>, context: ILocalCheckContext): IFieldError[] {
   const text = options.memory_per_worker;
   if (typeof text !== 'string') {
     return [];
@@ -179,29 +153,9 @@ function checkMemory(options: Record<string, unknown>, context: ILocalValidation
   return [];
 }
 
-/** Validate raw local options; returns them complete, or every problem. */
-export function resolveLocalOptions(
-  raw: unknown,
-  context: ILocalValidationContext
-): { options: ILocalOptions; workerEnv: Record<string, string> } | { fields: IFieldError[] } {
-  if (!isObject(raw)) {
-    return { fields: [{ path: '', message: 'The options must be a JSON object, e.g. {"workers": 2}.' }] };
-  }
-  const options = fillLocalDefaults(raw, context);
-  const fields = schemaErrors(context.type.schema, options, {
-    // Said better by checkEnvironment and checkMemory below.
-    skip: error =>
-      (error.instancePath === '/environment' && error.keyword === 'enum') ||
-      (error.instancePath === '/memory_per_worker' && error.keyword === 'pattern') ||
-      (error.instancePath === '/threads_per_worker' && error.keyword === 'maximum')
-  });
-  if (typeof options.environment === 'string') {
-    const problem = checkEnvironment(options.environment, context);
-    if (problem) {
-      fields.push({ path: '/environment', message: problem });
-    }
-  }
-  fields.push(...checkMemory(options, context));
+/** Every problem of the (filled) options with this host, at once. */
+export function localChecks(options: Record<string, unknown>, context: ILocalCheckContext): IFieldError[] {
+  const fields = checkMemory(options, context);
   const cpus = context.host.cpus;
   if (typeof options.threads_per_worker === 'number' && options.threads_per_worker > cpus.value) {
     fields.push({
@@ -209,12 +163,5 @@ export function resolveLocalOptions(
       message: `Threads per worker (${options.threads_per_worker}) is more than the ${cpus.value} CPUs this host gives you (${cpus.source}); use at most ${cpus.value}.`
     });
   }
-  const bounds = optionsBoundsProblem(options);
-  const workerEnv = checkWorkerEnv(options);
-  fields.push(...(bounds !== undefined ? [bounds] : []), ...('error' in workerEnv ? [workerEnv.error] : []));
-  if (fields.length > 0 || 'error' in workerEnv) {
-    return { fields };
-  }
-  // Every field was checked against the schema above, which mirrors ILocalOptions.
-  return { options: options as unknown as ILocalOptions, workerEnv: workerEnv.env };
+  return [...fields, ...checkWorkerEnv(options)];
 }
