@@ -118,7 +118,7 @@ test-companion: lib-server/node_modules/.stamp $(COMPANION) slurm-up sge-up gate
 test-python: setup other-user sge-up
 	$(BIN)/python -m pytest -q jupyterlab_dask_clusters/tests
 
-test-ui: setup ui-tests/node_modules/.stamp system-deps slurm-up gateway-up
+test-ui: setup ui-tests/node_modules/.stamp system-deps slurm-up sge-up gateway-up
 	cd ui-tests && npx playwright test
 
 bench: setup ui-tests/node_modules/.stamp system-deps

@@ -21,6 +21,18 @@ if [ -f /tmp/jdc-slurm/env ]; then
   export JUPYTERLAB_DASK_CLUSTERS_SLURM_DIR="$state/slurm"
 fi
 
+# The test Grid Engine (make sge-up), when it runs: SGE_ROOT, SGE_CELL and its commands' directory
+# on PATH, so the lab offers the sge type.
+sge_env="${JDC_SGE_DIR:-/tmp/jdc-sge}/env"
+if [ -f "$sge_env" ]; then
+  set -a
+  . "$sge_env"
+  set +a
+  export PATH="$PATH:$JDC_SGE_BIN"
+  # Job credentials and logs with the rest of the test state (one host: shared).
+  export JUPYTERLAB_DASK_CLUSTERS_SGE_DIR="$state/sge"
+fi
+
 # The test Dask Gateway (make gateway-up), when it runs: the lab then offers the gateway
 # type, and kernels find the credentials where users keep them (dask config, here as
 # DASK_GATEWAY__* variables), never in a cell.

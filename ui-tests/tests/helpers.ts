@@ -58,3 +58,48 @@ export async function insertClientCode(page: IJupyterLabPageFixture, item: Locat
   await expect(page.locator('.jp-Notebook .jp-Cell')).toHaveCount(2);
   return (await page.notebook.getCellTextInput(1)) ?? '';
 }
+
+/** Choose the option of `select` whose label starts with the word `label` (form option values are indices). */
+export async function chooseOption(select: Locator, label: string): Promise<void> {
+  const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const value = await select
+    .locator('option', { hasText: new RegExp(`^${escaped}\\b`) })
+    .first()
+    .getAttribute('value');
+  await select.selectOption(value ?? '');
+}
+
+/** The form group of a field of the open dialog: its input, its help and its refusals. */
+export function fieldGroup(page: IJupyterLabPageFixture, field: string): Locator {
+  return page.locator(`.jp-Dialog #root_${field}`).locator('xpath=ancestor::*[contains(@class, "form-group")][1]');
+}
+
+/** Press Start in the open [+ New] dialog; returns the new item, once it is running, and its cluster id. */
+export async function startFromDialog(
+  page: IJupyterLabPageFixture,
+  panel: Locator
+): Promise<{ id: string; cluster: Locator }> {
+  const dialog = page.locator('.jp-Dialog');
+  await dialog.getByRole('button', { name: 'Start' }).click();
+  await expect(dialog).toHaveCount(0);
+  const item = panel
+    .locator('.jp-DaskClusters-item[data-state="starting"], .jp-DaskClusters-item[data-state="running"]')
+    .first();
+  await expect(item).toBeVisible();
+  const id = (await item.getAttribute('data-cluster-id')) ?? '';
+  expect(id).not.toBe('');
+  const cluster = panel.locator(`.jp-DaskClusters-item[data-cluster-id="${id}"]`);
+  await expect(cluster).toHaveAttribute('data-state', 'running', { timeout: 120000 });
+  return { id, cluster };
+}
+
+/** Stop a batch cluster from its item (confirming when asked); returns once it is stopped without jobs. */
+export async function stopBatchCluster(page: IJupyterLabPageFixture, cluster: Locator): Promise<void> {
+  await cluster.locator('.jp-DaskClusters-stop').click();
+  const confirm = page.locator('.jp-Dialog');
+  if (await confirm.isVisible()) {
+    await confirm.getByRole('button', { name: /Stop/ }).click();
+  }
+  await expect(cluster).toHaveAttribute('data-state', 'stopped', { timeout: 90000 });
+  await expect(cluster.locator('.jp-DaskClusters-job')).toHaveCount(0, { timeout: 30000 });
+}

@@ -7,10 +7,19 @@
  * Screenshots land in ui-tests/screenshots/slurm-*.png.
  */
 import { expect, test } from '@jupyterlab/galata';
-import type { Locator } from '@playwright/test';
 import { execFileSync } from 'child_process';
 import * as path from 'path';
-import { fill, insertClientCode, openNewNotebook, openSidebar, openTaskStream } from './helpers';
+import {
+  chooseOption,
+  fieldGroup,
+  fill,
+  insertClientCode,
+  openNewNotebook,
+  openSidebar,
+  openTaskStream,
+  startFromDialog,
+  stopBatchCluster
+} from './helpers';
 
 const SHOTS = path.join(__dirname, '..', 'screenshots');
 const NOTEBOOK = 'slurm.ipynb';
@@ -26,15 +35,6 @@ function queued(id: string): string[] {
     .map(line => line.trim().split(/\s+/))
     .filter(([, name]) => name !== undefined && name.endsWith(`-${id}`))
     .map(([job, , state]) => `${job} ${state}`);
-}
-
-/** Choose the option whose label starts with `label` (the form's option values are indices). */
-async function choose(select: Locator, label: string): Promise<void> {
-  const value = await select
-    .locator('option', { hasText: new RegExp(`^${label}\\b`) })
-    .first()
-    .getAttribute('value');
-  await select.selectOption(value ?? '');
 }
 
 test('a SLURM cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
@@ -55,11 +55,9 @@ test('a SLURM cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
 
   // A walltime above the short partition's limit: refused next to the field,
   // by the preview as soon as it is typed, and by Start; nothing is submitted.
-  await choose(partition, 'short');
+  await chooseOption(partition, 'short');
   await fill(page, 'walltime', '00:10:00');
-  const walltimeField = dialog
-    .locator('#root_walltime')
-    .locator('xpath=ancestor::*[contains(@class, "form-group")][1]');
+  const walltimeField = fieldGroup(page, 'walltime');
   await expect(walltimeField).toContainText('00:05:00', { timeout: 60000 });
   await expect(preview).toHaveAttribute('data-status', 'refused');
   await expect(script).toHaveCount(0);
@@ -76,7 +74,7 @@ test('a SLURM cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
   ).toHaveCount(0);
 
   // Options the partition can run: the script follows them.
-  await choose(partition, 'debug');
+  await chooseOption(partition, 'debug');
   await fill(page, 'cores', '1');
   await fill(page, 'memory', '1 GiB');
   await fill(page, 'workers', '2');
@@ -87,18 +85,9 @@ test('a SLURM cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
   await expect(script).toContainText('--lifetime');
   await preview.scrollIntoViewIfNeeded();
   await dialog.screenshot({ path: `${SHOTS}/slurm-dialog.png` });
-  await dialog.getByRole('button', { name: 'Start' }).click();
-  await expect(dialog).toHaveCount(0);
+  const { id, cluster } = await startFromDialog(page, panel);
 
   // Two batch jobs RUNNING on the node, two workers, and the time left.
-  const item = panel
-    .locator('.jp-DaskClusters-item[data-state="starting"], .jp-DaskClusters-item[data-state="running"]')
-    .first();
-  await expect(item).toBeVisible();
-  const id = (await item.getAttribute('data-cluster-id')) ?? '';
-  expect(id).not.toBe('');
-  const cluster = panel.locator(`.jp-DaskClusters-item[data-cluster-id="${id}"]`);
-  await expect(cluster).toHaveAttribute('data-state', 'running', { timeout: 120000 });
   await expect(cluster.locator('.jp-DaskClusters-workers')).toHaveText('2', { timeout: 60000 });
   const jobs = cluster.locator('.jp-DaskClusters-job');
   await expect(jobs).toHaveCount(2);
@@ -151,13 +140,7 @@ test('a SLURM cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
   await page.screenshot({ path: `${SHOTS}/slurm-notebook.png` });
 
   // Stop: the item ends without jobs, and squeue has none of ours left.
-  await cluster.locator('.jp-DaskClusters-stop').click();
-  const confirm = page.locator('.jp-Dialog');
-  if (await confirm.isVisible()) {
-    await confirm.getByRole('button', { name: /Stop/ }).click();
-  }
-  await expect(cluster).toHaveAttribute('data-state', 'stopped', { timeout: 90000 });
-  await expect(cluster.locator('.jp-DaskClusters-job')).toHaveCount(0, { timeout: 30000 });
+  await stopBatchCluster(page, cluster);
   await expect.poll(() => queued(id), { timeout: 30000 }).toEqual([]);
   await panel.screenshot({ path: `${SHOTS}/slurm-stopped.png` });
 });
