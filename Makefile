@@ -124,5 +124,13 @@ test-ui: setup ui-tests/node_modules/.stamp system-deps slurm-up sge-up gateway-
 bench: setup ui-tests/node_modules/.stamp system-deps
 	$(BIN)/python bench/local_start.py && node bench/idle_requests.mjs
 
+# The batch types against plain dask-jobqueue on the test batch systems (bench/README.md).
+.PHONY: bench-slurm bench-sge
+bench-slurm: setup slurm-up
+	$(BIN)/python bench/slurm_start.py
+
+bench-sge: setup sge-up
+	$(BIN)/python bench/sge_start.py
+
 clean:
 	rm -rf lib tsconfig.tsbuildinfo jupyterlab_dask_clusters/labextension jupyterlab_dask_clusters/companion
