@@ -13,6 +13,8 @@ import { definedBackend } from './defined.js';
 import type { ITypeDefinition } from './definition.js';
 import { createGatewayBackend, type IGatewayBackendOptions } from './gateway/index.js';
 import { createLocalBackend, type ILocalBackendOptions } from './local/index.js';
+import { realPbsCommands } from './pbs/commands.js';
+import { pbsDefinition } from './pbs/definition.js';
 import { realSgeCommands } from './sge/commands.js';
 import { sgeDefinition } from './sge/definition.js';
 import { slurmDefinition } from './slurm/definition.js';
@@ -39,7 +41,7 @@ export type IBackendDependencies = ILocalBackendOptions &
   };
 
 /** The ids of the built-in types, which a site type may not take. */
-export const BUILT_IN_TYPES: ReadonlySet<string> = new Set(['local', 'slurm', 'sge', 'gateway']);
+export const BUILT_IN_TYPES: ReadonlySet<string> = new Set(['local', 'slurm', 'sge', 'pbs', 'gateway']);
 
 /** The engine's backend of `definition`, its credentials under `securityBase`. */
 function engineBackend(deps: IBackendDependencies, definition: ITypeDefinition, securityBase: string): IBackend {
@@ -106,6 +108,16 @@ export function createBackends(dependencies: IBackendDependencies): Map<string, 
       },
       sgeDefinition,
       realSgeCommands(command => which(command), dependencies.user)
+    ),
+    batchBackend(
+      dependencies,
+      'pbs',
+      {
+        dirVariable: 'JUPYTERLAB_DASK_CLUSTERS_PBS_DIR',
+        intervalVariable: 'JUPYTERLAB_DASK_CLUSTERS_PBS_INTERVAL_MS'
+      },
+      pbsDefinition,
+      realPbsCommands(command => which(command), dependencies.user)
     ),
     createGatewayBackend(dependencies),
     ...dependencies.siteTypes.map(definition => engineBackend(dependencies, definition, dependencies.siteSecurityBase))

@@ -16,6 +16,7 @@ import {
   sgeWhyCommand
 } from '../jobqueue/sge.js';
 import { withReasons } from '../jobqueue/parse.js';
+import { output } from '../jobqueue/run.js';
 import type { IBatchJob, IQueue } from '../jobqueue/types.js';
 
 /** What the `sge` type asks of Grid Engine. */
@@ -30,17 +31,6 @@ export interface ISgeCommands {
   jobs(): Promise<IBatchJob[]>;
   /** Delete jobs `ids` (ids already gone are no error). */
   cancel(ids: string[]): Promise<void>;
-}
-
-/** stdout of `command`; its stderr in the error when it fails. */
-async function output(command: string[], timeout = 30_000): Promise<string> {
-  const [file, ...args] = command;
-  const result = await execa(file, args, { reject: false, timeout, stdin: 'ignore' });
-  if (result.failed) {
-    const said = String(result.stderr ?? '').trim() || String(result.stdout ?? '').trim();
-    throw new Error(`${command.join(' ')} failed${said ? `: ${said.split('\n').slice(-2).join(' | ')}` : ''}`);
-  }
-  return String(result.stdout);
 }
 
 /** Names, one a line, of a `qconf -s*l` listing. */
