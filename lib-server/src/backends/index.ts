@@ -13,6 +13,8 @@ import { definedBackend } from './defined.js';
 import type { ITypeDefinition } from './definition.js';
 import { createGatewayBackend, type IGatewayBackendOptions } from './gateway/index.js';
 import { createLocalBackend, type ILocalBackendOptions } from './local/index.js';
+import { realLsfCommands } from './lsf/commands.js';
+import { lsfDefinition } from './lsf/definition.js';
 import { realPbsCommands } from './pbs/commands.js';
 import { pbsDefinition } from './pbs/definition.js';
 import { realSgeCommands } from './sge/commands.js';
@@ -41,7 +43,7 @@ export type IBackendDependencies = ILocalBackendOptions &
   };
 
 /** The ids of the built-in types, which a site type may not take. */
-export const BUILT_IN_TYPES: ReadonlySet<string> = new Set(['local', 'slurm', 'sge', 'pbs', 'gateway']);
+export const BUILT_IN_TYPES: ReadonlySet<string> = new Set(['local', 'slurm', 'sge', 'pbs', 'lsf', 'gateway']);
 
 /** The engine's backend of `definition`, its credentials under `securityBase`. */
 function engineBackend(deps: IBackendDependencies, definition: ITypeDefinition, securityBase: string): IBackend {
@@ -118,6 +120,16 @@ export function createBackends(dependencies: IBackendDependencies): Map<string, 
       },
       pbsDefinition,
       realPbsCommands(command => which(command), dependencies.user)
+    ),
+    batchBackend(
+      dependencies,
+      'lsf',
+      {
+        dirVariable: 'JUPYTERLAB_DASK_CLUSTERS_LSF_DIR',
+        intervalVariable: 'JUPYTERLAB_DASK_CLUSTERS_LSF_INTERVAL_MS'
+      },
+      lsfDefinition,
+      realLsfCommands(command => which(command))
     ),
     createGatewayBackend(dependencies),
     ...dependencies.siteTypes.map(definition => engineBackend(dependencies, definition, dependencies.siteSecurityBase))
