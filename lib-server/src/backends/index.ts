@@ -12,6 +12,8 @@ import type { IBackend } from './backend.js';
 import { definedBackend } from './defined.js';
 import type { ITypeDefinition } from './definition.js';
 import { createGatewayBackend, type IGatewayBackendOptions } from './gateway/index.js';
+import { realHtcondorCommands } from './htcondor/commands.js';
+import { htcondorDefinition } from './htcondor/definition.js';
 import { createLocalBackend, type ILocalBackendOptions } from './local/index.js';
 import { realLsfCommands } from './lsf/commands.js';
 import { lsfDefinition } from './lsf/definition.js';
@@ -43,7 +45,15 @@ export type IBackendDependencies = ILocalBackendOptions &
   };
 
 /** The ids of the built-in types, which a site type may not take. */
-export const BUILT_IN_TYPES: ReadonlySet<string> = new Set(['local', 'slurm', 'sge', 'pbs', 'lsf', 'gateway']);
+export const BUILT_IN_TYPES: ReadonlySet<string> = new Set([
+  'local',
+  'slurm',
+  'sge',
+  'pbs',
+  'lsf',
+  'htcondor',
+  'gateway'
+]);
 
 /** The engine's backend of `definition`, its credentials under `securityBase`. */
 function engineBackend(deps: IBackendDependencies, definition: ITypeDefinition, securityBase: string): IBackend {
@@ -130,6 +140,16 @@ export function createBackends(dependencies: IBackendDependencies): Map<string, 
       },
       lsfDefinition,
       realLsfCommands(command => which(command))
+    ),
+    batchBackend(
+      dependencies,
+      'htcondor',
+      {
+        dirVariable: 'JUPYTERLAB_DASK_CLUSTERS_HTCONDOR_DIR',
+        intervalVariable: 'JUPYTERLAB_DASK_CLUSTERS_HTCONDOR_INTERVAL_MS'
+      },
+      htcondorDefinition,
+      realHtcondorCommands(command => which(command))
     ),
     createGatewayBackend(dependencies),
     ...dependencies.siteTypes.map(definition => engineBackend(dependencies, definition, dependencies.siteSecurityBase))
