@@ -63,7 +63,7 @@ function takesWorkerEnv(definition: ITypeDefinition): boolean {
 }
 
 /** The environment the form preselects: none at all when no environment can run the type. */
-function formEnvironment(
+export function formEnvironment(
   definition: ITypeDefinition,
   environments: IEnvironmentInfo[],
   serverPython: string
@@ -106,23 +106,25 @@ function describeForm(
       `Python environment that starts ${definition.clusterClass}; it must be able to import it.`,
     check: definition.environmentCheck
   });
-  const own = Object.keys(definition.options);
+  const offered = parts.fields ?? {};
+  const own = [...Object.keys(definition.options), ...Object.keys(offered)];
+  const layout = parts.layout ?? definition.layout;
   const ownUi = { ...definition.ui };
   for (const [name, hints] of Object.entries(parts.ui ?? {})) {
     ownUi[name] = { ...(ownUi[name] ?? {}), ...hints };
   }
-  const envField = takesWorkerEnv(definition) ? [WORKER_ENV_FIELD] : [];
+  const envField = takesWorkerEnv(definition) || parts.workerEnv !== undefined ? [WORKER_ENV_FIELD] : [];
+  const how = parts.workerEnv ?? definition.workerEnv ?? 'as the site type passes them on';
   const properties = overlay(
     {
       environment: environment.schema,
       ...definition.options,
+      ...offered,
       ...scalingFields(definition.scaling, definition.scalingWords),
-      ...(envField.length > 0
-        ? { [WORKER_ENV_FIELD]: workerEnvField(definition.workerEnv ?? 'as the site type passes them on') }
-        : {})
+      ...(envField.length > 0 ? { [WORKER_ENV_FIELD]: workerEnvField(how) } : {})
     },
     parts.options ?? {},
-    definition.layout?.order
+    layout?.order
   );
   const schema: JSONSchema7 = {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -133,8 +135,8 @@ function describeForm(
   };
   const uiSchema: Record<string, unknown> = {
     ...ownUi,
-    'ui:order': definition.layout?.order ?? ['environment', ...own, ...SCALING_FIELDS, ...envField],
-    'ui:groups': definition.layout?.groups ?? [
+    'ui:order': layout?.order ?? ['environment', ...own, ...SCALING_FIELDS, ...envField],
+    'ui:groups': layout?.groups ?? [
       { title: 'Where it runs', fields: ['environment'] },
       ...(own.length > 0 ? [{ title: definition.title, fields: own }] : []),
       { title: 'How it scales', fields: [...SCALING_FIELDS] },
@@ -156,7 +158,15 @@ function describeForm(
       }
     }
   }
-  return { schema, uiSchema, defaults, sources, linked: parts.linked, description: parts.description };
+  return {
+    schema,
+    uiSchema,
+    defaults,
+    sources,
+    linked: parts.linked,
+    description: parts.description,
+    instance: parts.instance
+  };
 }
 
 /** The request's options with every default in: the form's, the linked values of its choices, the hook's. */
@@ -232,11 +242,38 @@ function snippetOf(
 /** What the form is built from when the dialog opens or a request comes. */
 interface IFormContext {
   environments: IEnvironmentInfo[];
+  parts: IFormParts;
   form: ReturnType<typeof describeForm>;
-  /** Why the type cannot be used now (the definition, a hook, or no environment). */
-  reason?: string;
   /** Why nothing can be planned: the definition or a hook (no environment is the environment field's error). */
   blocked?: string;
+}
+
+/**
+ * The type as the dialog renders it, from its definition and the parts its
+ * form hook computed; unavailable with `blocked` (the definition's or a
+ * hook's reason), or when no environment can run it.
+ */
+export function describeType(
+  definition: ITypeDefinition,
+  environments: IEnvironmentInfo[],
+  serverPython: string,
+  parts: IFormParts = {},
+  blocked?: string
+): IClusterType {
+  const usable = environments.some(env => definition.environmentCheck(env) === undefined);
+  const reason = blocked ?? (usable ? undefined : noEnvironmentReason(environments, definition.environmentCheck));
+  const { linked, description, instance, ...described } = describeForm(definition, environments, serverPython, parts);
+  return {
+    id: definition.id,
+    title: definition.title,
+    description: description ?? definition.description,
+    available: reason === undefined,
+    ...(reason !== undefined ? { reason } : {}),
+    ...described,
+    ...(linked !== undefined ? { linked } : {}),
+    ...(instance !== undefined ? { instance } : {}),
+    ...(definition.jobScript === true ? { preview: true } : {})
+  };
 }
 
 function message(error: unknown): string {
@@ -244,9 +281,10 @@ function message(error: unknown): string {
 }
 
 /** The hooks' context; a hook that runs runner.py without one fails saying so. */
-function hookContext(options: IDefinedBackendOptions): IHookContext {
+function hookContext(options: IDefinedBackendOptions, opening = false): IHookContext {
   return {
     serverPython: options.serverPython,
+    opening,
     runRunner:
       options.runRunner ??
       (() => Promise.reject(new Error('this companion gives defined types no way to run runner.py')))
@@ -257,11 +295,12 @@ function hookContext(options: IDefinedBackendOptions): IHookContext {
 async function formContext(
   definition: ITypeDefinition,
   options: IDefinedBackendOptions,
-  query: IDescribeQuery = {}
+  query?: IDescribeQuery
 ): Promise<IFormContext> {
   const environments = await options.environments();
   const hooks = definition.hooks ?? {};
-  const context = hookContext(options);
+  // A query comes with a describe: the dialog is opening.
+  const context = hookContext(options, query !== undefined);
   let reason = definition.unavailable;
   let parts: IFormParts = {};
   if (reason === undefined && hooks.available !== undefined) {
@@ -270,7 +309,7 @@ async function formContext(
   if (reason === undefined && hooks.form !== undefined) {
     try {
       const environment = formEnvironment(definition, environments, options.serverPython);
-      parts = await hooks.form({ ...context, environment }, query);
+      parts = await hooks.form({ ...context, environment }, query ?? {});
     } catch (error) {
       // A refusal of the query is the caller's to hear; anything else means the system is not answering.
       if (apiErrorOf(error) !== undefined) {
@@ -279,14 +318,11 @@ async function formContext(
       reason = `${definition.title} does not answer: ${message(error)}`;
     }
   }
-  const blocked = reason;
-  const usable = environments.some(env => definition.environmentCheck(env) === undefined);
-  reason ??= usable ? undefined : noEnvironmentReason(environments, definition.environmentCheck);
   return {
     environments,
+    parts,
     form: describeForm(definition, environments, options.serverPython, parts),
-    ...(reason !== undefined ? { reason } : {}),
-    ...(blocked !== undefined ? { blocked } : {})
+    ...(reason !== undefined ? { blocked: reason } : {})
   };
 }
 
@@ -322,6 +358,7 @@ async function launchOf(
     cluster_id: clusterId,
     worker_env: checked.workerEnv,
     worker_env_exports: exportLines(checked.workerEnv),
+    scaling,
     ...(security !== undefined ? { security_directory: security } : {})
   };
   const values = { ...base, ...(definition.hooks?.values?.(o, base) ?? {}) };
@@ -336,13 +373,19 @@ async function launchOf(
     start: {
       op: 'start',
       cluster_id: clusterId,
-      cluster_class: definition.clusterClass,
+      ...(definition.adapter !== undefined
+        ? { adapter: definition.adapter }
+        : { cluster_class: definition.clusterClass }),
       kwargs: { ...rendered.kwargs, ...(security !== undefined ? { security_directory: security } : {}) },
       ...(Object.keys(rendered.calls).length > 0 ? { calls: rendered.calls } : {}),
       config,
       scaling
     }
   };
+  const submission = definition.hooks?.submission?.(o, values);
+  if (submission !== undefined) {
+    plan.submission = submission;
+  }
   let script: Promise<string> | undefined;
   const jobScript = () => (script ??= jobScriptOf(plan, options));
   const refused = (await definition.hooks?.preSubmit?.(o, values, { jobScript })) ?? [];
@@ -369,21 +412,15 @@ export function definedBackend(definition: ITypeDefinition, options: IDefinedBac
     id: definition.id,
 
     async describe(query: IDescribeQuery): Promise<IClusterType> {
-      const { form, reason } = await formContext(definition, options, query);
-      const { linked, description, ...described } = form;
-      return {
-        id: definition.id,
-        title: definition.title,
-        description: description ?? definition.description,
-        available: reason === undefined,
-        ...(reason !== undefined ? { reason } : {}),
-        ...described,
-        ...(linked !== undefined ? { linked } : {}),
-        ...(definition.jobScript === true ? { preview: true } : {})
-      };
+      const { environments, parts, blocked } = await formContext(definition, options, query);
+      return describeType(definition, environments, options.serverPython, parts, blocked);
     },
 
     async plan(request: ICreateRequest, clusterId: string): Promise<PlanResult> {
+      const adopt = definition.hooks?.adopt;
+      if (typeof request.adopt === 'string' && request.adopt !== '' && adopt !== undefined) {
+        return adopt({ ...request, adopt: request.adopt }, clusterId);
+      }
       const launch = await launchOf(definition, options, request, clusterId);
       return 'fields' in launch ? launch : { plan: launch.plan };
     },
@@ -393,7 +430,10 @@ export function definedBackend(definition: ITypeDefinition, options: IDefinedBac
     },
 
     snippet(model: IClusterModel, dashboardLink: string | undefined) {
-      return snippetOf(definition, model, options.securityBase, dashboardLink);
+      return (
+        definition.hooks?.snippet?.(model, dashboardLink) ??
+        snippetOf(definition, model, options.securityBase, dashboardLink)
+      );
     },
 
     tunnelCommand(dashboardUrl: string) {
@@ -406,9 +446,15 @@ export function definedBackend(definition: ITypeDefinition, options: IDefinedBac
       return 'fields' in planned ? planned : { script: await planned.script() };
     };
   }
-  const attach = definition.hooks?.attach;
+  const { attach, submit, watchExternal } = definition.hooks ?? {};
   if (attach !== undefined) {
     backend.attach = registry => attach(registry);
+  }
+  if (submit !== undefined) {
+    backend.submit = plan => submit(plan);
+  }
+  if (watchExternal !== undefined) {
+    backend.watchExternal = context => watchExternal(context);
   }
   return backend;
 }

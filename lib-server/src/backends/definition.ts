@@ -6,11 +6,18 @@
  */
 
 import type { JSONSchema7 } from 'json-schema';
-import type { IClusterModel, IClusterType, IFieldError, IScaling } from '../../../protocol/index.js';
+import type { IClusterModel, IClusterType, ICreateRequest, IFieldError, IScaling } from '../../../protocol/index.js';
 import type { Registry } from '../clusters/registry.js';
 import type { IEnvironmentInfo } from '../envs/probe.js';
 import type { RunnerJson } from '../runner/json.js';
-import type { IDescribeQuery } from './backend.js';
+import type {
+  IDescribeQuery,
+  IExternalContext,
+  IExternalFeed,
+  ILaunchPlan,
+  PlanResult,
+  SubmitResult
+} from './backend.js';
 import type { EnvironmentCheck, IScalingOptions, IScalingWords } from './fields.js';
 
 /** The values a mapping may use besides the type's own options. */
@@ -20,7 +27,9 @@ export const MAPPING_VALUES = {
   cluster_id: "the cluster's id, e.g. for job names",
   worker_env: 'the workers’ environment variables, as a mapping of names to values',
   worker_env_exports: 'the same as `export NAME=value` shell lines, for job script prologues',
-  security_directory: 'the directory of the TLS credentials (types with tls: true)'
+  security_directory: 'the directory of the TLS credentials (types with tls: true)',
+  scaling:
+    'the scaling to set first: {"mode": "fixed", "workers": N} or {"mode": "adaptive", "minimum": N, "maximum": M}'
 } as const;
 
 /** A cluster type as data. */
@@ -30,6 +39,13 @@ export interface ITypeDefinition {
   description: string;
   /** Import path of the `distributed.deploy.Cluster` subclass the runner starts. */
   clusterClass: string;
+  /**
+   * The runner's adapter that holds the cluster instead, where Dask's API
+   * differs from a class called with keyword arguments (a gateway's clusters
+   * are created by the gateway and connected to by name); the mapping is then
+   * the adapter's arguments (runner.py).
+   */
+  adapter?: 'gateway';
   /** Option fields of the type (JSON Schema draft-07 properties), besides the shared ones. */
   options: Record<string, JSONSchema7>;
   /** Options a request must give (after defaults). */
@@ -104,6 +120,11 @@ export interface IHookContext {
   serverPython: string;
   /** Runs a runner.py subcommand (`config jobqueue.sge`, ...) and answers its JSON. */
   runRunner: RunnerJson;
+  /**
+   * Whether the dialog is opening (a describe): what may have changed since
+   * (the user's dask config) is read afresh; a request reuses the last read.
+   */
+  opening: boolean;
 }
 
 /** What the form hook is given besides the hooks' context. */
@@ -126,6 +147,14 @@ export interface IFormParts {
   description?: string;
   /** Fields whose choice sets others (a workload profile): applied by the dialog and by validation alike. */
   linked?: IClusterType['linked'];
+  /** Fields the system offers at run time (a gateway's cluster options), after the type's own. */
+  fields?: Record<string, JSONSchema7>;
+  /** The form's order and groups, when they depend on those fields. */
+  layout?: ITypeDefinition['layout'];
+  /** How the workers' variables reach them, when that depends on the system (else the definition's). */
+  workerEnv?: string;
+  /** Which instance of the type this is (a gateway's address): last-used values are kept per instance. */
+  instance?: string;
 }
 
 /** What the engine gives the hooks that see a request's options. */
@@ -185,6 +214,16 @@ export interface ITypeHooks {
   workDirs?(clusterId: string): string[];
   /** A shell command that forwards the dashboard at `dashboardUrl` to a laptop. */
   tunnel?(dashboardUrl: string): string | undefined;
+  /** What `submit` sends, in the system's own shape, computed with the mapping's values. */
+  submission?(options: Record<string, unknown>, values: Record<string, unknown>): Record<string, unknown>;
+  /** Create what the plan needs outside the companion (IBackend.submit), just before the runner starts. */
+  submit?(plan: ILaunchPlan): Promise<SubmitResult>;
+  /** The plan of taking over a cluster that runs outside the companion (`request.adopt` names it). */
+  adopt?(request: ICreateRequest & { adopt: string }, clusterId: string): Promise<PlanResult>;
+  /** Python a notebook runs to connect, where a template cannot say it (names known only at run time). */
+  snippet?(model: IClusterModel, dashboardLink: string | undefined): string;
+  /** Follow the type's clusters that run outside the companion (IBackend.watchExternal). */
+  watchExternal?(context: IExternalContext): IExternalFeed;
   /** Follow the registry (job states, cancelling ended clusters' jobs); returns a detach that settles when done. */
   attach?(registry: Registry): () => Promise<void>;
 }

@@ -7,7 +7,8 @@ import type { IGatewaySettings } from '../../src/backends/gateway/connection.js'
 import { GatewayClient, type IGatewayOption } from '../../src/backends/gateway/client.js';
 import { resolveConnection } from '../../src/backends/gateway/connection.js';
 import { createGatewayBackend, gatewaySnippet } from '../../src/backends/gateway/index.js';
-import { buildGatewayType, gatewayFieldErrors, offeredOptions } from '../../src/backends/gateway/schema.js';
+import { buildGatewayType } from '../../src/backends/gateway/form.js';
+import { gatewayFieldErrors, offeredOptions } from '../../src/backends/gateway/schema.js';
 import type { ILaunchPlan, PlanResult, SubmitResult } from '../../src/backends/backend.js';
 import type { IEnvironmentInfo } from '../../src/envs/probe.js';
 
