@@ -1,10 +1,9 @@
 /**
- * The one interface every cluster type implements. A type written as data
- * (definition.ts, e.g. a site's, from its dask config) gets one from
- * defined.ts with no code of its own; a type that needs code (host
- * resources, partitions, a gateway's REST API) is a module under backends/
- * that implements it, built from the shared fields (fields.ts) and listed
- * in backends/index.ts.
+ * The one interface the companion sees of a cluster type. Every type is
+ * written as data (definition.ts) and gets its backend from the generic
+ * engine (defined.ts): the built-in ones (local, slurm, sge, pbs, lsf,
+ * htcondor, gateway) with small hooks where data is not enough, a site's
+ * from its dask config (site.ts) with none.
  */
 
 import type {

@@ -1,7 +1,9 @@
 /**
- * The backend list: every cluster type the companion offers. The built-in
- * types are modules under backends/ with one entry here; a site's own types
- * come from its dask config as data (site.ts) and need no code at all.
+ * The backend list: every cluster type the companion offers, each a
+ * definition (definition.ts) run by the generic engine (defined.ts). A
+ * built-in type is a directory under backends/ (its definition, and hooks
+ * where data is not enough) with one entry here; a site's own types come from
+ * its dask config as data (site.ts) and need no code at all.
  */
 
 import path from 'node:path';
