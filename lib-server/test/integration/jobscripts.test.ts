@@ -2,13 +2,25 @@
  * The job scripts the real runner renders (`runner.py job-script`) for each
  * batch system dask-jobqueue knows: the system's directives, the prologue,
  * the worker's extra arguments and TLS files, and nothing of the arguments
- * only the cluster class takes (the runner drops them by signature).
+ * only the cluster class takes (the runner drops them by signature). Then
+ * the previews of the pbs, lsf and htcondor types: their definitions'
+ * arguments, rendered by real dask-jobqueue.
  */
 
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { definedBackend } from '../../src/backends/defined.js';
+import type { ITypeDefinition } from '../../src/backends/definition.js';
+import { htcondorDefinition } from '../../src/backends/htcondor/definition.js';
+import { parseBqueuesLong } from '../../src/backends/jobqueue/lsf.js';
+import { parsePbsQueues } from '../../src/backends/jobqueue/pbs.js';
+import { lsfDefinition } from '../../src/backends/lsf/definition.js';
+import { pbsDefinition } from '../../src/backends/pbs/definition.js';
+import type { IEnvironmentInfo } from '../../src/envs/probe.js';
+import { runRunnerJson } from '../../src/runner/json.js';
 import { PYTHON, RUNNER } from './harness.js';
 
 let tls: string;
@@ -177,6 +189,123 @@ describe('runner.py job-script', () => {
       const result = await render('dask_jobqueue.HTCondorCluster', { disk: '1GB', [name]: 'x' });
       expect(result.exitCode).not.toBe(0);
       expect(String(result.stderr)).toContain(`Job.__init__() got an unexpected keyword argument '${name}'`);
+    }
+  );
+});
+
+const fixture = (system: string, name: string) =>
+  readFileSync(
+    path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'batch', system, name),
+    'utf8'
+  );
+
+/** The test environment, with dask-jobqueue. */
+const ENVIRONMENT: IEnvironmentInfo = {
+  python: PYTHON,
+  label: 'test',
+  kernelspecs: [],
+  usable: true,
+  probe: { pythonVersion: '3', packages: { distributed: '1', dask_jobqueue: '0.9.0' }, config: {}, sitePaths: [] }
+};
+
+const idle = { jobs: async () => [], cancel: async () => undefined, missing: () => undefined };
+
+/** Each new type with fake queue commands (the fixtures) and the real runner, and options and what its preview must hold. */
+const TYPES: [string, () => ITypeDefinition, Record<string, unknown>, string[]][] = [
+  [
+    'pbs',
+    () =>
+      pbsDefinition({
+        commands: {
+          ...idle,
+          named: async () => [],
+          queues: async () => parsePbsQueues(fixture('pbs', 'qstat-Q-f-F-json.txt'))
+        },
+        logDirectory: '/shared/pbs/logs',
+        intervalMs: 1000
+      }),
+    { queue: 'batch', account: 'geo42', walltime: '01:00:00', cores: 4, memory: '8 GiB' },
+    [
+      '#PBS -N dask-worker-<cluster-id>',
+      '#PBS -q batch',
+      '#PBS -A geo42',
+      // dask-jobqueue's pbs_format_bytes_ceil: 8 GiB as PBS reads it.
+      '#PBS -l select=1:ncpus=4:mem=8192MB',
+      '#PBS -l walltime=01:00:00',
+      '#PBS -o /shared/pbs/logs/',
+      '#PBS -l place=scatter'
+    ]
+  ],
+  [
+    'lsf',
+    () =>
+      lsfDefinition({
+        commands: { ...idle, queues: async () => parseBqueuesLong(fixture('lsf', 'bqueues-l.txt')) },
+        logDirectory: '/shared/lsf/logs',
+        intervalMs: 1000
+      }),
+    { queue: 'short', project: 'geo42', walltime: '01:00', cores: 4, memory: '8 GiB', ncpus: 8 },
+    [
+      '#BSUB -J dask-worker-<cluster-id>',
+      '#BSUB -q short',
+      '#BSUB -P "geo42"',
+      '#BSUB -n 8',
+      '#BSUB -R "span[hosts=1]"',
+      '#BSUB -M ',
+      '#BSUB -W 01:00',
+      '#BSUB -R "select[mem>4000]"'
+    ]
+  ],
+  [
+    'htcondor',
+    () => htcondorDefinition({ commands: idle, logDirectory: '/shared/htcondor/logs', intervalMs: 1000 }),
+    { cores: 2, memory: '4 GiB', disk: '2 GiB' },
+    [
+      'batch_name = dask-worker-<cluster-id>',
+      'MY.DaskWorkerCores = 2',
+      'MY.DaskWorkerDisk = 2147483648',
+      'LogDirectory = /shared/htcondor/logs',
+      'requirements = (OpSys == "LINUX")',
+      'allowed_job_duration = 3600'
+    ]
+  ]
+];
+
+describe("the new batch types' previews", () => {
+  it.each(TYPES)(
+    "%s: the definition's arguments go through real dask-jobqueue, with TLS, the variables and the lifetime",
+    async (type, make, options, directives) => {
+      const backend = definedBackend(make(), {
+        environments: async () => [ENVIRONMENT],
+        serverPython: PYTHON,
+        securityBase: tls,
+        runRunner: (python, args, input) => runRunnerJson(python, RUNNER, args, input)
+      });
+      const extra = {
+        pbs: '-l place=scatter',
+        lsf: '-R "select[mem>4000]"',
+        htcondor: 'requirements = (OpSys == "LINUX")\nallowed_job_duration = 3600'
+      }[type];
+      const previewed = await backend.preview!({
+        type,
+        options: { ...options, environment: PYTHON, worker_env: "A=1 2\nB=it's", job_extra_directives: extra }
+      });
+      if ('fields' in previewed) {
+        throw new Error(JSON.stringify(previewed.fields));
+      }
+      const script = previewed.script;
+      for (const directive of directives) {
+        expect(script).toContain(directive);
+      }
+      expect(script).toContain('-m distributed.cli.dask_worker tls://');
+      expect(script).toContain('--lifetime 3240s --lifetime-stagger 180s');
+      expect(script).toContain(`--tls-ca-file ${path.join(tls, '<cluster-id>', 'ca.pem')}`);
+      expect(script).toContain('--no-dashboard --dashboard-address 127.0.0.1:0');
+      // The variables first: export lines, or (HTCondor) the start of the shell's command.
+      expect(script).toMatch(type === 'htcondor' ? /^Arguments = "-c '+export A='+1 2'+; /m : /^export A='1 2'$/m);
+      for (const clusterOnly of ['48786', 'silence', 'n_workers', 'scheduler_options']) {
+        expect(script).not.toContain(clusterOnly);
+      }
     }
   );
 });
