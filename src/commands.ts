@@ -4,8 +4,6 @@ import type { ITranslator } from '@jupyterlab/translation';
 import { addIcon, closeIcon, linkIcon, stopIcon } from '@jupyterlab/ui-components';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import type { IClusterModel } from '../protocol';
-import { showNewClusterDialog } from './dialogs/newcluster';
-import { showScaleDialog } from './dialogs/scale';
 import { scaleIcon } from './icons';
 import type { ClusterAction } from './lifecycle';
 import { canPerform } from './lifecycle';
@@ -40,6 +38,11 @@ export namespace CommandIDs {
   /** Show the last lines of a batch job's output and error files: {id, job}. */
   export const jobLog = 'dask-clusters:job-log';
 }
+
+/**
+ * The command that lists and opens the dashboard at an address the user entered: {url}.
+ */
+export const OPEN_DASHBOARD_URL = 'dask-clusters:open-dashboard-url';
 
 /**
  * The CSS class of a cluster item; also the context menu's selector.
@@ -124,6 +127,8 @@ export function addClusterCommands(
     caption: trans.__('Start a new Dask cluster'),
     icon: addIcon,
     execute: async () => {
+      // The dialog and its form load on first use, not with the page.
+      const { showNewClusterDialog } = await import('./dialogs/newcluster');
       await showNewClusterDialog({
         manager,
         settings,
@@ -142,6 +147,7 @@ export function addClusterCommands(
     execute: async args => {
       const cluster = resolveCluster(app, manager, args, 'scale');
       if (cluster) {
+        const { showScaleDialog } = await import('./dialogs/scale');
         await showScaleDialog({ cluster, manager, translator });
       }
     }

@@ -1,7 +1,6 @@
 import { LabIcon } from '@jupyterlab/ui-components';
 import daskSvg from '../style/icons/dask.svg';
 import scaleSvg from '../style/icons/scale.svg';
-import warningSvg from '../style/icons/warning.svg';
 
 /**
  * The Dask icon of the sidebar, the dashboard tabs and the settings.
@@ -17,12 +16,4 @@ export const daskIcon = new LabIcon({
 export const scaleIcon = new LabIcon({
   name: 'jupyterlab-dask-clusters:scale',
   svgstr: scaleSvg
-});
-
-/**
- * The icon beside a live cluster's warning, in the theme's warning colour.
- */
-export const warningIcon = new LabIcon({
-  name: 'jupyterlab-dask-clusters:warning',
-  svgstr: warningSvg
 });

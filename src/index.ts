@@ -25,10 +25,10 @@ import { addKernelClusters } from './kernel/plugin';
 import { ClusterManager } from './manager';
 import { addRunningClusters } from './running';
 import { ClusterSettings, SETTINGS_ID } from './settings';
-import { addSettingsFields } from './settingsform';
-import { ClusterSidebar, SIDEBAR_ID } from './sidebar/sidebar';
+import { addSettingsFieldsOnDemand } from './settingsfields';
+import { LazyClusterSidebar } from './sidebar/shell';
 import { LastFocused } from './target';
-import { IDaskClusterManager, IDaskClusterSettings, TRANSLATION_DOMAIN } from './tokens';
+import { IDaskClusterManager, IDaskClusterSettings, SIDEBAR_ID, TRANSLATION_DOMAIN } from './tokens';
 
 export { CommandIDs } from './commands';
 export { IDaskClusterManager, IDaskClusterSettings } from './tokens';
@@ -99,7 +99,7 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
       onError: error => Notification.error(trans.__('The Dask Clusters settings were refused: %1', errorMessage(error)))
     });
     addJobLogCommand(app, { manager, translator });
-    const sidebar = new ClusterSidebar({
+    const sidebar = new LazyClusterSidebar({
       manager,
       commands: app.commands,
       translator,
@@ -157,7 +157,7 @@ const settingsFormPlugin: JupyterFrontEndPlugin<void> = {
     registry: IFormRendererRegistry | null
   ): void => {
     if (registry) {
-      addSettingsFields(registry, {
+      addSettingsFieldsOnDemand(registry, {
         loadTypes: () => manager.client.types(),
         trans: translator.load(TRANSLATION_DOMAIN)
       });

@@ -4,7 +4,6 @@ import type { ITranslator } from '@jupyterlab/translation';
 import { codeIcon } from '@jupyterlab/ui-components';
 import { CommandIDs, errorMessage, resolveCluster } from './commands';
 import { canPerform } from './lifecycle';
-import { insertCodeBelow, putInConsole } from './snippets';
 import type { LastFocused } from './target';
 import type { IDaskClusterManager } from './tokens';
 import { TRANSLATION_DOMAIN } from './tokens';
@@ -48,6 +47,8 @@ export function addInsertCodeCommand(
         Notification.error(trans.__('Could not get the client code: %1', errorMessage(error)));
         return;
       }
+      // The cell and console plumbing loads on first use, not with the page.
+      const { insertCodeBelow, putInConsole } = await import('./snippets');
       if (destination.kind === 'notebook') {
         insertCodeBelow(destination.panel.content, code);
       } else if (!putInConsole(destination.panel.console, code)) {

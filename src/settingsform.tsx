@@ -73,6 +73,13 @@ export function addSettingsFields(
 
 namespace Private {
   /**
+   * Put the fields' styles in the page: they load with the first field the Settings Editor shows, not with the page.
+   */
+  function loadStyle(): void {
+    void import('../style/settings.css');
+  }
+
+  /**
    * The label of a custom field, which the field template leaves out.
    */
   function FieldLabel(props: FieldProps): JSX.Element {
@@ -89,6 +96,7 @@ namespace Private {
   export function typeField(loadTypes: () => Promise<TypeChoice[]>, trans: TranslationBundle): Field {
     return function ClusterTypeField(props: FieldProps): JSX.Element {
       const [types, setTypes] = useState<TypeChoice[] | null>(null);
+      useEffect(loadStyle, []);
       useEffect(() => {
         let live = true;
         void loadTypes().then(list => live && setTypes(list));
@@ -122,6 +130,7 @@ namespace Private {
       const initial = JSON.stringify(props.formData ?? {}, null, 2);
       const [text, setText] = useState(initial);
       const [error, setError] = useState('');
+      useEffect(loadStyle, []);
       const id = props.idSchema.$id;
       const leave = () => {
         try {

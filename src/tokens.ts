@@ -196,3 +196,8 @@ export const IDaskClusterSettings = new Token<IDaskClusterSettings>(
  * The translation domain of the extension's strings.
  */
 export const TRANSLATION_DOMAIN = 'jupyterlab_dask_clusters';
+
+/**
+ * The id of the sidebar in the left area (its tab's `data-id`, the layout restorer's key).
+ */
+export const SIDEBAR_ID = 'dask-clusters-sidebar';

@@ -6,7 +6,7 @@ import { daskIcon } from '../icons';
 import { canPerform } from '../lifecycle';
 import type { IDaskClusterManager } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../tokens';
-import { DashboardWidget } from './widget';
+import type { DashboardWidget } from './widget';
 
 /**
  * The dashboard page opened when no plot is named.
@@ -57,29 +57,31 @@ export function addDashboardCommand(
   /**
    * Show a plot: its existing tab, or a new one placed by `options`.
    */
-  const openPlot = (plot: IOpenPlot): DashboardWidget | undefined => {
-    const existing = tracker.find(w => w.clusterId === plot.id && w.path === plot.path);
-    if (existing) {
-      app.shell.activateById(existing.id);
-      return existing;
+  const openPlot = async (plot: IOpenPlot): Promise<DashboardWidget | undefined> => {
+    const find = () => tracker.find(w => w.clusterId === plot.id && w.path === plot.path);
+    if (!find()) {
+      // The tab's code loads with the first dashboard, not with the page.
+      const { DashboardWidget } = await import('./widget');
+      // Another call may have opened it while the code loaded.
+      if (!find()) {
+        return addTab(
+          app,
+          tracker,
+          new DashboardWidget({
+            manager,
+            clusterId: plot.id,
+            path: plot.path,
+            plotTitle: plot.title,
+            translator,
+            restored: plot.restored
+          }),
+          plot
+        );
+      }
     }
-    const widget = new DashboardWidget({
-      manager,
-      clusterId: plot.id,
-      path: plot.path,
-      plotTitle: plot.title,
-      translator,
-      restored: plot.restored
-    });
-    if (widget.isDisposed) {
-      return;
-    }
-    void tracker.add(widget);
-    app.shell.add(widget, 'main', plot.placement);
-    if (!plot.restored) {
-      app.shell.activateById(widget.id);
-    }
-    return widget;
+    const existing = find()!;
+    app.shell.activateById(existing.id);
+    return existing;
   };
 
   if (restorer) {
@@ -95,6 +97,26 @@ export function addDashboardCommand(
     });
   }
   return { tracker, openPlot };
+}
+
+/**
+ * Put a new dashboard tab in the main area (after the current tab unless the plot says where) and track it.
+ */
+function addTab(
+  app: JupyterFrontEnd,
+  tracker: WidgetTracker<DashboardWidget>,
+  widget: DashboardWidget,
+  plot: IOpenPlot
+): DashboardWidget | undefined {
+  if (widget.isDisposed) {
+    return;
+  }
+  void tracker.add(widget);
+  app.shell.add(widget, 'main', plot.placement);
+  if (!plot.restored) {
+    app.shell.activateById(widget.id);
+  }
+  return widget;
 }
 
 /**
@@ -119,5 +141,5 @@ export interface IOpenPlot {
  */
 export interface IDashboardOpener {
   tracker: WidgetTracker<DashboardWidget>;
-  openPlot: (plot: IOpenPlot) => DashboardWidget | undefined;
+  openPlot: (plot: IOpenPlot) => Promise<DashboardWidget | undefined>;
 }

@@ -36,6 +36,8 @@ export class DashboardContent extends Panel {
    */
   constructor(url: string) {
     super();
+    // The tabs' styles load with the first tab, not with the page.
+    void import('../../style/dashboard.css');
     this.addClass('jp-DaskClusters-dashboardContent');
     this._frame = new IFrame({ sandbox: DASHBOARD_SANDBOX });
     this._frame.url = url;

@@ -24,6 +24,8 @@ import type { ISubmitBody } from './submit';
 import type { FormUiSchema } from './validator';
 import { formValidator } from './validator';
 import { SubmitDialog } from './submit';
+import '../../style/base.css';
+import '../../style/dialog.css';
 
 /**
  * The body of the [+New] dialog: type selector, presets, name and the type's form.

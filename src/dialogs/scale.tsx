@@ -14,6 +14,8 @@ import { clientErrors, humanErrors } from './fielderrors';
 import type { ISubmitBody } from './submit';
 import { formValidator } from './validator';
 import { SubmitDialog } from './submit';
+import '../../style/base.css';
+import '../../style/dialog.css';
 
 /**
  * The values of the scale form: both modes' numbers, so switching loses nothing.

@@ -3,9 +3,9 @@ import { MainAreaWidget } from '@jupyterlab/apputils';
 import type { ITranslator } from '@jupyterlab/translation';
 import { textEditorIcon } from '@jupyterlab/ui-components';
 import { CommandIDs } from '../commands';
+import type { JobLogView } from './logview';
 import type { IDaskClusterManager } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../tokens';
-import { JobLogModel, JobLogView } from './logview';
 
 /**
  * Register the command that opens a batch job's output and error files in a tab (one tab per job).
@@ -23,15 +23,26 @@ export function addJobLogCommand(
     caption: trans.__("Show the last lines of a job's output and error files"),
     icon: textEditorIcon,
     isEnabled: args => typeof args.id === 'string' && typeof args.job === 'string',
-    execute: args => {
+    execute: async args => {
       if (typeof args.id !== 'string' || typeof args.job !== 'string') {
         return;
       }
       const key = `${args.id}/${args.job}`;
-      const existing = open.get(key);
-      if (existing && !existing.isDisposed) {
-        app.shell.activateById(existing.id);
+      const shown = () => {
+        const existing = open.get(key);
+        if (existing && !existing.isDisposed) {
+          app.shell.activateById(existing.id);
+          return true;
+        }
+        return false;
+      };
+      if (shown()) {
         return;
+      }
+      // The log view loads on first use, not with the page.
+      const { JobLogModel, JobLogView } = await import('./logview');
+      if (shown()) {
+        return; // a second click opened it while the view loaded
       }
       const model = new JobLogModel({ manager, clusterId: args.id, job: args.job });
       const content = new JobLogView({ model, manager, trans });

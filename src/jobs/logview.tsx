@@ -6,6 +6,7 @@ import { Signal } from '@lumino/signaling';
 import React from 'react';
 import type { IJob, IJobLog } from '../../protocol';
 import type { IDaskClusterManager } from '../tokens';
+import '../../style/base.css';
 
 /**
  * The output and error files of one batch job, re-read while someone looks at them.

@@ -2,12 +2,10 @@ import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import React, { useState } from 'react';
+import { OPEN_DASHBOARD_URL } from '../commands';
 import { TRANSLATION_DOMAIN } from '../tokens';
 
-/**
- * The command that lists and opens the dashboard at an address the user entered: {url}.
- */
-export const OPEN_DASHBOARD_URL = 'dask-clusters:open-dashboard-url';
+export { OPEN_DASHBOARD_URL } from '../commands';
 
 /**
  * A field for the address of any Dask dashboard; its plots then open in lab tabs through the proxy.

@@ -1,15 +1,25 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
+import { LabIcon } from '@jupyterlab/ui-components';
 import React, { useEffect } from 'react';
 import type { IClusterModel } from '../../protocol';
 import { CommandIDs, ITEM_CLASS } from '../commands';
 import { formatBytes, scalingLabel, stateLabel } from '../format';
-import { daskIcon, warningIcon } from '../icons';
+import warningSvg from '../../style/icons/warning.svg';
+import { daskIcon } from '../icons';
 import type { ClusterAction } from '../lifecycle';
 import { canPerform } from '../lifecycle';
 import type { IItemContext } from './context';
 import { trackSnippetDrag } from './drag';
 import { ClusterTimeLeft, CommandButton, JobTable } from './jobs';
 import { PlotButtons } from './plots';
+
+/**
+ * The icon beside a live cluster's warning, in the theme's warning colour.
+ */
+const warningIcon = new LabIcon({
+  name: 'jupyterlab-dask-clusters:warning',
+  svgstr: warningSvg
+});
 
 export type { IItemContext } from './context';
 

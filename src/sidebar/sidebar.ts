@@ -6,14 +6,14 @@ import { CommandIDs } from '../commands';
 import { daskIcon } from '../icons';
 import { DashboardUrlBox } from '../kernel/dashboardurl';
 import type { IDaskClusterManager, IDaskClusterSettings } from '../tokens';
-import { TRANSLATION_DOMAIN } from '../tokens';
+import { SIDEBAR_ID, TRANSLATION_DOMAIN } from '../tokens';
 import { ExternalClusterListView } from './external';
 import { ClusterListView } from './list';
+import '../../style/base.css';
+import '../../style/external.css';
+import '../../style/plots.css';
 
-/**
- * The id of the sidebar in the left area.
- */
-export const SIDEBAR_ID = 'dask-clusters-sidebar';
+export { SIDEBAR_ID } from '../tokens';
 
 /**
  * The left-area panel: a title, a toolbar with [+ New], the live cluster list and the adoptable clusters.
@@ -26,7 +26,7 @@ export class ClusterSidebar extends SidePanel {
     // One list, no accordion: a plain panel as the content.
     super({ translator: options.translator, content: new Panel() });
     const trans = options.translator.load(TRANSLATION_DOMAIN);
-    this.id = SIDEBAR_ID;
+    this.id = options.id ?? SIDEBAR_ID;
     this.addClass('jp-DaskClusters-sidebar');
     this.title.icon = daskIcon;
     this.title.caption = trans.__('Dask Clusters');
@@ -81,6 +81,10 @@ export namespace ClusterSidebar {
    * Options of the sidebar.
    */
   export interface IOptions {
+    /**
+     * The widget's id; the sidebar's own when absent.
+     */
+    id?: string;
     manager: IDaskClusterManager;
     commands: CommandRegistry;
     translator: ITranslator;
