@@ -92,6 +92,12 @@ export interface IClusterModel {
    * workers keep being restarted for exceeding their memory limit.
    */
   warning?: string;
+  /** ISO 8601: when the companion stops it, e.g. before the batch job JupyterLab runs inside ends. */
+  endsAt?: string;
+  /** What `endsAt` is, e.g. "the walltime of SLURM job 1234 ends". */
+  endsWhy?: string;
+  /** Why it ended, when it was not stopped by you, e.g. "Stopped before the walltime of SLURM job 1234 ends." */
+  endReason?: string;
   /** Why it failed or was lost, and the last lines of its runner log. */
   error?: string;
   logTail?: string[];

@@ -48,6 +48,8 @@ export interface ILaunchPlan {
   start: IStartCommand;
   /** Directories to create (0700) before the start and remove when the cluster ends. */
   workDirs: string[];
+  /** When the companion stops the cluster, and why then (the batch job JupyterLab runs in ends). */
+  endsAt?: { at: string; why: string };
   /**
    * What the backend's `submit` step sends, in the backend's own shape (a
    * gateway's cluster options); absent for types without that step.

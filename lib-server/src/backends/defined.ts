@@ -389,6 +389,10 @@ async function launchOf(
   let script: Promise<string> | undefined;
   const jobScript = () => (script ??= jobScriptOf(plan, options));
   const refused = (await definition.hooks?.preSubmit?.(o, values, { jobScript })) ?? [];
+  const ends = refused.length > 0 ? undefined : await definition.hooks?.endsAt?.();
+  if (ends !== undefined) {
+    plan.endsAt = { at: ends.at.toISOString(), why: ends.why };
+  }
   return refused.length > 0 ? { fields: refused } : { plan, script: jobScript };
 }
 

@@ -214,6 +214,8 @@ export interface ITypeHooks {
   workDirs?(clusterId: string): string[];
   /** A shell command that forwards the dashboard at `dashboardUrl` to a laptop. */
   tunnel?(dashboardUrl: string): string | undefined;
+  /** When a cluster planned now must end (before the batch job JupyterLab runs in ends), and why then. */
+  endsAt?(): Promise<{ at: Date; why: string } | undefined>;
   /** What `submit` sends, in the system's own shape, computed with the mapping's values. */
   submission?(options: Record<string, unknown>, values: Record<string, unknown>): Record<string, unknown>;
   /** Create what the plan needs outside the companion (IBackend.submit), just before the runner starts. */

@@ -16,6 +16,8 @@ import type { ITypeDefinition } from './definition.js';
 import { createGatewayBackend, type IGatewayBackendOptions } from './gateway/index.js';
 import { realHtcondorCommands } from './htcondor/commands.js';
 import { htcondorDefinition } from './htcondor/definition.js';
+import { output } from './jobqueue/run.js';
+import { allocationEnd, allocationOf } from './local/allocation.js';
 import { createLocalBackend, type ILocalBackendOptions } from './local/index.js';
 import { realLsfCommands } from './lsf/commands.js';
 import { lsfDefinition } from './lsf/definition.js';
@@ -99,10 +101,16 @@ function batchBackend<C>(
   return engineBackend(deps, definition, shared);
 }
 
+/** The batch job JupyterLab runs inside, for the local type, with its end read from the batch system. */
+function localAllocation(env: Record<string, string | undefined>): Pick<ILocalBackendOptions, 'allocation'> {
+  const job = allocationOf(env);
+  return job === undefined ? {} : { allocation: { job, end: () => allocationEnd(job, command => output(command)) } };
+}
+
 /** Every backend, by type id. */
 export function createBackends(dependencies: IBackendDependencies): Map<string, IBackend> {
   const backends: IBackend[] = [
-    createLocalBackend(dependencies),
+    createLocalBackend({ ...dependencies, ...localAllocation(dependencies.env) }),
     batchBackend(
       dependencies,
       'slurm',

@@ -72,6 +72,8 @@ function showWarnings(record: IClusterRecord): void {
 export class ClusterManager {
   private readonly runners = new Map<string, RunnerProcess>();
   private readonly lastErrors = new Map<string, string>();
+  /** Timers that stop clusters at their `endsAt`. */
+  private readonly endTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly options: IClusterManagerOptions) {}
 
@@ -179,7 +181,8 @@ export class ClusterManager {
         memory: 0,
         environment: plan.environment,
         hasDashboard: false,
-        jobs: []
+        jobs: [],
+        ...(plan.endsAt !== undefined ? { endsAt: plan.endsAt.at, endsWhy: plan.endsAt.why } : {})
       },
       workDirs: plan.workDirs,
       logFile: path.join(logDir, `${id}.log`)
@@ -197,7 +200,32 @@ export class ClusterManager {
     runner.events.connect(event => this.onEvent(id, event));
     void runner.exited.then(exit => this.onExit(id, exit));
     runner.send(start);
+    this.scheduleEnd(id, plan.endsAt);
     return record.model;
+  }
+
+  /** Stop cluster `id` at `end`, saying why on its item. */
+  private scheduleEnd(id: string, end: ILaunchPlan['endsAt']): void {
+    const delay = end === undefined ? Infinity : Date.parse(end.at) - Date.now();
+    // setTimeout keeps at most about 24 days; no batch job lasts that long.
+    if (end === undefined || !(delay < 2 ** 31 - 1)) {
+      return;
+    }
+    const timer = setTimeout(
+      () => {
+        this.endTimers.delete(id);
+        const record = this.options.registry.get(id);
+        if (record !== undefined && ACTIVE_STATES.has(record.model.state) && record.model.state !== 'stopping') {
+          this.update(id, r => {
+            r.model.endReason = `Stopped before ${end.why}.`;
+          });
+          this.remove(id);
+        }
+      },
+      Math.max(0, delay)
+    );
+    timer.unref();
+    this.endTimers.set(id, timer);
   }
 
   /** Rescale a running cluster. */
@@ -404,6 +432,8 @@ export class ClusterManager {
 
   private onExit(id: string, exit: IRunnerExit): void {
     this.runners.delete(id);
+    clearTimeout(this.endTimers.get(id));
+    this.endTimers.delete(id);
     const lastError = this.lastErrors.get(id);
     this.lastErrors.delete(id);
     const record = this.options.registry.get(id);

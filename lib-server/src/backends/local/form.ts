@@ -19,6 +19,29 @@ export interface ILocalFormInput {
   reserve: ISourced;
   /** The environment the form preselects, whose dask config may set the memory thresholds. */
   environment: IEnvironmentInfo | undefined;
+  /** The batch job JupyterLab runs inside ("SLURM job 1234"), and when its walltime ends if known. */
+  allocation?: { name: string; end: Date | undefined };
+}
+
+/** "1 h 5 min", "12 min": a time left, to the minute. */
+function timeLeft(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  const hours = Math.floor(minutes / 60);
+  return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
+}
+
+/** The type's description: where the cluster runs, and until when inside a batch job. */
+function description(input: ILocalFormInput): string {
+  const size = `${input.host.cpus.value} CPUs, ${formatMemory(input.host.memory.value)}`;
+  const job = input.allocation;
+  if (job === undefined) {
+    return `Scheduler and workers on this machine (${size}).`;
+  }
+  const until =
+    job.end === undefined
+      ? `its walltime could not be read, so nothing stops the cluster before the job ends`
+      : `the cluster stops before the job's walltime ends, in ${timeLeft(job.end.getTime() - Date.now())}`;
+  return `Scheduler and workers inside ${job.name} on this node (${size}); ${until}.`;
 }
 
 /** The memory thresholds' defaults and what they say about them. */
@@ -55,7 +78,7 @@ export function localFormParts(input: ILocalFormInput): IFormParts {
   const maximum = 'as many workers as the profile starts';
   const fractions = fractionParts(input.environment);
   return {
-    description: `Scheduler and workers on this machine (${cpus} CPUs, ${formatMemory(host.memory.value)}).`,
+    description: description(input),
     options: {
       workers: {
         default: base.workers,

@@ -10,6 +10,7 @@ import type { IEnvironmentInfo } from '../../envs/probe.js';
 import { ApiError } from '../../http/errors.js';
 import { formatMemory, parseMemory } from '../../util/memory.js';
 import type { ITypeHooks } from '../definition.js';
+import { allocationName, clusterEnd, type IAllocation } from './allocation.js';
 import { describeRunning, localChecks, localFill, type IRunningLocal } from './checks.js';
 import { localFormParts } from './form.js';
 import { memoryReserve, type IHostResources, type ISourced } from './resources.js';
@@ -37,6 +38,8 @@ export interface ILocalBackendOptions {
   localSecurityBase: string | undefined;
   /** Every cluster the companion holds, for the memory the user's running local clusters take. */
   clusters: () => IClusterModel[];
+  /** The batch job JupyterLab runs inside, and when its walltime ends (allocation.ts), when it does. */
+  allocation?: { job: IAllocation; end: () => Promise<Date | undefined> };
 }
 
 /** Memory a local cluster may take: its workers (or adaptive maximum) x memory per worker. */
@@ -85,11 +88,20 @@ export function localHooks(options: ILocalBackendOptions): ITypeHooks {
   };
   const scratch = (clusterId: string) => clusterScratchDir(options.scratchBase(), options.uid, clusterId);
 
+  const allocation = options.allocation;
+  /** Where the cluster runs, and when it must end: a batch job's walltime. */
+  const inside = async () =>
+    allocation === undefined ? undefined : { name: allocationName(allocation.job), end: await allocation.end() };
+
   return {
-    form: (context, query) => {
+    form: async (context, query) => {
       const host = options.host();
       const reserve = reserveFor(host, query.memoryReserve ?? options.memoryReserve);
-      return Promise.resolve(localFormParts({ host, reserve, environment: context.environment }));
+      return localFormParts({ host, reserve, environment: context.environment, allocation: await inside() });
+    },
+    endsAt: async () => {
+      const job = await inside();
+      return job?.end === undefined ? undefined : { at: clusterEnd(job.end), why: `the walltime of ${job.name} ends` };
     },
     fill: (filled, requested, context) => localFill(filled, requested, budget().budget, context.environments),
     check: filled => localChecks(filled, { ...budget(), running: running() }),
