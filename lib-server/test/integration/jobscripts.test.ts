@@ -219,6 +219,7 @@ const TYPES: [string, () => ITypeDefinition, Record<string, unknown>, string[]][
         commands: {
           ...idle,
           named: async () => [],
+          foreign: () => undefined,
           queues: async () => parsePbsQueues(fixture('pbs', 'qstat-Q-f-F-json.txt'))
         },
         logDirectory: '/shared/pbs/logs',

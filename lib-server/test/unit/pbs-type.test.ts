@@ -28,6 +28,7 @@ const QUEUES = parsePbsQueues(sample('pbs', 'qstat-Q-f-F-json.txt'));
 function fakeCommands(overrides: Partial<IPbsCommands> = {}): IPbsCommands {
   return {
     missing: () => undefined,
+    foreign: () => undefined,
     queues: async () => QUEUES,
     jobs: async () => [],
     named: async () => [],
@@ -99,6 +100,26 @@ describe('the pbs form', () => {
     expect(await pbs.plan({ type: 'pbs', options: BASE }, 'c1')).toEqual({
       fields: [{ path: '', message: type.reason }]
     });
+  });
+});
+
+describe("the pbs type on a host whose qsub is Grid Engine's", () => {
+  it('is unavailable, saying so, and asks nothing of qstat', async () => {
+    const asked: string[] = [];
+    const type = await backend(
+      fakeCommands({
+        foreign: () => "The qsub and qstat on PATH are Grid Engine's (qconf is there too)",
+        queues: async () => {
+          asked.push('queues');
+          return QUEUES;
+        }
+      })
+    ).backend.describe({});
+    expect(type).toMatchObject({
+      available: false,
+      reason: "The qsub and qstat on PATH are Grid Engine's (qconf is there too)"
+    });
+    expect(asked).toEqual([]);
   });
 });
 

@@ -257,6 +257,8 @@ export interface IBatchHooksSpec {
   intervalMs: number;
   /** The first command that is not on PATH (commands.missing). */
   missing(): string | undefined;
+  /** Why the commands on PATH are another system's (Grid Engine's qsub for PBS), when they are. */
+  foreign?(): string | undefined;
   onPath: IOnPath;
   form: NonNullable<ITypeHooks['form']>;
   values: NonNullable<ITypeHooks['values']>;
@@ -273,7 +275,7 @@ export function batchHooks(spec: IBatchHooksSpec): ITypeHooks {
     async available() {
       const missing = spec.missing();
       return missing === undefined
-        ? undefined
+        ? spec.foreign?.()
         : `${missing} is not on PATH: start JupyterLab on ${host}, with the ${system} commands on PATH ` +
             `(e.g. ${how}), then reload.`;
     },

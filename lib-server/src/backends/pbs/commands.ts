@@ -13,6 +13,8 @@ import type { IBatchJob, IQueue } from '../jobqueue/types.js';
 export interface IPbsCommands {
   /** The first of qsub and qstat that is not on PATH, or undefined when both are. */
   missing(): string | undefined;
+  /** Why the qsub and qstat on PATH are not PBS's, when another system's are found. */
+  foreign(): string | undefined;
   /** Every queue with its limits. */
   queues(): Promise<IQueue[]>;
   /** Jobs `ids` that PBS still knows, with state, the scheduler's comment and host. */
@@ -36,6 +38,12 @@ async function job(id: string): Promise<IBatchJob[]> {
 export function realPbsCommands(which: (command: string) => string | undefined, user: string): IPbsCommands {
   return {
     missing: () => missingCommand(which, ['qsub', 'qstat']),
+    // Grid Engine has a qsub and a qstat too, and qconf, which PBS has not.
+    foreign: () =>
+      which('qconf') !== undefined
+        ? "The qsub and qstat on PATH are Grid Engine's (qconf is there too): the pbs type needs those of " +
+          'PBS Professional or OpenPBS; use the Grid Engine type here, or put the PBS commands first on PATH and reload.'
+        : undefined,
     async queues() {
       return parsePbsQueues(await output(PBS_QUEUES_COMMAND));
     },

@@ -103,6 +103,7 @@ export function pbsHooks(options: IPbsHookOptions): ITypeHooks {
     type: 'pbs',
     intervalMs: options.intervalMs,
     missing: () => commands.missing(),
+    foreign: () => commands.foreign(),
     onPath: { host: 'a PBS login node', system: 'PBS', how: 'module load pbs, or add /opt/pbs/bin to PATH' },
     async form(context: IHookContext) {
       const [queues, config] = await Promise.all([commands.queues(), readJobqueueConfig(context, 'pbs')]);
