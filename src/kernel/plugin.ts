@@ -34,10 +34,13 @@ export function addKernelClusters(
     trackers.push({ tracker: consoles, kind: 'console' });
   }
   let clusters: Promise<KernelClusters> | null = null;
+  // Until the code is there, and until the page is restored, the list is not complete: restored
+  // dashboard tabs of kernel clusters wait for it as they wait for busy kernels.
+  const pending = new Private.Pending(app.restored);
+  const pendingSource = manager.addSource(pending);
   const load = (): Promise<KernelClusters> => {
     if (clusters === null) {
-      // Until the code is there, restored dashboard tabs wait as they wait for busy kernels.
-      const loading = manager.addSource(new Private.Loading());
+      pending.loading = true;
       clusters = import('./model')
         .then(({ KernelClusters }) => {
           const source = new KernelClusters({
@@ -49,14 +52,13 @@ export function addKernelClusters(
           manager.addSource(source);
           return source;
         })
-        .finally(() => loading.dispose());
+        .finally(() => pendingSource.dispose());
     }
     return clusters;
   };
   for (const { tracker } of trackers) {
-    if (tracker.currentWidget) {
-      void load();
-    }
+    // Panels the tracker holds already (opened before this plugin started), then every new one.
+    tracker.forEach(() => void load());
     tracker.widgetAdded.connect(() => void load());
   }
   const trans = options.translator.load(TRANSLATION_DOMAIN);
@@ -80,31 +82,60 @@ export function addKernelClusters(
 
 namespace Private {
   /**
-   * Stands for the kernel clusters while their code loads: lists nothing and is not ready yet.
+   * Stands for the kernel clusters until their code is loaded: lists nothing, and is ready once the
+   * page is restored without a notebook or console (none of their clusters can exist yet).
    */
-  export class Loading implements IClusterSource {
+  export class Pending implements IClusterSource {
+    constructor(restored: Promise<void>) {
+      void restored.then(() => {
+        this._restored = true;
+        this.changed.emit();
+      });
+    }
+
     readonly changed = new Signal<this, void>(this);
     readonly clusters: ReadonlyArray<IClusterModel> = [];
-    readonly ready = false;
+
+    /**
+     * Whether the kernel clusters' code is being loaded (then the loaded source says when it is ready).
+     */
+    set loading(value: boolean) {
+      this._loading = value;
+      this.changed.emit();
+    }
+
+    get ready(): boolean {
+      return this._restored && !this._loading;
+    }
 
     has(): boolean {
       return false;
     }
 
     scale(): Promise<void> {
-      return Promise.reject(new Error('The kernel clusters are still loading.'));
+      return Private.notYet();
     }
 
     stop(): Promise<void> {
-      return this.scale();
+      return Private.notYet();
     }
 
     snippet(): Promise<string> {
-      return Promise.reject(new Error('The kernel clusters are still loading.'));
+      return Private.notYet();
     }
 
     plots(): Promise<IPlot[]> {
-      return Promise.reject(new Error('The kernel clusters are still loading.'));
+      return Private.notYet();
     }
+
+    private _restored = false;
+    private _loading = false;
+  }
+
+  /**
+   * The answer of a verb on a kernel cluster before their code is loaded (none is listed then).
+   */
+  export function notYet(): Promise<never> {
+    return Promise.reject(new Error('The clusters made in notebook code are still loading.'));
   }
 }
