@@ -149,6 +149,11 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
   });
 
   const server = createServer((req, res) => void router.handle(req, res));
+  // Keep idle connections open longer than clients keep theirs (Node's agent: 5 s), so that
+  // the client always closes first: a server closing at the moment a client reuses the
+  // connection makes that request fail with EPIPE.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const refusal = crossSiteUpgradeRefusal(req.headers);

@@ -63,7 +63,18 @@ async function types(): Promise<Map<string, IClusterType>> {
 describe('a site type from the dask config', () => {
   it('is listed beside the built-in types, with its own fields in the form', async () => {
     const all = await types();
-    expect([...all.keys()]).toEqual(['local', 'slurm', 'sge', 'gateway', 'facility', 'unicore', 'broken']);
+    expect([...all.keys()]).toEqual([
+      'local',
+      'slurm',
+      'sge',
+      'pbs',
+      'lsf',
+      'htcondor',
+      'gateway',
+      'facility',
+      'unicore',
+      'broken'
+    ]);
     const facility = all.get('facility')!;
     expect(facility).toMatchObject({
       title: 'Facility node',
