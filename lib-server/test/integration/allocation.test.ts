@@ -35,9 +35,13 @@ function jobState(id: string): string {
 beforeAll(async () => {
   Object.assign(process.env, serviceEnv('/tmp/jdc-slurm/env', 'start SLURM first (make slurm-up)'));
   // The job JupyterLab would run in: one minute of walltime, SLURM's smallest.
-  job = execFileSync('sbatch', ['--parsable', '--time=1', '--job-name=jdc-allocation', '--wrap', 'sleep 120'], {
-    encoding: 'utf8'
-  }).trim();
+  job = execFileSync(
+    'sbatch',
+    ['--parsable', '--time=1', '--job-name=jdc-allocation', '--output=/dev/null', '--wrap', 'sleep 120'],
+    {
+      encoding: 'utf8'
+    }
+  ).trim();
   await waitFor(`job ${job} to run`, () => jobState(job) === 'RUNNING' || undefined, 30_000);
   dirs = makeTestDirs('allocation');
   companion = await Companion.start(dirs, { env: { SLURM_JOB_ID: job, SLURM_CPUS_ON_NODE: '1' } });
