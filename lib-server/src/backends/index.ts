@@ -48,14 +48,83 @@ export type IBackendDependencies = ILocalBackendOptions &
     siteSecurityBase: string;
   };
 
+/** Where a batch type's definition is made: its commands found by `which`, its files and pace. */
+interface IBatchPlace {
+  which: (command: string) => string | undefined;
+  user: string;
+  logDirectory: string;
+  intervalMs: number;
+}
+
+/** A batch-system type: its id, the variables that place its files and pace its status command, its definition. */
+interface IBatchType {
+  system: string;
+  /** Directory for credentials and logs on a filesystem the compute hosts share. */
+  dirVariable: string;
+  /** Milliseconds between status commands. */
+  intervalVariable: string;
+  definition: (place: IBatchPlace) => ITypeDefinition;
+}
+
+/** A batch type's entry: its definition made from its hooks' options and its real commands. */
+function batchType<C>(
+  system: string,
+  variables: { dirVariable: string; intervalVariable: string },
+  make: (options: IBatchHookOptions<C>) => ITypeDefinition,
+  commands: (which: (command: string) => string | undefined, user: string) => C
+): IBatchType {
+  return {
+    system,
+    ...variables,
+    definition: ({ which: find, user, logDirectory, intervalMs }) =>
+      make({ commands: commands(find, user), logDirectory, intervalMs })
+  };
+}
+
+/** The batch systems, in the order the dialog lists them. */
+const BATCH_TYPES: IBatchType[] = [
+  batchType(
+    'slurm',
+    {
+      dirVariable: 'JUPYTERLAB_DASK_CLUSTERS_SLURM_DIR',
+      intervalVariable: 'JUPYTERLAB_DASK_CLUSTERS_SQUEUE_INTERVAL_MS'
+    },
+    slurmDefinition,
+    realSlurmCommands
+  ),
+  batchType(
+    'sge',
+    { dirVariable: 'JUPYTERLAB_DASK_CLUSTERS_SGE_DIR', intervalVariable: 'JUPYTERLAB_DASK_CLUSTERS_QSTAT_INTERVAL_MS' },
+    sgeDefinition,
+    realSgeCommands
+  ),
+  batchType(
+    'pbs',
+    { dirVariable: 'JUPYTERLAB_DASK_CLUSTERS_PBS_DIR', intervalVariable: 'JUPYTERLAB_DASK_CLUSTERS_PBS_INTERVAL_MS' },
+    pbsDefinition,
+    realPbsCommands
+  ),
+  batchType(
+    'lsf',
+    { dirVariable: 'JUPYTERLAB_DASK_CLUSTERS_LSF_DIR', intervalVariable: 'JUPYTERLAB_DASK_CLUSTERS_LSF_INTERVAL_MS' },
+    lsfDefinition,
+    which => realLsfCommands(which)
+  ),
+  batchType(
+    'htcondor',
+    {
+      dirVariable: 'JUPYTERLAB_DASK_CLUSTERS_HTCONDOR_DIR',
+      intervalVariable: 'JUPYTERLAB_DASK_CLUSTERS_HTCONDOR_INTERVAL_MS'
+    },
+    htcondorDefinition,
+    which => realHtcondorCommands(which)
+  )
+];
+
 /** The ids of the built-in types, which a site type may not take. */
 export const BUILT_IN_TYPES: ReadonlySet<string> = new Set([
   'local',
-  'slurm',
-  'sge',
-  'pbs',
-  'lsf',
-  'htcondor',
+  ...BATCH_TYPES.map(type => type.system),
   'gateway'
 ]);
 
@@ -79,22 +148,17 @@ interface IBatchHookOptions<C> {
 
 /**
  * A batch-system type: a definition run by the generic engine. Its
- * credentials and logs go under the directory `dirVariable` names (on a
+ * credentials and logs go under the directory its `dirVariable` names (on a
  * filesystem the compute hosts share; under the home directory by default),
  * its status command runs every `intervalVariable` ms (3 s by default).
  */
-function batchBackend<C>(
-  deps: IBackendDependencies,
-  system: string,
-  variables: { dirVariable: string; intervalVariable: string },
-  make: (options: IBatchHookOptions<C>) => ITypeDefinition,
-  commands: C
-): IBackend {
+function batchBackend(deps: IBackendDependencies, type: IBatchType): IBackend {
   const shared =
-    deps.env[variables.dirVariable] || path.join(deps.home, '.local', 'share', 'jupyterlab-dask-clusters', system);
-  const interval = Number(deps.env[variables.intervalVariable]);
-  const definition = make({
-    commands,
+    deps.env[type.dirVariable] || path.join(deps.home, '.local', 'share', 'jupyterlab-dask-clusters', type.system);
+  const interval = Number(deps.env[type.intervalVariable]);
+  const definition = type.definition({
+    which: command => which(command),
+    user: deps.user,
     logDirectory: path.join(shared, 'logs'),
     intervalMs: Number.isFinite(interval) && interval > 0 ? interval : 3_000
   });
@@ -111,56 +175,7 @@ function localAllocation(env: Record<string, string | undefined>): Pick<ILocalBa
 export function createBackends(dependencies: IBackendDependencies): Map<string, IBackend> {
   const backends: IBackend[] = [
     createLocalBackend({ ...dependencies, ...localAllocation(dependencies.env) }),
-    batchBackend(
-      dependencies,
-      'slurm',
-      {
-        dirVariable: 'JUPYTERLAB_DASK_CLUSTERS_SLURM_DIR',
-        intervalVariable: 'JUPYTERLAB_DASK_CLUSTERS_SQUEUE_INTERVAL_MS'
-      },
-      slurmDefinition,
-      realSlurmCommands(command => which(command), dependencies.user)
-    ),
-    batchBackend(
-      dependencies,
-      'sge',
-      {
-        dirVariable: 'JUPYTERLAB_DASK_CLUSTERS_SGE_DIR',
-        intervalVariable: 'JUPYTERLAB_DASK_CLUSTERS_QSTAT_INTERVAL_MS'
-      },
-      sgeDefinition,
-      realSgeCommands(command => which(command), dependencies.user)
-    ),
-    batchBackend(
-      dependencies,
-      'pbs',
-      {
-        dirVariable: 'JUPYTERLAB_DASK_CLUSTERS_PBS_DIR',
-        intervalVariable: 'JUPYTERLAB_DASK_CLUSTERS_PBS_INTERVAL_MS'
-      },
-      pbsDefinition,
-      realPbsCommands(command => which(command), dependencies.user)
-    ),
-    batchBackend(
-      dependencies,
-      'lsf',
-      {
-        dirVariable: 'JUPYTERLAB_DASK_CLUSTERS_LSF_DIR',
-        intervalVariable: 'JUPYTERLAB_DASK_CLUSTERS_LSF_INTERVAL_MS'
-      },
-      lsfDefinition,
-      realLsfCommands(command => which(command))
-    ),
-    batchBackend(
-      dependencies,
-      'htcondor',
-      {
-        dirVariable: 'JUPYTERLAB_DASK_CLUSTERS_HTCONDOR_DIR',
-        intervalVariable: 'JUPYTERLAB_DASK_CLUSTERS_HTCONDOR_INTERVAL_MS'
-      },
-      htcondorDefinition,
-      realHtcondorCommands(command => which(command))
-    ),
+    ...BATCH_TYPES.map(type => batchBackend(dependencies, type)),
     createGatewayBackend(dependencies),
     ...dependencies.siteTypes.map(definition => engineBackend(dependencies, definition, dependencies.siteSecurityBase))
   ];
