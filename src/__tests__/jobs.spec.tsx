@@ -108,6 +108,35 @@ describe('job rows in the sidebar', () => {
     expect(executed).toEqual([JSON.stringify({ id: 'h', job: '42' })]);
     sidebar.dispose();
   });
+
+  it('counts down to when the companion stops a cluster, says why, and shows the reason once it ended', async () => {
+    jest.useFakeTimers({ now: Date.parse('2026-11-20T10:00:00Z'), advanceTimers: true });
+    const manager = new FakeManager();
+    const sidebar = new ClusterSidebar({ manager, commands: new CommandRegistry(), translator: nullTranslator });
+    Widget.attach(sidebar, document.body);
+    const why = 'the walltime of SLURM job 23 ends';
+    manager.emit({
+      kind: 'snapshot',
+      clusters: [makeCluster({ id: 'a', endsAt: '2026-11-20T10:05:00Z', endsWhy: why })]
+    });
+    const left = () => sidebar.node.querySelector<HTMLElement>('.jp-DaskClusters-timeLeft');
+    await waitFor(() => left() !== null);
+    expect(left()?.textContent).toBe('5:00');
+    expect(left()?.parentElement?.title).toBe(`Until it stops before ${why}`);
+    manager.emit({
+      kind: 'cluster',
+      cluster: makeCluster({
+        id: 'a',
+        state: 'stopped',
+        endsAt: '2026-11-20T10:05:00Z',
+        endReason: `Stopped before ${why}.`
+      })
+    });
+    await waitFor(() => sidebar.node.querySelector('.jp-DaskClusters-endReason') !== null);
+    expect(sidebar.node.querySelector('.jp-DaskClusters-endReason')?.textContent).toBe(`Stopped before ${why}.`);
+    expect(left()).toBeNull();
+    sidebar.dispose();
+  });
 });
 
 describe('the job log view', () => {

@@ -128,13 +128,16 @@ export function ClusterItem(props: { cluster: IClusterModel; context: IItemConte
           label={trans._n('core', 'cores', cluster.cores)}
         />
         <Count className="jp-DaskClusters-memory" value={formatBytes(cluster.memory)} label={trans.__('memory')} />
-        {running && <ClusterTimeLeft jobs={cluster.jobs} trans={trans} />}
+        {running && <ClusterTimeLeft cluster={cluster} trans={trans} />}
       </div>
       {cluster.warning && <Warning text={cluster.warning} trans={trans} />}
       {cluster.jobs.length > 0 && (
         <JobTable clusterId={cluster.id} jobs={cluster.jobs} commands={context.commands} trans={trans} />
       )}
       {(cluster.state === 'failed' || cluster.state === 'lost') && <Problem cluster={cluster} trans={trans} />}
+      {cluster.state === 'stopped' && cluster.endReason && (
+        <div className="jp-DaskClusters-endReason">{cluster.endReason}</div>
+      )}
       <Actions cluster={cluster} context={context} />
       {running && cluster.hasDashboard && <PlotButtons cluster={cluster} context={context} />}
     </li>

@@ -3,7 +3,7 @@ import { LabIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import React, { useEffect, useState } from 'react';
-import type { IJob } from '../../protocol';
+import type { IClusterModel, IJob } from '../../protocol';
 import { CommandIDs } from '../commands';
 import { clusterEndsAt, formatDuration, secondsLeft } from '../jobs/time';
 
@@ -24,18 +24,27 @@ export function useClock(active: boolean, intervalMs = 1000): number {
 }
 
 /**
- * The time until a cluster's first job reaches its walltime, as a count beside workers and cores.
+ * The time until a cluster ends, as a count beside workers and cores: when
+ * the companion stops it (its `endsAt`, e.g. before the batch job JupyterLab
+ * runs in ends), or when its first job reaches its walltime, whichever comes first.
  */
-export function ClusterTimeLeft(props: { jobs: ReadonlyArray<IJob>; trans: TranslationBundle }): JSX.Element | null {
-  const { jobs, trans } = props;
-  const endsAt = clusterEndsAt(jobs);
+export function ClusterTimeLeft(props: { cluster: IClusterModel; trans: TranslationBundle }): JSX.Element | null {
+  const { cluster, trans } = props;
+  const jobsEnd = clusterEndsAt(cluster.jobs);
+  const own = cluster.endsAt;
+  const first = own !== undefined && (jobsEnd === undefined || Date.parse(own) <= Date.parse(jobsEnd));
+  const endsAt = first ? own : jobsEnd;
   const now = useClock(endsAt !== undefined);
   const left = secondsLeft(endsAt, now);
   if (left === undefined) {
     return null;
   }
+  const why =
+    first && cluster.endsWhy !== undefined
+      ? trans.__('Until it stops before %1', cluster.endsWhy)
+      : trans.__('Until the first job reaches its walltime');
   return (
-    <span className="jp-DaskClusters-count" title={trans.__('Until the first job reaches its walltime')}>
+    <span className="jp-DaskClusters-count" title={why}>
       <span className="jp-DaskClusters-timeLeft">{formatDuration(left)}</span>{' '}
       <span className="jp-DaskClusters-countLabel">{trans.__('left')}</span>
     </span>
