@@ -89,8 +89,9 @@ Subcommands
         {"event": "warning", "message": "..." | null}
             workers keep dying (e.g. killed for exceeding their memory limit,
             then restarted by their nanny); null once they have been stable
-        {"event": "jobs", "jobs": ["123", "124"]}
-            a class that submits batch jobs (has a ``job_cls``): its job ids
+        {"event": "jobs", "jobs": ["123", "124"], "names": {"123": "SLURMCluster-0", ...}}
+            a class that submits batch jobs (has a ``job_cls``): its job ids,
+            and the worker each runs
         {"event": "closed"}
             the cluster was closed; sent right before exiting with code 0
 
@@ -831,18 +832,21 @@ def cmd_run():
 #
 # A cluster whose class submits batch jobs (dask_jobqueue's, whose class has a
 # ``job_cls``) also reports its jobs:
-#     {"event": "jobs", "jobs": ["123", "124"]}   the cluster's current job ids
+#     {"event": "jobs", "jobs": ["123", "124"], "names": {"123": "...", ...}}
+#         the cluster's current job ids, and the worker name of each
 
 JOBS_POLL_INTERVAL = 0.5
 
 
-def _job_ids(cluster):
-    ids = []
-    for job in list(getattr(cluster, "workers", {}).values()):
+def _job_names(cluster):
+    """Job id -> worker name of the cluster's submitted jobs (a system such as
+    LSF names the job's log files after the worker)."""
+    names = {}
+    for name, job in list(getattr(cluster, "workers", {}).items()):
         job_id = getattr(job, "job_id", None)
         if job_id:
-            ids.append(str(job_id))
-    return sorted(ids)
+            names[str(job_id)] = str(getattr(job, "name", None) or name)
+    return names
 
 
 class JobsWatch:
@@ -855,10 +859,10 @@ class JobsWatch:
         self.task = None
 
     def report(self):
-        ids = _job_ids(self.cluster)
-        if ids != self.last:
-            self.last = ids
-            self.protocol.emit({"event": "jobs", "jobs": ids})
+        names = _job_names(self.cluster)
+        if names != self.last:
+            self.last = names
+            self.protocol.emit({"event": "jobs", "jobs": sorted(names), "names": names})
 
     async def _poll(self):
         while True:

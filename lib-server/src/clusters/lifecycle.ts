@@ -412,6 +412,7 @@ export class ClusterManager {
       case 'jobs':
         this.update(id, record => {
           record.jobIds = [...new Set([...(record.jobIds ?? []), ...event.jobs])];
+          record.jobNames = { ...record.jobNames, ...event.names };
           const known = new Map(record.model.jobs.map(job => [job.id, job]));
           record.model.jobs = event.jobs.map(job => known.get(job) ?? { id: job, state: 'SUBMITTED' });
         });

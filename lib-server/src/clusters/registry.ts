@@ -24,6 +24,8 @@ export interface IClusterRecord {
   logFile: string;
   /** Every batch job id its runner reported, until they are cancelled. */
   jobIds?: string[];
+  /** The worker each of its batch jobs runs, by job id (log files may be named after it). */
+  jobNames?: Record<string, string>;
   /** Why it has no dashboard, and what its runner last warned about: together they make `model.warning`. */
   dashboardNote?: string;
   runnerWarning?: string;

@@ -42,7 +42,8 @@ export type RunnerEvent =
   | { event: 'started'; scheduler_address: string; dashboard_address: string | null; dashboard_missing?: string }
   | { event: 'workers'; workers: number; cores: number; memory: number }
   | { event: 'error'; message: string; traceback: string }
-  | { event: 'jobs'; jobs: string[] }
+  /** The cluster's job ids, and the worker each runs (job id -> worker name). */
+  | { event: 'jobs'; jobs: string[]; names: Record<string, string> }
   /** Something the user should see about a live cluster; `message: null` clears it. */
   | { event: 'warning'; message: string | null }
   | { event: 'closed' };
@@ -96,7 +97,14 @@ export function parseRunnerEvent(line: string): RunnerEvent | { invalid: string 
       };
     case 'jobs':
       if (Array.isArray(value.jobs) && value.jobs.every(job => typeof job === 'string')) {
-        return { event: 'jobs', jobs: value.jobs as string[] };
+        const names = isObject(value.names) ? value.names : {};
+        return {
+          event: 'jobs',
+          jobs: value.jobs as string[],
+          names: Object.fromEntries(
+            Object.entries(names).filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+          )
+        };
       }
       break;
     case 'warning':

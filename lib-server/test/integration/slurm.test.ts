@@ -6,7 +6,7 @@
  */
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IApiError, IClusterModel, IClusterType, IJobLog, IJobScript, ISnippet } from '../../../protocol/index.js';
 import {
@@ -328,6 +328,13 @@ describe('a SLURM cluster', () => {
     expect(left).toBeGreaterThan(8 * 60_000);
     expect(left).toBeLessThanOrEqual(10 * 60_000 + 5_000);
     expect(new Set(model.jobs.map(job => job.id))).toEqual(new Set(queuedJobs(cluster.id)));
+    // The runner says which worker each job runs: some systems (LSF) name log files after it.
+    const registry = JSON.parse(readFileSync(path.join(dirs.state, 'clusters.json'), 'utf8')) as {
+      clusters: { model: { id: string }; jobNames?: Record<string, string> }[];
+    };
+    const names = registry.clusters.find(record => record.model.id === cluster.id)?.jobNames ?? {};
+    expect(Object.keys(names).sort()).toEqual(model.jobs.map(job => job.id).sort());
+    expect(new Set(Object.values(names)).size).toBe(2);
   }, 30_000);
 
   it('keeps the credentials private and out of the snippet, which connects and computes', async () => {

@@ -192,3 +192,23 @@ describe('lsf job rows and cleanup', () => {
     expect(cancelled).toEqual([['88301', '88302', '88303', '88350']]);
   });
 });
+
+describe('lsf job logs', () => {
+  it("are LSFCluster's -o and -e files, named after the worker the runner reported and the job id", async () => {
+    const commands = fakeCommands({ jobs: async () => parseBjobs(sample('lsf', 'bjobs-json-noise.txt')) });
+    const record = batchCluster('lsf', 'c0ffee13', [{ id: '88301', state: 'submitted' }], {
+      ...BASE,
+      log_directory: '/scratch/alice/logs'
+    });
+    record.jobNames = { '88301': 'LSFCluster-0' };
+    const registry = registryOf(record);
+    const detach = backend(commands).backend.attach!(registry);
+    await until(() => registry.get('c0ffee13')!.jobLogs?.['88301'] !== undefined);
+    expect(registry.get('c0ffee13')!.jobLogs?.['88301']).toEqual({
+      stdout: '/scratch/alice/logs/LSFCluster-0-88301.out',
+      stderr: '/scratch/alice/logs/LSFCluster-0-88301.err'
+    });
+    stop(registry, 'c0ffee13');
+    await detach();
+  });
+});

@@ -6,7 +6,9 @@
  * run limit above its queue's RUNLIMIT), and the watcher of the jobs.
  */
 
+import path from 'node:path';
 import type { IFieldError } from '../../../../protocol/index.js';
+import type { IClusterRecord } from '../../clusters/registry.js';
 import { formatMemory, parseMemory } from '../../util/memory.js';
 import type { IFormParts, IHookContext, ITypeHooks } from '../definition.js';
 import { readJobqueueConfig } from '../jobqueue/config.js';
@@ -115,6 +117,20 @@ export function lsfLimitErrors(o: Record<string, unknown>, queues: IQueue[]): IF
   return [...(walltime !== undefined ? [walltime] : []), ...sizeErrors(o, queue)];
 }
 
+/**
+ * LSFCluster's output and error files (its -o and -e): <log directory>/<worker name>-<job id>.out
+ * and .err, the worker's name as the runner reports it; none without a log directory.
+ */
+export function lsfLogs(record: IClusterRecord, jobId: string): { stdout: string; stderr: string } | undefined {
+  const dir = String(record.model.spec.options.log_directory ?? '').trim();
+  const name = record.jobNames?.[jobId];
+  if (dir === '' || name === undefined) {
+    return undefined;
+  }
+  const base = path.join(dir, `${name}-${jobId}`);
+  return { stdout: `${base}.out`, stderr: `${base}.err` };
+}
+
 /** The hooks of the `lsf` type. */
 export function lsfHooks(options: ILsfHookOptions): ITypeHooks {
   const { commands } = options;
@@ -137,7 +153,8 @@ export function lsfHooks(options: ILsfHookOptions): ITypeHooks {
     watch: () => ({
       jobs: () => commands.jobs(),
       cancel: ids => commands.cancel(ids),
-      walltimeOf: record => lsfSeconds(record.model.spec.options.walltime)
+      walltimeOf: record => lsfSeconds(record.model.spec.options.walltime),
+      logsOf: (record, job) => lsfLogs(record, job.id)
     })
   });
 }
