@@ -281,10 +281,13 @@ configure() {
   reporting=$(printf '%s\n' "$current" | awk '$1 == "reporting_params" { $1 = ""; sub(/^ /, ""); print }')
   reporting=$(printf '%s\n' "$reporting" | tr ' ' '\n' | grep -v '^accounting_flush_time=' | grep -v '^$' | tr '\n' ' ')
   reporting="${reporting}accounting_flush_time=00:00:00"
-  printf '%s\n' "min_uid 0" "min_gid 0" "load_report_time 00:00:05" "reporting_params $reporting" >"$conf/global.want"
+  # login_shells without sh and bash: a job's shell does not read root's login files, whose
+  # `pyenv init` would make every job wait on a lock that a job killed mid-rehash leaves behind.
+  printf '%s\n' "min_uid 0" "min_gid 0" "load_report_time 00:00:05" "reporting_params $reporting" \
+    "login_shells csh,tcsh" >"$conf/global.want"
   if ! same_keys "$conf/global.want" "$current"; then
     printf '%s\n' "$current" | set_keys "min_uid=0" "min_gid=0" "load_report_time=00:00:05" \
-      "reporting_params=$reporting" >"$conf/global"
+      "reporting_params=$reporting" "login_shells=csh,tcsh" >"$conf/global"
     say "updating the global configuration (qconf -Mconf)"
     out=$(qconf -Mconf "$conf/global" 2>&1) || die "qconf -Mconf $conf/global failed: $out"
     GLOBAL_CHANGED=1
