@@ -1,4 +1,4 @@
-"""On a shared host, a cluster is its owner's alone: a real jupyter lab, local and SLURM clusters,
+"""On a shared host, a cluster is its owner's alone: a real jupyter lab, local, SLURM and Grid Engine clusters,
 and a second Unix account (scripts/other-user.sh, `make other-user`) that attacks them.
 
 - Local clusters use TLS: tls://127.0.0.1, per-cluster credentials in a private directory under
@@ -28,9 +28,12 @@ import dask
 import distributed
 import other_user
 import proctree
+import psutil
 import pytest
 from batch_orphans import companion_and_runner
 from test_orphans import create_running_cluster
+from test_sge_harness import sge_env  # noqa: F401 - fixture
+from test_sge_orphans import create_sge_cluster, sge_lab  # noqa: F401 - fixture
 from test_slurm_orphans import create_slurm_cluster, slurm_lab  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.e2e
@@ -123,9 +126,10 @@ class Cluster:
         pytest.fail(f"cluster still {model['state']} 60 s after DELETE:\n{self.server.log_tail()}")
 
 
-@pytest.fixture(params=["local", "slurm"])
+@pytest.fixture(params=["local", "slurm", "sge"])
 def cluster(request, start_lab, tmp_path, monkeypatch) -> Cluster:
-    """A running 2-worker cluster of either type, made through the real JupyterLab API."""
+    """A running cluster of 2 workers of each type, made through the real JupyterLab API (the
+    Grid Engine one has a third job waiting in qw: the test host has 2 slots)."""
     # The state dir must be the default one under XDG_STATE_HOME, which start_lab sets.
     monkeypatch.delenv("JUPYTERLAB_DASK_CLUSTERS_STATE_DIR", raising=False)
     if request.param == "local":
@@ -134,11 +138,16 @@ def cluster(request, start_lab, tmp_path, monkeypatch) -> Cluster:
         # start_lab's XDG_STATE_HOME: <its base>/home/.local/state, beside its jupyter.log.
         state_dir = server.log_path.parent / "home" / ".local" / "state" / "jupyterlab-dask-clusters"
         security_dir = state_dir / "security" / model["id"]
-    else:
+    elif request.param == "slurm":
         start, started = request.getfixturevalue("slurm_lab")
         server = start()
         model = create_slurm_cluster(server, started)
         security_dir = Path(os.environ["JUPYTERLAB_DASK_CLUSTERS_SLURM_DIR"]) / model["id"]
+    else:
+        start, started = request.getfixturevalue("sge_lab")
+        server = start()
+        model = create_sge_cluster(server, started)
+        security_dir = Path(os.environ["JUPYTERLAB_DASK_CLUSTERS_SGE_DIR"]) / model["id"]
     return Cluster(request.param, server, model, security_dir)
 
 
@@ -357,6 +366,17 @@ def job_processes(job_ids: list[str]) -> list[proctree.Proc]:
     return list(procs.values())
 
 
+def sge_job_processes() -> list[proctree.Proc]:
+    """Every process below Grid Engine's shepherds on this host: its running jobs' (in these
+    tests, only the cluster's)."""
+    procs: dict[int, proctree.Proc] = {}
+    for shepherd in psutil.process_iter(["name"]):
+        if shepherd.info["name"] == "sge_shepherd":
+            for proc in proctree.descendants(shepherd.pid):
+                procs[proc.pid] = proc
+    return list(procs.values())
+
+
 def port_of(address: str | None) -> int | None:
     return int(address.rsplit(":", 1)[1]) if address else None
 
@@ -365,9 +385,9 @@ def test_nothing_listens_on_a_public_address_unless_it_must(cluster, tmp_path):
     info = run_owner_snippet(cluster.snippet(), tmp_path)
     _, runner = companion_and_runner(cluster.server)
     procs = [runner, *proctree.descendants(runner.pid)]
-    if cluster.kind == "slurm":
+    if cluster.kind in ("slurm", "sge"):
         jobs = [j["id"] for j in cluster.model["jobs"]]
-        in_jobs = job_processes(jobs)
+        in_jobs = job_processes(jobs) if cluster.kind == "slurm" else sge_job_processes()
         holding = [p for p in in_jobs if any(cluster.address in a or cluster.id in a for a in p.cmdline)]
         assert holding, f"no process of jobs {jobs} names the scheduler or the cluster:\n" + "\n".join(
             p.describe() for p in in_jobs
