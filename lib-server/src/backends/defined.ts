@@ -243,7 +243,6 @@ function snippetOf(
 interface IFormContext {
   environments: IEnvironmentInfo[];
   parts: IFormParts;
-  form: ReturnType<typeof describeForm>;
   /** Why nothing can be planned: the definition or a hook (no environment is the environment field's error). */
   blocked?: string;
 }
@@ -321,7 +320,6 @@ async function formContext(
   return {
     environments,
     parts,
-    form: describeForm(definition, environments, options.serverPython, parts),
     ...(reason !== undefined ? { blocked: reason } : {})
   };
 }
@@ -336,7 +334,8 @@ async function launchOf(
   request: ICreateRequest,
   clusterId: string
 ): Promise<Launch> {
-  const { form, environments, blocked } = await formContext(definition, options);
+  const { parts, environments, blocked } = await formContext(definition, options);
+  const form = describeForm(definition, environments, options.serverPython, parts);
   if (blocked !== undefined) {
     return { fields: [{ path: '', message: blocked }] };
   }

@@ -12,6 +12,7 @@ import { ApiError } from '../../http/errors.js';
 import type { IStartCommand } from '../../runner/protocol.js';
 import { isObject } from '../../util/objects.js';
 import type { ILaunchPlan, PlanResult, SubmitResult } from '../backend.js';
+import { formEnvironment } from '../defined.js';
 import type { ITypeHooks } from '../definition.js';
 import { environmentProblem, WORKER_ENV_FIELD } from '../fields.js';
 import { GatewayRequestError, type GatewayClient, type IGatewayOption } from './client.js';
@@ -76,10 +77,11 @@ interface IFound {
 }
 
 /** What `submit` sends: the gateway's options, and the form name of each (for its refusals). */
-interface IGatewaySubmission {
+// A type, not an interface: it is the plan's `submission` record as it is.
+type IGatewaySubmission = {
   cluster_options: Record<string, unknown>;
   form_fields: Record<string, string>;
-}
+};
 
 /** The hooks of the gateway type; `backend` is the gateway backend they are part of, for its watcher. */
 // eslint-disable-next-line max-lines-per-function -- the hooks share what the form hook last found
@@ -203,7 +205,7 @@ export function gatewayHooks(
         cluster_options: clusterOptions(merged, offered),
         form_fields: Object.fromEntries(offered.map(option => [option.field, option.formField]))
       };
-      return { ...submission };
+      return submission;
     },
 
     submit,
@@ -241,16 +243,12 @@ function adoptEnvironment(
 ): IEnvironmentInfo | { problem: string } {
   const check = GATEWAY_DEFINITION.environmentCheck;
   const requested = isObject(request.options) ? request.options.environment : undefined;
-  const usable = environments.filter(env => check(env) === undefined);
   const env =
     typeof requested === 'string'
       ? environments.find(e => e.python === requested)
-      : (usable.find(e => e.python === serverPython) ?? usable[0]);
-  const python = typeof requested === 'string' ? requested : serverPython;
-  const problem =
-    env === undefined
-      ? environmentProblem(python, environments, check)
-      : environmentProblem(env.python, environments, check);
+      : formEnvironment(GATEWAY_DEFINITION, environments, serverPython);
+  const python = env?.python ?? (typeof requested === 'string' ? requested : serverPython);
+  const problem = environmentProblem(python, environments, check);
   if (env === undefined || problem !== undefined) {
     return { problem: problem ?? 'No environment has dask-gateway.' };
   }
