@@ -15,6 +15,9 @@
  *   DELETE api/clusters/:id               -> 202 IClusterModel (stopping), or
  *                                            204 when it had already ended
  *                                            (removes it from the registry)
+ *   DELETE api/clusters?ended=true        -> IClearedClusters: forgets every ended
+ *                                            (stopped, failed, lost) cluster, never a
+ *                                            live one; 400 without `ended=true`
  *   GET    api/clusters/:id/snippet        -> ISnippet
  *   GET    api/clusters/:id/plots          -> IPlot[]
  *   GET    api/clusters/:id/log            -> ILog
@@ -96,7 +99,7 @@ export interface IClusterModel {
   endsAt?: string;
   /** What `endsAt` is, e.g. "the walltime of SLURM job 1234 ends". */
   endsWhy?: string;
-  /** Why it ended, when it was not stopped by you, e.g. "Stopped before the walltime of SLURM job 1234 ends." */
+  /** Why it ended, e.g. "Stopped by you." or "Stopped before the walltime of SLURM job 1234 ends." */
   endReason?: string;
   /** Why it failed or was lost, and the last lines of its runner log. */
   error?: string;
@@ -104,6 +107,20 @@ export interface IClusterModel {
   jobs: IJob[];
   /** Set for a cluster made in notebook code: the notebook or console whose kernel holds it. */
   origin?: IClusterOrigin;
+  /**
+   * Set for a cluster another JupyterLab server of yours launched on the same
+   * state directory (another `jupyter lab`, or another login node sharing your
+   * home): it is shown here, and only stopped there, or here on your explicit choice.
+   */
+  elsewhere?: IClusterOwner;
+}
+
+/** The JupyterLab server (its companion) that runs a cluster. */
+export interface IClusterOwner {
+  host: string;
+  pid: number;
+  /** ISO 8601: when that server's companion started. */
+  since: string;
 }
 
 /** Where a cluster made in notebook code lives. */
@@ -254,6 +271,11 @@ export interface ICompanionSettings {
    * has its own defaults when absent).
    */
   limits?: ICompanionLimits;
+  /**
+   * How many ended clusters the list keeps; older ends are forgotten
+   * (default 20; 0 forgets a cluster as soon as it has ended).
+   */
+  keepEnded?: number;
 }
 
 /** Per-user caps on what the companion launches. */
@@ -262,6 +284,12 @@ export interface ICompanionLimits {
   maxClusters?: number;
   /** Workers in one cluster (fixed count or adaptive maximum). */
   maxWorkersPerCluster?: number;
+}
+
+/** The answer of `DELETE api/clusters?ended=true`. */
+export interface IClearedClusters {
+  /** Ids of the clusters forgotten. */
+  forgotten: string[];
 }
 
 /** Messages on the live event stream. */

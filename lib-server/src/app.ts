@@ -17,7 +17,8 @@ import { loadSiteDefinitions } from './backends/site.js';
 import { detectHostResources } from './backends/local/resources.js';
 import { scratchBase } from './backends/local/scratch.js';
 import { ClusterManager } from './clusters/lifecycle.js';
-import { procInspector } from './clusters/reconcile.js';
+import { procInspector } from './clusters/processes.js';
+import { currentOwner } from './clusters/owner.js';
 import { Registry } from './clusters/registry.js';
 import type { ICompanionConfig } from './config.js';
 import { EnvironmentDiscovery, which } from './envs/discovery.js';
@@ -71,7 +72,10 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     : (which(config.serverPython) ?? config.serverPython);
   // The site's own types: read while the rest starts (a Python process reads the dask config).
   const siteTypes = loadSiteDefinitions(runJson, serverPython, config.runnerPath, BUILT_IN_TYPES);
-  const registry = Registry.open(config.stateDir);
+  const registry = Registry.open(config.stateDir, {
+    owner: currentOwner(procInspector, config.socket),
+    inspector: procInspector
+  });
   const discovery = new EnvironmentDiscovery({ serverPython, runnerPath: config.runnerPath, run: runJson });
   const settings = new SettingsStore();
   const backends = createBackends({
@@ -97,7 +101,9 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     home: os.homedir(),
     env: process.env,
     localSecurityBase: config.localTls ? path.join(config.stateDir, 'security') : undefined,
-    clusters: () => registry.list().map(record => record.model),
+    // Clusters of your other JupyterLab servers on this host hold memory here too.
+    clusters: () =>
+      registry.models().filter(model => model.elsewhere === undefined || model.elsewhere.host === os.hostname()),
     siteTypes: await siteTypes,
     siteSecurityBase: path.join(config.stateDir, 'security')
   });
@@ -110,6 +116,7 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     limits: () => settings.limits()
   });
   manager.reconcile(procInspector);
+  registry.watch();
   // After reconciliation: backends see which clusters ended and clean up after them.
   const detach = [...backends.values()].flatMap(backend => (backend.attach ? [backend.attach(registry)] : []));
 
@@ -196,6 +203,7 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
   const close = (): Promise<void> => {
     closing ??= (async () => {
       server.close();
+      registry.unwatch();
       await manager.shutdown();
       // Let the backends see the final states (e.g. cancel batch jobs) before detaching.
       await new Promise(resolve => setTimeout(resolve, 0));

@@ -58,7 +58,7 @@ export class EventStream {
   }
 
   private welcome(client: WebSocket): void {
-    const snapshot: IServerEvent = { kind: 'snapshot', clusters: this.registry.list().map(record => record.model) };
+    const snapshot: IServerEvent = { kind: 'snapshot', clusters: this.registry.models() };
     client.send(JSON.stringify(snapshot));
     for (const [type, feed] of this.externals) {
       const external: IServerEvent = { kind: 'external', type, clusters: feed.list() };

@@ -49,3 +49,19 @@ export function invalidRequest(fields: IFieldError[]): ClusterError {
 export function unknownCluster(id: string): ClusterError {
   return new ClusterError('not_found', 'not_found', `No cluster with id "${id}".`);
 }
+
+/** A cluster another JupyterLab server of the user runs: this companion does not manage it. */
+export function runsElsewhere(record: {
+  model: { name: string };
+  owner?: { host: string; pid: number };
+}): ClusterError {
+  const where =
+    record.owner === undefined
+      ? 'another JupyterLab'
+      : `the JupyterLab on ${record.owner.host} (companion pid ${record.owner.pid})`;
+  return new ClusterError(
+    'conflict',
+    'runs_elsewhere',
+    `Cluster "${record.model.name}" runs in ${where}; stop or change it there.`
+  );
+}

@@ -19,8 +19,10 @@ import type { IBackend, ILaunchPlan, SubmitResult } from '../backends/backend.js
 import { scalingCommand, type IStartCommand, type RunnerEvent } from '../runner/protocol.js';
 import { killGroup, RunnerProcess, type IRunnerExit } from '../runner/supervisor.js';
 import { ensurePrivateDir, readTail, removeDir } from '../util/files.js';
-import { ClusterError, invalidRequest, unknownCluster } from './errors.js';
-import { planReconciliation, type IProcessInspector } from './reconcile.js';
+import { ClusterError, invalidRequest, runsElsewhere, unknownCluster } from './errors.js';
+import { askPeer } from './peer.js';
+import type { IProcessInspector } from './processes.js';
+import { planReconciliation } from './reconcile.js';
 import { ACTIVE_STATES, type IClusterRecord, type Registry } from './registry.js';
 import { parseScaling } from './scaling.js';
 
@@ -77,16 +79,20 @@ export class ClusterManager {
 
   constructor(private readonly options: IClusterManagerOptions) {}
 
-  /** Every cluster, oldest first. */
+  /** Every cluster, oldest first: this companion's and those of your other JupyterLab servers. */
   list(): IClusterModel[] {
-    return this.options.registry.list().map(record => record.model);
+    return this.options.registry.models();
   }
 
-  /** The record of `id`; a not_found ClusterError when unknown. */
+  /**
+   * The record of `id`; a not_found ClusterError when unknown, a conflict
+   * when another JupyterLab server runs it.
+   */
   record(id: string): IClusterRecord {
     const record = this.options.registry.get(id);
     if (record === undefined) {
-      throw unknownCluster(id);
+      const foreign = this.options.registry.getForeign(id);
+      throw foreign === undefined ? unknownCluster(id) : runsElsewhere(foreign);
     }
     return record;
   }
@@ -130,7 +136,10 @@ export class ClusterManager {
   /** A conflict when as many clusters run as the limits allow. */
   private checkClusterCount(): void {
     const { maxClusters } = this.options.limits();
-    const active = this.list().filter(model => model.state === 'starting' || model.state === 'running');
+    const active = this.options.registry
+      .list()
+      .map(record => record.model)
+      .filter(model => model.state === 'starting' || model.state === 'running');
     if (active.length >= maxClusters) {
       throw new ClusterError(
         'conflict',
@@ -283,12 +292,18 @@ export class ClusterManager {
    * one that has already ended (`forgotten`).
    */
   remove(id: string): { outcome: 'stopping'; model: IClusterModel } | { outcome: 'forgotten' } {
+    const foreign = this.options.registry.getForeign(id);
+    if (foreign !== undefined) {
+      return this.removeElsewhere(foreign);
+    }
     const record = this.record(id);
     const runner = this.runners.get(id);
     if (ACTIVE_STATES.has(record.model.state) && runner !== undefined) {
       if (record.model.state !== 'stopping') {
         this.update(id, r => {
           r.model.state = 'stopping';
+          // Set already when the companion stops it for a reason of its own.
+          r.model.endReason ??= 'Stopped by you.';
         });
         void runner.stop();
       }
@@ -298,6 +313,24 @@ export class ClusterManager {
     rmSync(record.logFile, { force: true });
     this.options.registry.remove(id);
     return { outcome: 'forgotten' };
+  }
+
+  /**
+   * Stop or forget a cluster of another JupyterLab server: on this host, by
+   * asking its companion (whose socket only this user can open), which then
+   * stops it as if its own user had; on another host, not from here.
+   */
+  private removeElsewhere(record: IClusterRecord): { outcome: 'stopping'; model: IClusterModel } {
+    const owner = record.owner;
+    const here = this.options.registry.owner.host;
+    if (owner?.socket === undefined || owner.host !== here) {
+      throw runsElsewhere(record);
+    }
+    void askPeer(owner.socket, 'DELETE', `/api/clusters/${encodeURIComponent(record.model.id)}`).catch(
+      (error: unknown) =>
+        console.error(`asking the companion of pid ${owner.pid} to stop ${record.model.id} failed: ${String(error)}`)
+    );
+    return { outcome: 'stopping', model: { ...record.model, state: 'stopping' } };
   }
 
   /** The last lines of a cluster's runner log. */
@@ -329,6 +362,7 @@ export class ClusterManager {
       if (this.options.registry.get(id)?.model.state !== 'stopping') {
         this.update(id, r => {
           r.model.state = 'stopping';
+          r.model.endReason = 'Stopped because JupyterLab stopped.';
         });
       }
       void runner.stop();
@@ -348,8 +382,14 @@ export class ClusterManager {
    * a runner of ours that is still alive is stopped with its process group.
    */
   reconcile(inspector: IProcessInspector): void {
-    const { registry, runnerPath } = this.options;
-    for (const action of planReconciliation(registry.list(), inspector, runnerPath)) {
+    const { registry } = this.options;
+    this.reconcileRecords(registry.list(), inspector);
+    // Entries of another server of this host that stops later are reconciled when taken over.
+    registry.orphaned.connect(records => this.reconcileRecords(records, inspector));
+  }
+
+  private reconcileRecords(records: IClusterRecord[], inspector: IProcessInspector): void {
+    for (const action of planReconciliation(records, inspector, this.options.runnerPath)) {
       const record = this.update(action.id, r => {
         r.model.state = 'lost';
         r.model.error = action.error;

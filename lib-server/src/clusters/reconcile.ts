@@ -4,15 +4,8 @@
  * they become `lost`, and a runner that is somehow still alive is stopped.
  */
 
-import { readFileSync } from 'node:fs';
+import type { IProcessInspector } from './processes.js';
 import { ACTIVE_STATES, type IClusterRecord } from './registry.js';
-
-/** How reconciliation looks at processes; real ones below, fakes in tests. */
-export interface IProcessInspector {
-  isAlive(pid: number): boolean;
-  /** The process's argv, or undefined when it cannot be read. */
-  cmdline(pid: number): string[] | undefined;
-}
 
 /** What to do with one record. */
 export interface IReconcileAction {
@@ -66,24 +59,3 @@ export function planReconciliation(
   }
   return actions;
 }
-
-/** The real inspector, from signal 0 and /proc. */
-export const procInspector: IProcessInspector = {
-  isAlive(pid) {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (error) {
-      // EPERM: alive, but someone else's (pid reused): still alive.
-      return (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  },
-  cmdline(pid) {
-    try {
-      const text = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      return text.split('\0').filter(arg => arg !== '');
-    } catch {
-      return undefined;
-    }
-  }
-};

@@ -2,18 +2,28 @@
  * The cluster registry: every cluster the companion knows, in memory and in
  * `clusters.json` in the state directory (written atomically, 0600 in a 0700
  * directory), so a restarted companion can account for what it had.
+ *
+ * Another JupyterLab server of the same user may share the file. Each entry
+ * names its owner (owner.ts); this companion keeps and changes its own
+ * entries only, writes the others' back as it last read them, and follows
+ * them (they are shown, not managed). An entry whose owner on this host has
+ * stopped becomes this companion's, to be reconciled (`orphaned`).
  */
 
-import { chmodSync, existsSync, readFileSync, renameSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, unwatchFile, watchFile } from 'node:fs';
 import path from 'node:path';
 import type { ClusterState, IClusterModel } from '../../../protocol/index.js';
 import { Emitter } from '../util/emitter.js';
 import { preparePrivateDir, writeFileAtomic } from '../util/files.js';
 import { isObject } from '../util/objects.js';
+import { currentOwner, standing, type IOwner } from './owner.js';
+import { procInspector, type IProcessInspector } from './processes.js';
 
 /** One cluster: what the browser sees plus what only the companion needs. */
 export interface IClusterRecord {
   model: IClusterModel;
+  /** The companion that launched it; absent in entries written before owners were recorded. */
+  owner?: IOwner;
   /** Process id (and process group id) of its runner. */
   runnerPid?: number;
   /** Where its dashboard really is (e.g. http://127.0.0.1:PORT); never sent to the browser. */
@@ -40,6 +50,23 @@ export type RegistryChange = { kind: 'cluster'; cluster: IClusterModel } | { kin
 export const ACTIVE_STATES: ReadonlySet<ClusterState> = new Set(['starting', 'running', 'stopping']);
 
 const FORMAT_VERSION = 1;
+
+/** How often the file is looked at for the other servers' changes. */
+const WATCH_INTERVAL_MS = 1_000;
+
+/** Who this registry is, and how it tells whether another owner still runs. */
+export interface IRegistryOptions {
+  owner: IOwner;
+  inspector: IProcessInspector;
+}
+
+/** The model of another server's entry, as the browser sees it. */
+function foreignModel(record: IClusterRecord): IClusterModel {
+  const owner = record.owner;
+  return owner === undefined
+    ? record.model
+    : { ...structuredClone(record.model), elsewhere: { host: owner.host, pid: owner.pid, since: owner.since } };
+}
 
 function isClusterRecord(value: unknown): value is IClusterRecord {
   if (!isObject(value)) {
@@ -76,15 +103,30 @@ export function loadRecords(file: string): IClusterRecord[] {
 
 /** In-memory registry, persisted on every change. */
 export class Registry {
-  /** Every change, in order. */
+  /** Every change, in order, of this companion's entries and of the others' it follows. */
   readonly changed = new Emitter<RegistryChange>();
-  private readonly records = new Map<string, IClusterRecord>();
+  /** Entries whose owner stopped and that this companion took over: they need reconciling. */
+  readonly orphaned = new Emitter<IClusterRecord[]>();
   readonly file: string;
+  readonly owner: IOwner;
+  private readonly inspector: IProcessInspector;
+  private readonly records = new Map<string, IClusterRecord>();
+  /** The other servers' entries, as last read. */
+  private foreign = new Map<string, IClusterRecord>();
+  private watching = false;
 
-  constructor(stateDir: string, records: IClusterRecord[] = []) {
+  /** `records` as read from the file: this companion takes those whose owner is gone. */
+  constructor(stateDir: string, records: IClusterRecord[] = [], options?: Partial<IRegistryOptions>) {
     this.file = path.join(stateDir, 'clusters.json');
+    this.inspector = options?.inspector ?? procInspector;
+    this.owner = options?.owner ?? currentOwner(this.inspector);
     for (const record of records) {
-      this.records.set(record.model.id, record);
+      if (this.isOthers(record)) {
+        this.foreign.set(record.model.id, record);
+      } else {
+        record.owner = this.owner;
+        this.records.set(record.model.id, record);
+      }
     }
   }
 
@@ -92,33 +134,46 @@ export class Registry {
    * A registry holding what `stateDir` recorded; a corrupt file is set aside,
    * not fatal. Throws UnsafeDirectoryError for a directory others own or can write.
    */
-  static open(stateDir: string): Registry {
+  static open(stateDir: string, options?: Partial<IRegistryOptions>): Registry {
     preparePrivateDir(stateDir);
     const file = path.join(stateDir, 'clusters.json');
     if (existsSync(file)) {
       chmodSync(file, 0o600); // written 0600, but a copied or restored file may not be
     }
     try {
-      return new Registry(stateDir, loadRecords(file));
+      return new Registry(stateDir, loadRecords(file), options);
     } catch (error) {
       const aside = `${file}.corrupt-${Date.now()}`;
       renameSync(file, aside);
       console.error(`could not read ${file} (${String(error)}); moved it to ${aside}`);
-      return new Registry(stateDir);
+      return new Registry(stateDir, [], options);
     }
   }
 
-  /** All records, oldest first. */
+  /** This companion's records, oldest first. */
   list(): IClusterRecord[] {
-    return [...this.records.values()].sort((a, b) => a.model.createdAt.localeCompare(b.model.createdAt));
+    return [...this.records.values()].sort(byCreation);
+  }
+
+  /** Every cluster the user sees: this companion's and the other servers', oldest first. */
+  models(): IClusterModel[] {
+    return [...this.records.values(), ...this.foreign.values()]
+      .sort(byCreation)
+      .map(record => (this.records.has(record.model.id) ? record.model : foreignModel(record)));
   }
 
   get(id: string): IClusterRecord | undefined {
     return this.records.get(id);
   }
 
-  /** Add or replace `record`, persist, and announce it. */
+  /** Another server's entry `id`, as last read. */
+  getForeign(id: string): IClusterRecord | undefined {
+    return this.foreign.get(id);
+  }
+
+  /** Add or replace `record` (this companion's), persist, and announce it. */
   put(record: IClusterRecord): void {
+    record.owner = this.owner;
     this.records.set(record.model.id, record);
     this.save();
     // A copy: listeners may keep it, and the record changes on.
@@ -144,8 +199,95 @@ export class Registry {
     }
   }
 
+  /** Follow the other servers' changes to the file until `unwatch`. */
+  watch(): void {
+    if (!this.watching) {
+      this.watching = true;
+      watchFile(this.file, { interval: WATCH_INTERVAL_MS, persistent: false }, () => this.refresh());
+    }
+  }
+
+  unwatch(): void {
+    if (this.watching) {
+      this.watching = false;
+      unwatchFile(this.file);
+    }
+  }
+
+  /**
+   * Read the other servers' entries again: announce what changed, take over
+   * those whose owner stopped, and write this companion's entries back if a
+   * concurrent write of another server lost them.
+   */
+  refresh(): void {
+    const inFile = this.readFile();
+    const next = new Map<string, IClusterRecord>();
+    const orphans: IClusterRecord[] = [];
+    for (const record of inFile) {
+      const id = record.model.id;
+      if (this.records.has(id) || this.isOwn(record)) {
+        continue;
+      }
+      if (this.isOthers(record)) {
+        next.set(id, record);
+      } else {
+        record.owner = this.owner;
+        this.records.set(id, record);
+        orphans.push(record);
+      }
+    }
+    const previous = this.foreign;
+    this.foreign = next;
+    for (const [id, record] of next) {
+      if (JSON.stringify(previous.get(id)) !== JSON.stringify(record)) {
+        this.changed.emit({ kind: 'cluster', cluster: foreignModel(record) });
+      }
+    }
+    for (const id of previous.keys()) {
+      if (!next.has(id) && !this.records.has(id)) {
+        this.changed.emit({ kind: 'removed', id });
+      }
+    }
+    const written = new Set(inFile.filter(record => this.isOwn(record)).map(record => record.model.id));
+    if (orphans.length > 0 || [...this.records.keys()].some(id => !written.has(id))) {
+      this.save();
+    }
+    for (const record of orphans) {
+      this.changed.emit({ kind: 'cluster', cluster: structuredClone(record.model) });
+    }
+    if (orphans.length > 0) {
+      this.orphaned.emit(orphans);
+    }
+  }
+
+  /** Whether `record` belongs to a server that still runs here, or to one on another host. */
+  private isOthers(record: IClusterRecord): boolean {
+    const owner = standing(record.owner, this.owner, this.inspector);
+    return owner === 'alive' || owner === 'elsewhere';
+  }
+
+  private isOwn(record: IClusterRecord): boolean {
+    return standing(record.owner, this.owner, this.inspector) === 'self';
+  }
+
+  /** The file's records now; [] when it cannot be read (a corrupt file is the opener's business). */
+  private readFile(): IClusterRecord[] {
+    try {
+      return loadRecords(this.file);
+    } catch {
+      return [];
+    }
+  }
+
+  /** Write this companion's records and, as the file holds them now, the other servers'. */
   private save(): void {
-    const text = JSON.stringify({ version: FORMAT_VERSION, clusters: this.list() }, null, 1);
+    const others = this.readFile().filter(record => !this.records.has(record.model.id) && !this.isOwn(record));
+    const clusters = [...this.list(), ...others].sort(byCreation);
+    const text = JSON.stringify({ version: FORMAT_VERSION, clusters }, null, 1);
     writeFileAtomic(this.file, text + '\n');
   }
+}
+
+function byCreation(a: IClusterRecord, b: IClusterRecord): number {
+  return a.model.createdAt.localeCompare(b.model.createdAt);
 }

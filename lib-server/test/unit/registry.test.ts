@@ -15,7 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ClusterState } from '../../../protocol/index.js';
 import { ClusterManager } from '../../src/clusters/lifecycle.js';
-import { isOurRunner, planReconciliation, type IProcessInspector } from '../../src/clusters/reconcile.js';
+import type { IProcessInspector } from '../../src/clusters/processes.js';
+import { isOurRunner, planReconciliation } from '../../src/clusters/reconcile.js';
 import { Registry, type IClusterRecord, type RegistryChange } from '../../src/clusters/registry.js';
 import { preparePrivateDir, UnsafeDirectoryError } from '../../src/util/files.js';
 import { DEFAULT_LIMITS } from '../../src/settings.js';
@@ -144,7 +145,8 @@ describe('Registry', () => {
 describe('planReconciliation', () => {
   const inspector = (alive: Record<number, string[] | undefined>): IProcessInspector => ({
     isAlive: pid => pid in alive,
-    cmdline: pid => alive[pid]
+    cmdline: pid => alive[pid],
+    startTime: () => undefined
   });
 
   it('recognises our runner by its command line', () => {
@@ -198,7 +200,7 @@ describe('ClusterManager.reconcile', () => {
       baseUrl: '/dask-clusters/',
       limits: () => DEFAULT_LIMITS
     });
-    manager.reconcile({ isAlive: () => false, cmdline: () => undefined });
+    manager.reconcile({ isAlive: () => false, cmdline: () => undefined, startTime: () => undefined });
 
     const model = registry.get('c1')!.model;
     expect(model.state).toBe('lost');

@@ -64,11 +64,12 @@ export class GatewayWatcher {
 
   constructor(private readonly options: IGatewayWatcherOptions) {
     this.disconnect = options.registry.changed.connect(change => {
-      if (change.kind === 'cluster' && change.cluster.type === 'gateway' && change.cluster.state === 'stopped') {
-        // Stopped gateway clusters are gone for good: drop them from the list.
+      const { cluster } = change.kind === 'cluster' ? change : { cluster: undefined };
+      if (cluster?.type === 'gateway' && cluster.state === 'stopped' && cluster.elsewhere === undefined) {
+        // Stopped gateway clusters are gone for good: drop them from the list (another server drops its own).
         setImmediate(() => {
           try {
-            options.manager.remove(change.cluster.id);
+            options.manager.remove(cluster.id);
           } catch {
             // already forgotten
           }
@@ -119,9 +120,10 @@ export class GatewayWatcher {
 
   private managedNames(): Set<string> {
     const names = new Set<string>();
-    for (const record of this.options.registry.list()) {
-      if (record.model.type === 'gateway' && ACTIVE_STATES.has(record.model.state)) {
-        const name = this.options.backend.gatewayName(record.model);
+    // Those of your other JupyterLab servers too: they are managed, there.
+    for (const model of this.options.registry.models()) {
+      if (model.type === 'gateway' && ACTIVE_STATES.has(model.state)) {
+        const name = this.options.backend.gatewayName(model);
         if (name !== undefined) {
           names.add(name);
         }
