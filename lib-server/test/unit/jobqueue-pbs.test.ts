@@ -9,6 +9,7 @@ import {
   parsePbsSize,
   pbsJobCommand,
   pbsJobId,
+  pbsLogs,
   repairPbsJson
 } from '../../src/backends/jobqueue/pbs.js';
 
@@ -28,8 +29,35 @@ describe('PBS jobs (qstat -f -F json)', () => {
       startedAt: '2024-12-02T11:50:00.000Z',
       endsAt: '2024-12-02T12:50:00.000Z',
       queue: 'batch',
-      name: 'dask-worker'
+      name: 'dask-worker',
+      logs: {
+        stdout: '/scratch/bob/dask-logs/5120.head01.OU',
+        stderr: '/scratch/bob/dask-logs/5120.head01.ER'
+      }
     });
+  });
+
+  it('names the log files in a directory <job ID>.OU and .ER, and honours Join_Path (qsub(1B) -o, -e, -j)', () => {
+    // 5121: dask-jobqueue's directories, -j oe; 5122: file names, -j eo.
+    expect(jobs[1].logs).toEqual({
+      stdout: '/scratch/bob/dask-logs/5121.head01.OU',
+      stderr: '/scratch/bob/dask-logs/5121.head01.OU'
+    });
+    expect(jobs[2].logs).toEqual({ stdout: '/scratch/bob/worker.err', stderr: '/scratch/bob/worker.err' });
+  });
+
+  it.each([
+    [
+      'a file, not joined',
+      { Output_Path: 'h:/l/w.out', Error_Path: 'h:/l/w.err' },
+      { stdout: '/l/w.out', stderr: '/l/w.err' }
+    ],
+    ['no Join_Path (n is the default)', { Output_Path: 'h.example.org:/l/' }, { stdout: '/l/7[2].s.OU' }],
+    ['a path without host', { Error_Path: '/l/', Join_Path: 'n' }, { stderr: '/l/7[2].s.ER' }],
+    ['a host:relative path (relative to a home not known here)', { Output_Path: 'h:logs/' }, undefined],
+    ['neither path', { Join_Path: 'oe' }, undefined]
+  ])('resolves %s', (_what, attrs, expected) => {
+    expect(pbsLogs('7[2].s', attrs)).toEqual(expected);
   });
 
   it("shows why a queued job waits: the scheduler's comment", () => {

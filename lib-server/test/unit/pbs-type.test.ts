@@ -2,8 +2,8 @@
  * The `pbs` type, a definition with hooks run by the generic engine: its
  * form from the queues (fixture `qstat -Q -f -F json`) and jobqueue.pbs, the
  * start command it renders, what it refuses before submitting, its preview
- * through runner.py job-script, and its job rows from `qstat -f -F json`
- * followed by the shared watcher, which qdels a stopped cluster's jobs.
+ * through runner.py job-script, and its job rows and log files from `qstat
+ * -f -F json` through the shared watcher, which qdels a stopped cluster's jobs.
  */
 
 import { parsePbsJobs, parsePbsQueues } from '../../src/backends/jobqueue/pbs.js';
@@ -226,7 +226,7 @@ describe('the pbs preview', () => {
 });
 
 describe('pbs job rows and cleanup', () => {
-  it('asks qstat for each known job, shows its state letter, the comment a job waits for, its host and end; qdels on stop', async () => {
+  it('asks qstat for each known job, shows its state letter, the comment a job waits for, its host, end and log files; qdels on stop', async () => {
     const asked: string[][] = [];
     const cancelled: string[][] = [];
     const jobs = parsePbsJobs(sample('pbs', 'qstat-f-F-json.txt'));
@@ -248,6 +248,12 @@ describe('pbs job rows and cleanup', () => {
       { id: '5121', state: 'Q', reason: 'Not Running: Insufficient amount of resource: ncpus (R: 4 A: 2 T: 128)' },
       { id: '5122', state: 'H', reason: 'job held, too many failed attempts to run' }
     ]);
+    // Output_Path / Error_Path of qstat: a directory's file is <job ID>.OU / .ER; Join_Path oe / eo merge them.
+    expect(registry.get('c0ffee12')!.jobLogs).toEqual({
+      '5120': { stdout: '/scratch/bob/dask-logs/5120.head01.OU', stderr: '/scratch/bob/dask-logs/5120.head01.ER' },
+      '5121': { stdout: '/scratch/bob/dask-logs/5121.head01.OU', stderr: '/scratch/bob/dask-logs/5121.head01.OU' },
+      '5122': { stdout: '/scratch/bob/worker.err', stderr: '/scratch/bob/worker.err' }
+    });
     stop(registry, 'c0ffee12');
     await detach();
     expect(cancelled).toEqual([['5120', '5121', '5122', '5199']]);

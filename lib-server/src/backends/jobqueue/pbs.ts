@@ -142,7 +142,50 @@ function pendingReason(state: string, attrs: Record<string, unknown>): string | 
   return state === 'H' && holds !== '' ? `Held (Hold_Types ${holds})` : undefined;
 }
 
-function pbsJob(fullId: string, attrs: Record<string, unknown>, timestamp: number | undefined): IBatchJob {
+/** The files a PBS job's output and error go to. */
+export interface IPbsLogs {
+  stdout?: string;
+  stderr?: string;
+}
+
+/** A PBS job row, with its log files when qstat reports them. */
+export interface IPbsJob extends IBatchJob {
+  logs?: IPbsLogs;
+}
+
+/**
+ * The file of an `Output_Path` / `Error_Path` value (`host:/path`): qsub
+ * prefixes the submit host and ends a directory with `/` (prepare_path.c);
+ * in a directory PBS names the file `<job ID><suffix>` (qsub(1B) -o, -e).
+ * A relative path is relative to a home directory not known here: none.
+ */
+function pbsStreamFile(value: unknown, fullId: string, suffix: '.OU' | '.ER'): string | undefined {
+  const file = text(value).replace(/^[\w.-]+:(?=\/)/, '');
+  if (!file.startsWith('/')) {
+    return undefined;
+  }
+  return file.endsWith('/') ? `${file}${fullId}${suffix}` : file;
+}
+
+/**
+ * Where job `fullId` (`4711.pbs01`) writes its output and error, from its
+ * `Output_Path`, `Error_Path` and `Join_Path` attributes: `oe` merges the
+ * error into the output file, `eo` the output into the error file (which
+ * qstat still shows apart). Undefined when qstat shows neither path.
+ */
+export function pbsLogs(fullId: string, attrs: Record<string, unknown>): IPbsLogs | undefined {
+  const output = pbsStreamFile(attrs.Output_Path, fullId, '.OU');
+  const error = pbsStreamFile(attrs.Error_Path, fullId, '.ER');
+  const join = text(attrs.Join_Path);
+  const stdout = join === 'eo' ? error : output;
+  const stderr = join === 'oe' ? output : error;
+  if (stdout === undefined && stderr === undefined) {
+    return undefined;
+  }
+  return { ...(stdout !== undefined ? { stdout } : {}), ...(stderr !== undefined ? { stderr } : {}) };
+}
+
+function pbsJob(fullId: string, attrs: Record<string, unknown>, timestamp: number | undefined): IPbsJob {
   const state = text(attrs.job_state) || '?';
   const phases = STATES[state] ?? ['unknown'];
   const limits = isObject(attrs.Resource_List) ? attrs.Resource_List : {};
@@ -150,7 +193,7 @@ function pbsJob(fullId: string, attrs: Record<string, unknown>, timestamp: numbe
   const limit = parseDuration(text(limits.walltime));
   const elapsed = parseDuration(text(used.walltime)) ?? 0;
   const start = phases[0] === 'running' && timestamp !== undefined ? timestamp - elapsed : undefined;
-  return batchJob(pbsJobId(fullId), state, phases, {
+  const job: IPbsJob = batchJob(pbsJobId(fullId), state, phases, {
     reason: phases[0] === 'pending' ? pendingReason(state, attrs) : undefined,
     node: text(attrs.exec_host).split('+')[0].split('/')[0],
     startedAt: start !== undefined ? new Date(start * 1000).toISOString() : undefined,
@@ -161,15 +204,18 @@ function pbsJob(fullId: string, attrs: Record<string, unknown>, timestamp: numbe
     queue: text(attrs.queue),
     name: text(attrs.Job_Name)
   });
+  const logs = pbsLogs(fullId, attrs);
+  return logs !== undefined ? { ...job, logs } : job;
 }
 
 /**
  * Jobs of `qstat -f -F json [-x] <id>...`: state letter, phase, the
  * scheduler's `comment` as the reason a job waits, the first host of
  * `exec_host`, and when a running job reaches its walltime (from the
- * output's `timestamp` and `resources_used.walltime`). No job: none.
+ * output's `timestamp` and `resources_used.walltime`), and its log files
+ * (pbsLogs). No job: none.
  */
-export function parsePbsJobs(output: string): IBatchJob[] {
+export function parsePbsJobs(output: string): IPbsJob[] {
   const command = 'qstat -f -F json';
   const json = parsePbsJson(output, command);
   const timestamp = numberOf(json.timestamp);

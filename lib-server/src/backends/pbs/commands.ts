@@ -5,9 +5,16 @@
  * are jobqueue/pbs.ts's; this is the only side effect.
  */
 
-import { PBS_QUEUES_COMMAND, parsePbsJobs, parsePbsQueues, pbsJobCommand, pbsJobId } from '../jobqueue/pbs.js';
+import {
+  PBS_QUEUES_COMMAND,
+  parsePbsJobs,
+  parsePbsQueues,
+  pbsJobCommand,
+  pbsJobId,
+  type IPbsJob
+} from '../jobqueue/pbs.js';
 import { anyOutput, cancelJobs, missingCommand, output } from '../jobqueue/run.js';
-import type { IBatchJob, IQueue } from '../jobqueue/types.js';
+import type { IQueue } from '../jobqueue/types.js';
 
 /** What the `pbs` type asks of PBS. */
 export interface IPbsCommands {
@@ -17,8 +24,8 @@ export interface IPbsCommands {
   foreign(): string | undefined;
   /** Every queue with its limits. */
   queues(): Promise<IQueue[]>;
-  /** Jobs `ids` that PBS still knows, with state, the scheduler's comment and host. */
-  jobs(ids: string[]): Promise<IBatchJob[]>;
+  /** Jobs `ids` that PBS still knows, with state, the scheduler's comment, host and log files. */
+  jobs(ids: string[]): Promise<IPbsJob[]>;
   /** The ids of this user's jobs named `name`. */
   named(name: string): Promise<string[]>;
   /** Delete jobs `ids` (ids already gone are no error). */
@@ -29,7 +36,7 @@ export interface IPbsCommands {
 const AT_ONCE = 4;
 
 /** Job `id` as qstat shows it; none when PBS no longer knows it (qstat then exits non-zero, "Unknown Job Id"). */
-async function job(id: string): Promise<IBatchJob[]> {
+async function job(id: string): Promise<IPbsJob[]> {
   const { stdout } = await anyOutput(pbsJobCommand(id));
   return stdout.trim() === '' ? [] : parsePbsJobs(stdout);
 }
@@ -48,7 +55,7 @@ export function realPbsCommands(which: (command: string) => string | undefined, 
       return parsePbsQueues(await output(PBS_QUEUES_COMMAND));
     },
     async jobs(ids: string[]) {
-      const found: IBatchJob[] = [];
+      const found: IPbsJob[] = [];
       for (let i = 0; i < ids.length; i += AT_ONCE) {
         found.push(...(await Promise.all(ids.slice(i, i + AT_ONCE).map(job))).flat());
       }

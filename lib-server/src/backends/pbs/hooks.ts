@@ -3,7 +3,7 @@
  * PBS is here, its queues with their limits and the site's jobqueue.pbs
  * defaults for the form, the walltime and worker lifetime, the limits
  * checked before anything is submitted (qsub refuses a job above its
- * queue's resources_max), and the watcher of the jobs.
+ * queue's resources_max), and the watcher of the jobs and their log files.
  */
 
 import type { IFieldError } from '../../../../protocol/index.js';
@@ -27,6 +27,7 @@ import {
   type ILimitWords
 } from '../jobqueue/hooks.js';
 import { parseDuration } from '../jobqueue/parse.js';
+import type { IPbsLogs } from '../jobqueue/pbs.js';
 import type { IQueue } from '../jobqueue/types.js';
 import type { IPbsCommands } from './commands.js';
 
@@ -111,14 +112,23 @@ export function pbsHooks(options: IPbsHookOptions): ITypeHooks {
     },
     values: pbsValues,
     refusals: async o => pbsLimitErrors(o, await commands.queues()),
-    watch: registry => ({
-      // One qstat a known job: qstat -f -F json takes no user filter (-u breaks the JSON).
-      jobs: () => commands.jobs(knownJobIds(registry, 'pbs')),
-      cancel: async (ids, record) => {
-        const named = await commands.named(jobNameOf(record)).catch(() => []);
-        await commands.cancel([...new Set([...ids, ...named])]);
-      },
-      walltimeOf: record => pbsSeconds(record.model.spec.options.walltime)
-    })
+    watch: registry => {
+      // The shared watcher hands logsOf plain rows: keep the files of the last qstat pass by job id.
+      let logs = new Map<string, IPbsLogs>();
+      return {
+        // One qstat a known job: qstat -f -F json takes no user filter (-u breaks the JSON).
+        async jobs() {
+          const jobs = await commands.jobs(knownJobIds(registry, 'pbs'));
+          logs = new Map(jobs.flatMap((job): [string, IPbsLogs][] => (job.logs ? [[job.id, job.logs]] : [])));
+          return jobs;
+        },
+        cancel: async (ids, record) => {
+          const named = await commands.named(jobNameOf(record)).catch(() => []);
+          await commands.cancel([...new Set([...ids, ...named])]);
+        },
+        walltimeOf: record => pbsSeconds(record.model.spec.options.walltime),
+        logsOf: (_record, job) => logs.get(job.id)
+      };
+    }
   });
 }
