@@ -16,6 +16,7 @@ import { BUILT_IN_TYPES, createBackends } from './backends/index.js';
 import { loadSiteDefinitions } from './backends/site.js';
 import { detectHostResources } from './backends/local/resources.js';
 import { scratchBase } from './backends/local/scratch.js';
+import { Housekeeping } from './clusters/housekeeping.js';
 import { ClusterManager } from './clusters/lifecycle.js';
 import { procInspector } from './clusters/processes.js';
 import { currentOwner } from './clusters/owner.js';
@@ -116,6 +117,7 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     limits: () => settings.limits()
   });
   manager.reconcile(procInspector);
+  const housekeeping = new Housekeeping({ registry, manager, keepEnded: () => settings.keepEnded() });
   registry.watch();
   // After reconciliation: backends see which clusters ended and clean up after them.
   const detach = [...backends.values()].flatMap(backend => (backend.attach ? [backend.attach(registry)] : []));
@@ -137,8 +139,11 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
   router.add('GET', '/', () => ({ status: 200, body: { name: 'jupyterlab-dask-clusters companion', ok: true } }));
   typeRoutes(router, context);
   environmentRoutes(router, context);
-  clusterRoutes(router, context);
-  settingsRoutes(router, settings, () => externals.forEach(feed => void feed.refresh()));
+  clusterRoutes(router, context, housekeeping);
+  settingsRoutes(router, settings, () => {
+    externals.forEach(feed => void feed.refresh());
+    housekeeping.schedule();
+  });
   kernelDashboardRoutes(router, kernelDashboards);
   router.add('GET', '/api/external', () => ({
     status: 200,
@@ -204,6 +209,8 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     closing ??= (async () => {
       server.close();
       registry.unwatch();
+      // The ends of a shutdown stay listed for the next start to show.
+      housekeeping.stop();
       await manager.shutdown();
       // Let the backends see the final states (e.g. cancel batch jobs) before detaching.
       await new Promise(resolve => setTimeout(resolve, 0));

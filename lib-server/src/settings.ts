@@ -12,6 +12,9 @@ export type { ICompanionSettings };
 /** Default caps when the settings set none: generous for one person, finite for a shared host. */
 export const DEFAULT_LIMITS: Required<ICompanionLimits> = { maxClusters: 10, maxWorkersPerCluster: 64 };
 
+/** Ended clusters the list keeps when the settings say nothing. */
+export const DEFAULT_KEEP_ENDED = 20;
+
 /** The settings the browser last sent. */
 export class SettingsStore {
   current: ICompanionSettings = { gateway: {}, workerEnvironment: {} };
@@ -19,5 +22,10 @@ export class SettingsStore {
   /** The caps in force: the settings' over the defaults. */
   limits(): Required<ICompanionLimits> {
     return { ...DEFAULT_LIMITS, ...this.current.limits };
+  }
+
+  /** How many ended clusters the list keeps. */
+  keepEnded(): number {
+    return this.current.keepEnded ?? DEFAULT_KEEP_ENDED;
   }
 }

@@ -1,6 +1,7 @@
-/** api/clusters: list, create, inspect, scale, stop/forget, snippet, plots, log. */
+/** api/clusters: list, create, inspect, scale, stop/forget, clear the ended ones, snippet, plots, log. */
 
-import type { ICreateRequest, IJobLog, ILog, ISnippet } from '../../../protocol/index.js';
+import type { IClearedClusters, ICreateRequest, IJobLog, ILog, ISnippet } from '../../../protocol/index.js';
+import type { Housekeeping } from '../clusters/housekeeping.js';
 import { readTail } from '../util/files.js';
 import { ApiError, invalidOptions } from '../http/errors.js';
 import type { Router } from '../http/router.js';
@@ -49,16 +50,30 @@ export function parseCreateRequest(body: unknown): ICreateRequest {
   };
 }
 
-/** Register the routes of clusters. */
-export function clusterRoutes(router: Router, context: IApiContext): void {
+/** Register the routes of clusters; without `housekeeping`, names are not checked and nothing is cleared. */
+export function clusterRoutes(router: Router, context: IApiContext, housekeeping?: Housekeeping): void {
   const { manager } = context;
 
   router.add('GET', '/api/clusters', () => ({ status: 200, body: manager.list() }));
 
-  router.add('POST', '/api/clusters', async ({ json }) => ({
-    status: 201,
-    body: await manager.create(parseCreateRequest(await json()))
-  }));
+  router.add('POST', '/api/clusters', async ({ json }) => {
+    const request = parseCreateRequest(await json());
+    const create = () => manager.create(request);
+    return { status: 201, body: await (housekeeping ? housekeeping.create(request, create) : create()) };
+  });
+
+  // Only ever the ended ones: a bare DELETE of the collection must not read as "stop everything".
+  router.add('DELETE', '/api/clusters', ({ url }) => {
+    if (url.searchParams.get('ended') !== 'true' || housekeeping === undefined) {
+      throw new ApiError(
+        400,
+        'bad_request',
+        'Only ended clusters are cleared together: DELETE api/clusters?ended=true. Stop live clusters one by one.'
+      );
+    }
+    const body: IClearedClusters = { forgotten: housekeeping.clearEnded() };
+    return { status: 200, body };
+  });
 
   router.add('GET', '/api/clusters/:id', ({ params }) => ({ status: 200, body: manager.record(params.id).model }));
 

@@ -1,7 +1,8 @@
 /**
  * PUT api/settings: the browser sends the extension settings the companion
- * needs (gateway address, option mapping, worker environment variables) when
- * they load and whenever they change. Held in memory; never secrets.
+ * needs (gateway address, option mapping, worker environment variables, how
+ * many ended clusters to keep) when they load and whenever they change. Held
+ * in memory; never secrets.
  */
 
 import type { ICompanionLimits, ICompanionSettings } from '../../../protocol/index.js';
@@ -46,13 +47,31 @@ function parseLimits(value: unknown): ICompanionLimits {
   return limits;
 }
 
+/** Most ended clusters a user may keep listed. */
+export const MAX_KEEP_ENDED = 1000;
+
+function parseKeepEnded(value: unknown): number | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_KEEP_ENDED) {
+    throw invalidOptions([
+      {
+        path: '/keepEnded',
+        message: `keepEnded must be a whole number from 0 to ${MAX_KEEP_ENDED} (got ${JSON.stringify(value)}).`
+      }
+    ]);
+  }
+  return value;
+}
+
 /** The settings in `body`, or an ApiError 400/422 naming what is wrong. Pure. */
 export function parseSettings(body: unknown): ICompanionSettings {
   if (!isObject(body)) {
     throw new ApiError(400, 'bad_request', 'Send {"gateway": {...}, "workerEnvironment": {...}}.');
   }
   const problems = [
-    ...unknownFields(body, ['gateway', 'workerEnvironment', 'limits']),
+    ...unknownFields(body, ['gateway', 'workerEnvironment', 'limits', 'keepEnded']),
     ...(isObject(body.gateway)
       ? unknownFields(body.gateway, ['address', 'proxyAddress', 'optionMapping'], '/gateway')
       : []),
@@ -64,6 +83,7 @@ export function parseSettings(body: unknown): ICompanionSettings {
     throw invalidOptions(problems);
   }
   const limits = parseLimits(body.limits);
+  const keepEnded = parseKeepEnded(body.keepEnded);
   const gateway = isObject(body.gateway) ? body.gateway : {};
   const mapping = isObject(gateway.optionMapping) ? gateway.optionMapping : {};
   const env = isObject(body.workerEnvironment) ? body.workerEnvironment : {};
@@ -85,7 +105,8 @@ export function parseSettings(body: unknown): ICompanionSettings {
       optionMapping: { ...(environment ? { environment } : {}), ...(envVars ? { envVars } : {}) }
     },
     workerEnvironment,
-    limits
+    limits,
+    ...(keepEnded !== undefined ? { keepEnded } : {})
   };
 }
 
