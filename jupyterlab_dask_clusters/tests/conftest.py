@@ -179,10 +179,11 @@ class LabServer:
 
 @pytest.fixture
 def start_lab(tmp_path, built_outputs):
-    """Starts `jupyter lab` (the venv's) in a private HOME and Jupyter dirs; stops it afterwards."""
+    """Starts `jupyter lab` (the venv's) in a private HOME and Jupyter dirs, plus `env_extra`
+    in its environment; stops it afterwards."""
     servers: list[LabServer] = []
 
-    def start(python: str = sys.executable) -> LabServer:
+    def start(python: str = sys.executable, env_extra: dict[str, str] | None = None) -> LabServer:
         base = tmp_path / f"lab{len(servers)}"
         dirs = {name: base / name for name in ("home", "config", "data", "runtime", "root")}
         for d in dirs.values():
@@ -198,6 +199,7 @@ def start_lab(tmp_path, built_outputs):
             XDG_STATE_HOME=str(dirs["home"] / ".local" / "state"),
             XDG_DATA_HOME=str(dirs["home"] / ".local" / "share"),
         )
+        env.update(env_extra or {})
         env.pop("JUPYTER_TOKEN", None)
         token = secrets.token_hex(16)
         port = free_port()
