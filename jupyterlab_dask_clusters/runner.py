@@ -55,7 +55,8 @@ Subcommands
                                  "calls": {...}, "environ": {"token": "VAR"}}},
          "config": {"distributed.worker.memory.target": 0.75, ...},
          "scaling": {"mode": "fixed", "workers": 2}
-                  | {"mode": "adaptive", "minimum": 0, "maximum": 4}}
+                  | {"mode": "adaptive", "minimum": 0, "maximum": 4},
+         "idle_timeout_minutes": 30}                       (optional)
 
     Any ``distributed.deploy.Cluster`` subclass is started the same way:
     ``cluster_class(asynchronous=True, **kwargs)``, then adapted when the
@@ -65,6 +66,12 @@ Subcommands
     is applied with ``dask.config.set`` before the cluster starts, so worker
     processes inherit it. Where Dask's API differs, ``"adapter": "gateway"``
     replaces ``cluster_class`` (below).
+
+    ``idle_timeout_minutes`` ends the cluster after that long without tasks:
+    a scheduler in this process gets it as its own ``idle_timeout`` (through
+    the dask config ``distributed.scheduler.idle-timeout``) and closes
+    itself; a remote one (a gateway's) is asked every few seconds whether it
+    has tasks. Either way the runner then sends ``ending`` and closes.
 
     A ``security_directory`` kwarg (a directory of mode 0700) makes the
     cluster TLS-only: the runner writes fresh temporary credentials there as
@@ -92,6 +99,8 @@ Subcommands
         {"event": "jobs", "jobs": ["123", "124"], "names": {"123": "SLURMCluster-0", ...}}
             a class that submits batch jobs (has a ``job_cls``): its job ids,
             and the worker each runs
+        {"event": "ending", "reason": "idle", "minutes": 30}
+            the cluster had no tasks for its idle timeout; it closes next
         {"event": "closed"}
             the cluster was closed; sent right before exiting with code 0
 
@@ -105,7 +114,15 @@ Subcommands
     the gateway, and shuts it down when it closes. It also ends (``closed``)
     when the gateway says the cluster stopped, e.g. from a notebook.
 
-    End of stdin (the companion went away), SIGTERM, SIGINT and SIGHUP all
+    ``python runner.py run --control PATH`` (a cluster that keeps running after
+    JupyterLab stops) also listens on the Unix socket PATH (in a directory only
+    the user can open; connections of other users are refused) for a companion
+    that re-adopts it: the same commands and events on that connection, which
+    replaces the previous one, and the last ``started``, ``workers``, ``jobs``
+    and ``warning`` events again first. End of stdin then only detaches: the
+    cluster runs on until ``close`` comes on a connection (or a signal).
+
+    Otherwise end of stdin (the companion went away), SIGTERM, SIGINT and SIGHUP all
     act like ``close``. A close during the start lets the start finish for up
     to 10 s, then abandons it. Closing is bounded (25 s); when it fails or
     times out the runner kills its own process group, so no worker outlives
@@ -119,6 +136,8 @@ import json
 import os
 import platform
 import signal
+import socket
+import struct
 import sys
 import threading
 import traceback
@@ -212,8 +231,13 @@ def cmd_probe():
 # ----------------------------------------------------------------------- run
 
 
+# What a companion that re-adopts the cluster needs to hear again: the last of each.
+REPLAYED_EVENTS = ("started", "workers", "jobs", "warning")
+
+
 class Protocol:
-    """Writes events on a private copy of stdout; fd 1 then points at stderr."""
+    """Writes events on a private copy of stdout (fd 1 then points at stderr),
+    or on the control connection of a companion that re-adopted the cluster."""
 
     def __init__(self):
         sys.stdout.flush()
@@ -223,18 +247,43 @@ class Protocol:
         os.dup2(2, 1)
         self._out = os.fdopen(fd, "w", encoding="utf-8", buffering=1)
         self._lock = threading.Lock()
+        self._last = {}
+        # The last error or ending event: what a cluster that ended while detached leaves behind.
+        self.last_ending = None
         self.broken = False
 
     def emit(self, event):
         line = json.dumps(event, default=str) + "\n"
         with self._lock:
+            if event.get("event") in REPLAYED_EVENTS:
+                self._last[event["event"]] = line
+            if event.get("event") in ("error", "ending"):
+                self.last_ending = event
             if self.broken:
                 return
             try:
                 self._out.write(line)
                 self._out.flush()
             except OSError:
-                # The companion is gone; end of stdin will close the cluster.
+                # The companion is gone; end of stdin will close the cluster
+                # (or, with a control socket, a companion may come back).
+                self.broken = True
+
+    def attach(self, out):
+        """Send events to `out` from now on, starting with the state so far."""
+        with self._lock:
+            self._out, self.broken = out, False
+            try:
+                for line in self._last.values():
+                    out.write(line)
+                out.flush()
+            except OSError:
+                self.broken = True
+
+    def detach(self, out=None):
+        """Stop sending events (to `out` only, when given: a newer connection may have replaced it)."""
+        with self._lock:
+            if out is None or out is self._out:
                 self.broken = True
 
     def error(self, message, exc=None):
@@ -245,9 +294,19 @@ class Protocol:
         self.emit({"event": "error", "message": message, "traceback": tb})
 
 
-def _read_stdin(loop, inbox):
-    """Thread body: parse stdin lines into the inbox; report end of input."""
-    for raw in sys.stdin.buffer:
+def _read_stdin(loop, inbox, protocol=None):
+    """Thread body: parse stdin lines into the inbox; report end of input (with
+    a control socket, `protocol` is given and end of input only detaches)."""
+    _read_lines(loop, inbox, sys.stdin.buffer)
+    if protocol is None:
+        loop.call_soon_threadsafe(inbox.put_nowait, {"op": "eof"})
+    else:
+        protocol.detach()
+
+
+def _read_lines(loop, inbox, stream):
+    """Parse JSON command lines of `stream` into the inbox until it ends."""
+    for raw in stream:
         raw = raw.strip()
         if not raw:
             continue
@@ -258,7 +317,56 @@ def _read_stdin(loop, inbox):
         except ValueError as exc:
             message = {"op": "invalid", "error": str(exc)}
         loop.call_soon_threadsafe(inbox.put_nowait, message)
-    loop.call_soon_threadsafe(inbox.put_nowait, {"op": "eof"})
+
+
+class ControlSocket:
+    """The Unix socket where a companion re-adopts a cluster that outlived the
+    previous one; one connection at a time, the newest wins."""
+
+    def __init__(self, path, loop, inbox, protocol):
+        self.path, self.loop, self.inbox, self.protocol = path, loop, inbox, protocol
+        if os.path.exists(path):
+            os.unlink(path)  # left by a runner that died; the directory is the user's alone
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        umask = os.umask(0o077)
+        try:
+            self.server.bind(path)
+        finally:
+            os.umask(umask)
+        self.server.listen(2)
+
+    def start(self):
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            pid, uid, _gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+            if uid != os.getuid():
+                sys.stderr.write(f"refused a control connection of user id {uid} (pid {pid})\n")
+                conn.close()
+                continue
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        out = conn.makefile("w", encoding="utf-8", buffering=1)
+        self.protocol.attach(out)
+        try:
+            _read_lines(self.loop, self.inbox, conn.makefile("rb"))
+        except OSError:
+            pass
+        self.protocol.detach(out)
+        conn.close()
+
+    def close(self):
+        self.server.close()
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
 
 
 # ----------------------------------------------------------------------- tls
@@ -661,15 +769,20 @@ ENDING_OPS = ("close", "eof", "signal")
 
 
 class Runner:
-    def __init__(self, protocol):
+    def __init__(self, protocol, control=None):
         self.protocol = protocol
+        self.control = control
         self.cluster = None
         self.adaptive = None
 
     async def main(self):
         loop = asyncio.get_running_loop()
         inbox = asyncio.Queue()
-        threading.Thread(target=_read_stdin, args=(loop, inbox), daemon=True).start()
+        if self.control is not None:
+            control = ControlSocket(self.control, loop, inbox, self.protocol)
+            control.start()
+        detaching = self.protocol if self.control is not None else None
+        threading.Thread(target=_read_stdin, args=(loop, inbox, detaching), daemon=True).start()
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.add_signal_handler(sig, inbox.put_nowait, {"op": "signal", "signal": sig.name})
 
@@ -705,6 +818,11 @@ class Runner:
         watches = [WorkersWatch(self.cluster, self.protocol)]
         if getattr(type(self.cluster), "job_cls", None) is not None:
             watches.append(JobsWatch(self.cluster, self.protocol))
+        idle = first.get("idle_timeout_minutes")
+        if idle:
+            watches.append(
+                IdleWatch(self.cluster, self.protocol, float(idle), lambda: inbox.put_nowait({"op": "close"}))
+            )
         for watch in watches:
             watch.start()
         await self._serve(inbox, pending)
@@ -768,7 +886,11 @@ class Runner:
     async def _start(self, message):
         import dask.config
 
-        config = message.get("config") or {}
+        config = dict(message.get("config") or {})
+        idle = message.get("idle_timeout_minutes")
+        if idle and message.get("adapter") is None:
+            # A scheduler started in this process then stops itself when idle (IdleWatch).
+            config["distributed.scheduler.idle-timeout"] = f"{float(idle) * 60}s"
         if config:
             dask.config.set(config)
         self.cluster = await start_cluster(message)
@@ -795,6 +917,7 @@ class Runner:
         cluster, self.cluster = self.cluster, None
         if cluster is None:
             return
+        _skip_closed_scheduler(cluster)
         try:
             self._stop_adaptive()
             await asyncio.wait_for(cluster.close(), timeout=CLOSE_TIMEOUT)
@@ -812,20 +935,137 @@ def _kill_own_group():
     os.killpg(0, signal.SIGKILL)
 
 
-def cmd_run():
+def _leave_end(control, code, protocol):
+    """Remove the control socket; when no companion heard the end, leave it in
+    PATH.end for the next one to show."""
+    try:
+        os.unlink(control)
+    except OSError:
+        pass
+    if protocol.broken:
+        end = {"code": code, "event": protocol.last_ending}
+        fd = os.open(control + ".end", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(end, out, default=str)
+
+
+def cmd_run(control=None):
+    """`run`, or `run --control PATH` (main passes PATH)."""
     protocol = Protocol()
     code = 1
     try:
-        code = asyncio.run(Runner(protocol).main())
+        code = asyncio.run(Runner(protocol, control).main())
     except BaseException as exc:  # noqa: BLE001 - report anything, then exit
         protocol.error(f"runner crashed: {type(exc).__name__}: {exc}", exc)
         code = 1
     if code == 0:
         protocol.emit({"event": "closed"})
+    if control is not None:
+        _leave_end(control, code, protocol)
     sys.stderr.flush()
     # Skip interpreter shutdown: leftover executor threads must not keep a
     # closed runner alive.
     os._exit(code)
+
+
+# --------------------------------------------------------------- idle timeout
+
+IDLE_POLL_INTERVAL = 1.0
+REMOTE_IDLE_POLL_INTERVAL = 5.0
+
+
+def _scheduler_activity(dask_scheduler=None):
+    """On the scheduler (run_function for a remote one): whether it has tasks
+    to run, and its transition count, which moves whenever a task does."""
+    busy = bool(
+        dask_scheduler.queued
+        or dask_scheduler.unrunnable
+        or any(ws.processing for ws in dask_scheduler.workers.values())
+    )
+    return [busy, dask_scheduler.transition_counter]
+
+
+def _skip_closed_scheduler(cluster):
+    """A scheduler in this process that closed itself (its idle timeout) is
+    not asked to terminate: that would wait for a connection that never comes."""
+    from distributed.core import Status
+
+    scheduler = getattr(cluster, "scheduler", None)
+    if getattr(scheduler, "status", None) in (Status.closing, Status.closed) and hasattr(cluster, "shutdown_scheduler"):
+        cluster.shutdown_scheduler = False
+
+
+class IdleWatch:
+    """Ends the cluster after ``minutes`` without tasks, saying so first: a
+    scheduler in this process closes itself (its own idle_timeout, set from
+    the start command); a remote one is asked for its activity."""
+
+    def __init__(self, cluster, protocol, minutes, end, clock=None):
+        import time
+
+        self.cluster = cluster
+        self.protocol = protocol
+        self.minutes = minutes
+        self.end = end
+        self.clock = clock or time.monotonic
+        self.task = None
+
+    def start(self):
+        self.task = asyncio.ensure_future(self._watch())
+
+    def stop(self):
+        if self.task is not None:
+            self.task.cancel()
+
+    async def _watch(self):
+        from distributed import Scheduler
+
+        scheduler = getattr(self.cluster, "scheduler", None)
+        if isinstance(scheduler, Scheduler) and scheduler.idle_timeout:
+            minutes = await self._closed_by_itself(scheduler)
+        else:
+            minutes = await self._idle_remote()
+        if minutes is None:
+            return
+        self.protocol.emit({"event": "ending", "reason": "idle", "minutes": minutes})
+        self.end()
+
+    async def _closed_by_itself(self, scheduler):
+        """The scheduler's idle timeout in minutes once it closed for it; None
+        when it closed for another reason (a client's shutdown)."""
+        from distributed.core import Status
+        from distributed.metrics import time
+
+        while scheduler.status not in (Status.closing, Status.closed):
+            await asyncio.sleep(IDLE_POLL_INTERVAL)
+        since = scheduler.idle_since
+        if since is None or time() < since + scheduler.idle_timeout:
+            return None
+        return round(scheduler.idle_timeout / 60, 3)
+
+    async def _idle_remote(self):
+        """Waits until the scheduler had no tasks for ``minutes``; a scheduler
+        that does not answer for a moment keeps its last state."""
+        from distributed.protocol.pickle import dumps
+
+        function, args, kwargs = dumps(_scheduler_activity), dumps(()), dumps({})
+        idle_since = self.clock()
+        last = None
+        while True:
+            await asyncio.sleep(REMOTE_IDLE_POLL_INTERVAL)
+            try:
+                response = await asyncio.wait_for(
+                    self.cluster.scheduler_comm.run_function(function=function, args=args, kwargs=kwargs, wait=True),
+                    timeout=30,
+                )
+                busy, transitions = response["result"]
+            except Exception:  # noqa: BLE001 - unreachable or refused for now: ask again
+                continue
+            if busy or transitions != last:
+                idle_since = self.clock()
+            last = transitions
+            if self.clock() - idle_since >= self.minutes * 60:
+                return self.minutes
 
 
 # ---------------------------------------------------------------- batch jobs
@@ -970,7 +1210,14 @@ def main(argv):
     import inspect
 
     command = COMMANDS.get(argv[1]) if len(argv) > 1 else None
-    if command is None or len(argv) - 2 != len(inspect.signature(command).parameters):
+    if argv[1:3] == ["run", "--control"] and len(argv) == 4:
+        return cmd_run(argv[3])
+    required = (
+        []
+        if command is None
+        else [p for p in inspect.signature(command).parameters.values() if p.default is inspect.Parameter.empty]
+    )
+    if command is None or len(argv) - 2 != len(required):
         sys.stderr.write(f"usage: {argv[0]} {{{'|'.join(COMMANDS)}}} (config takes a key, e.g. jobqueue.slurm)\n")
         return 2
     return command(*argv[2:])

@@ -99,6 +99,8 @@ export interface IClusterModel {
   endsAt?: string;
   /** What `endsAt` is, e.g. "the walltime of SLURM job 1234 ends". */
   endsWhy?: string;
+  /** Minutes without tasks after which it stops by itself (its idle timeout), when it has one. */
+  idleTimeout?: number;
   /** Why it ended, e.g. "Stopped by you." or "Stopped before the walltime of SLURM job 1234 ends." */
   endReason?: string;
   /** Why it failed or was lost, and the last lines of its runner log. */
@@ -284,6 +286,14 @@ export interface ICompanionLimits {
   maxClusters?: number;
   /** Workers in one cluster (fixed count or adaptive maximum). */
   maxWorkersPerCluster?: number;
+  /** Most minutes a cluster may run (its Lifetime field); 0: no cap. */
+  maxLifetimeMinutes?: number;
+  /** The Lifetime a cluster gets when its field is empty; 0: none (the cap, when there is one). */
+  defaultLifetimeMinutes?: number;
+  /** Most minutes without tasks a cluster may be kept (its Idle timeout field); 0: no cap. */
+  maxIdleTimeoutMinutes?: number;
+  /** The Idle timeout a cluster gets when its field is empty; 0: none (the cap, when there is one). */
+  defaultIdleTimeoutMinutes?: number;
 }
 
 /** The answer of `DELETE api/clusters?ended=true`. */

@@ -84,6 +84,7 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     run: runJson,
     gatewaySettings: () => settings.current.gateway,
     workerEnvironment: () => settings.current.workerEnvironment,
+    limits: () => settings.limits(),
     serverPython,
     host: () =>
       detectHostResources({

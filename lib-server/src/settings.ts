@@ -10,7 +10,15 @@ import type { ICompanionLimits, ICompanionSettings } from '../../protocol/index.
 export type { ICompanionSettings };
 
 /** Default caps when the settings set none: generous for one person, finite for a shared host. */
-export const DEFAULT_LIMITS: Required<ICompanionLimits> = { maxClusters: 10, maxWorkersPerCluster: 64 };
+export const DEFAULT_LIMITS: Required<ICompanionLimits> = {
+  maxClusters: 10,
+  maxWorkersPerCluster: 64,
+  // Lifetimes and idle timeouts: none, and no cap, unless the site sets them.
+  maxLifetimeMinutes: 0,
+  defaultLifetimeMinutes: 0,
+  maxIdleTimeoutMinutes: 0,
+  defaultIdleTimeoutMinutes: 0
+};
 
 /** Ended clusters the list keeps when the settings say nothing. */
 export const DEFAULT_KEEP_ENDED = 20;

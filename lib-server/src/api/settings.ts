@@ -17,6 +17,15 @@ function optionalText(value: unknown): string | undefined {
 }
 
 const LIMIT_FIELDS = ['maxClusters', 'maxWorkersPerCluster'] as const;
+/** Limits in minutes, where 0 means none. */
+const MINUTE_FIELDS = [
+  'maxLifetimeMinutes',
+  'defaultLifetimeMinutes',
+  'maxIdleTimeoutMinutes',
+  'defaultIdleTimeoutMinutes'
+] as const;
+/** A year: more is a typo. */
+const MOST_MINUTES = 525_600;
 
 function parseLimits(value: unknown): ICompanionLimits {
   if (value === undefined) {
@@ -25,7 +34,7 @@ function parseLimits(value: unknown): ICompanionLimits {
   if (!isObject(value)) {
     throw invalidOptions([{ path: '/limits', message: 'Limits must be an object, e.g. {"maxClusters": 10}.' }]);
   }
-  const problems = unknownFields(value, LIMIT_FIELDS, '/limits');
+  const problems = unknownFields(value, [...LIMIT_FIELDS, ...MINUTE_FIELDS], '/limits');
   const limits: ICompanionLimits = {};
   for (const name of LIMIT_FIELDS) {
     const n = value[name];
@@ -36,6 +45,20 @@ function parseLimits(value: unknown): ICompanionLimits {
       problems.push({
         path: `/limits/${name}`,
         message: `${name} must be a whole number from 1 to 100000 (got ${JSON.stringify(n)}).`
+      });
+    } else {
+      limits[name] = n;
+    }
+  }
+  for (const name of MINUTE_FIELDS) {
+    const n = value[name];
+    if (n === undefined) {
+      continue;
+    }
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MOST_MINUTES) {
+      problems.push({
+        path: `/limits/${name}`,
+        message: `${name} must be a whole number of minutes from 0 (none) to ${MOST_MINUTES} (got ${JSON.stringify(n)}).`
       });
     } else {
       limits[name] = n;

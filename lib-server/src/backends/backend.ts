@@ -48,8 +48,14 @@ export interface ILaunchPlan {
   start: IStartCommand;
   /** Directories to create (0700) before the start and remove when the cluster ends. */
   workDirs: string[];
-  /** When the companion stops the cluster, and why then (the batch job JupyterLab runs in ends). */
-  endsAt?: { at: string; why: string };
+  /**
+   * When the companion stops the cluster, why then (the batch job JupyterLab
+   * runs in ends, its lifetime ends), and the end reason its item shows then
+   * (default: "Stopped before <why>.").
+   */
+  endsAt?: { at: string; why: string; reason?: string };
+  /** Minutes without tasks after which the cluster stops by itself (the start command carries them too). */
+  idleTimeout?: number;
   /**
    * What the backend's `submit` step sends, in the backend's own shape (a
    * gateway's cluster options); absent for types without that step.

@@ -23,6 +23,15 @@ import { isObject } from '../util/objects.js';
 import type { IBackend, IDescribeQuery, ILaunchPlan, PlanResult } from './backend.js';
 import type { IFormParts, IHookContext, ITypeDefinition } from './definition.js';
 import {
+  earlierEnd,
+  ENDING_FIELDS,
+  endingFields,
+  endingOf,
+  lifetimeEnd,
+  type IEnding,
+  type IEndingLimits
+} from './ending.js';
+import {
   defaultEnvironment,
   defaultEnvironmentReason,
   environmentField,
@@ -51,6 +60,8 @@ export interface IDefinedBackendOptions {
   runRunner?: RunnerJson;
   /** Whether a file exists, for a chosen interpreter (default: every path does). */
   exists?: (path: string) => boolean;
+  /** The site's defaults and caps of lifetimes and idle timeouts (default: none). */
+  limits?: () => IEndingLimits;
 }
 
 /** Whether the definition passes the workers' environment variables on. */
@@ -89,12 +100,41 @@ function overlay(
   );
 }
 
+/** The shared ending fields a type has: those its own fields do not name (a gateway may offer an `idle_timeout`). */
+function endingNames(definition: ITypeDefinition, parts: IFormParts): string[] {
+  return ENDING_FIELDS.filter(name => !(name in definition.options) && !(name in (parts.fields ?? {})));
+}
+
+/** The engine's layout: where it runs, the type's own fields, how it scales, the advanced ones folded. */
+function defaultLayout(title: string, own: string[], advanced: string[]): NonNullable<ITypeDefinition['layout']> {
+  return {
+    order: ['environment', ...own, ...SCALING_FIELDS, ...advanced],
+    groups: [
+      { title: 'Where it runs', fields: ['environment'] },
+      ...(own.length > 0 ? [{ title, fields: own }] : []),
+      { title: 'How it scales', fields: [...SCALING_FIELDS] },
+      ...(advanced.length > 0 ? [{ title: 'Advanced', fields: advanced, collapsed: true }] : [])
+    ]
+  };
+}
+
+/** A layout with the shared ending fields it does not name after its own, in a section of their own. */
+function withEnding(layout: NonNullable<ITypeDefinition['layout']>, names: string[]): typeof layout {
+  const unplaced = names.filter(name => !layout.order.includes(name));
+  const ungrouped = names.filter(name => !layout.groups.some(group => group.fields.includes(name)));
+  return {
+    order: [...layout.order, ...unplaced],
+    groups: [...layout.groups, ...(ungrouped.length > 0 ? [{ title: 'When it stops', fields: ungrouped }] : [])]
+  };
+}
+
 /** The form's schema, hints, defaults and their sources. */
 function describeForm(
   definition: ITypeDefinition,
   environments: IEnvironmentInfo[],
   serverPython: string,
-  parts: IFormParts = {}
+  parts: IFormParts = {},
+  limits: IEndingLimits = {}
 ) {
   const env = formEnvironment(definition, environments, serverPython);
   const why = defaultEnvironmentReason(env, serverPython);
@@ -115,13 +155,16 @@ function describeForm(
   }
   const envField = takesWorkerEnv(definition) || parts.workerEnv !== undefined ? [WORKER_ENV_FIELD] : [];
   const how = parts.workerEnv ?? definition.workerEnv ?? 'as the site type passes them on';
+  const endingNamed = endingNames(definition, parts);
+  const ending = endingFields(limits, endingNamed);
   const properties = overlay(
     {
       environment: environment.schema,
       ...definition.options,
       ...offered,
       ...scalingFields(definition.scaling, definition.scalingWords),
-      ...(envField.length > 0 ? { [WORKER_ENV_FIELD]: workerEnvField(how) } : {})
+      ...(envField.length > 0 ? { [WORKER_ENV_FIELD]: workerEnvField(how) } : {}),
+      ...ending.properties
     },
     parts.options ?? {},
     layout?.order
@@ -133,27 +176,24 @@ function describeForm(
     required: ['environment', ...definition.required],
     properties
   };
+  const placed = withEnding(layout ?? defaultLayout(definition.title, own, envField), endingNamed);
   const uiSchema: Record<string, unknown> = {
     ...ownUi,
-    'ui:order': layout?.order ?? ['environment', ...own, ...SCALING_FIELDS, ...envField],
-    'ui:groups': layout?.groups ?? [
-      { title: 'Where it runs', fields: ['environment'] },
-      ...(own.length > 0 ? [{ title: definition.title, fields: own }] : []),
-      { title: 'How it scales', fields: [...SCALING_FIELDS] },
-      ...(envField.length > 0 ? [{ title: 'Advanced', fields: envField, collapsed: true }] : [])
-    ],
+    'ui:order': placed.order,
+    'ui:groups': placed.groups,
     environment: environment.ui,
     ...(envField.length > 0 ? { [WORKER_ENV_FIELD]: WORKER_ENV_UI } : {})
   };
   const defaults: Record<string, unknown> = {};
   const sources: IDefaultSource[] = env !== undefined ? [{ field: 'environment', value: env.python, source: why }] : [];
+  sources.push(...ending.sources);
   for (const [field, property] of Object.entries(properties)) {
     if (property.default !== undefined) {
       defaults[field] = property.default;
       const source =
         parts.sources?.[field] ??
         (own.includes(field) && parts.sourcesComplete !== true ? definition.origin : undefined);
-      if (source !== undefined && field !== 'environment') {
+      if (source !== undefined && field !== 'environment' && !endingNamed.includes(field)) {
         sources.push({ field, value: property.default, source });
       }
     }
@@ -165,7 +205,8 @@ function describeForm(
     sources,
     linked: parts.linked,
     description: parts.description,
-    instance: parts.instance
+    instance: parts.instance,
+    ending: { names: endingNamed, limits }
   };
 }
 
@@ -194,7 +235,8 @@ function validate(
   form: ReturnType<typeof describeForm>,
   context: { environments: IEnvironmentInfo[]; exists: (path: string) => boolean },
   requested: unknown
-): { options: Record<string, unknown>; workerEnv: Record<string, string> } | { fields: IFieldError[] } {
+):
+  { options: Record<string, unknown>; workerEnv: Record<string, string>; ending: IEnding } | { fields: IFieldError[] } {
   if (!isObject(requested)) {
     return { fields: [{ path: '', message: 'The options must be a JSON object, e.g. {"workers": 2}.' }] };
   }
@@ -215,11 +257,15 @@ function validate(
     }
   }
   fields.push(...(definition.hooks?.check?.(options, { environments }) ?? []));
+  const ending = endingOf(options, form.ending.limits, form.ending.names);
+  fields.push(...('fields' in ending ? ending.fields : []));
   // The bounds' rule once each bound is right on its own, so that one mistake gets one message.
   const bounds = fields.length === 0 ? optionsBoundsProblem(options) : undefined;
   const parsed = parseWorkerEnv(options[WORKER_ENV_FIELD]);
   fields.push(...(bounds !== undefined ? [bounds] : []), ...('error' in parsed ? [parsed.error] : []));
-  return fields.length > 0 || 'error' in parsed ? { fields } : { options, workerEnv: parsed.env };
+  return fields.length > 0 || 'error' in parsed || 'fields' in ending
+    ? { fields }
+    : { options, workerEnv: parsed.env, ending: ending.ending };
 }
 
 /** Python that connects a notebook to a running cluster of `definition`. */
@@ -257,11 +303,18 @@ export function describeType(
   environments: IEnvironmentInfo[],
   serverPython: string,
   parts: IFormParts = {},
-  blocked?: string
+  blocked?: string,
+  limits: IEndingLimits = {}
 ): IClusterType {
   const usable = environments.some(env => definition.environmentCheck(env) === undefined);
   const reason = blocked ?? (usable ? undefined : noEnvironmentReason(environments, definition.environmentCheck));
-  const { linked, description, instance, ...described } = describeForm(definition, environments, serverPython, parts);
+  const {
+    linked,
+    description,
+    instance,
+    ending: _ending,
+    ...described
+  } = describeForm(definition, environments, serverPython, parts, limits);
   return {
     id: definition.id,
     title: definition.title,
@@ -335,7 +388,7 @@ async function launchOf(
   clusterId: string
 ): Promise<Launch> {
   const { parts, environments, blocked } = await formContext(definition, options);
-  const form = describeForm(definition, environments, options.serverPython, parts);
+  const form = describeForm(definition, environments, options.serverPython, parts, options.limits?.());
   if (blocked !== undefined) {
     return { fields: [{ path: '', message: blocked }] };
   }
@@ -378,8 +431,12 @@ async function launchOf(
       kwargs: { ...rendered.kwargs, ...(security !== undefined ? { security_directory: security } : {}) },
       ...(Object.keys(rendered.calls).length > 0 ? { calls: rendered.calls } : {}),
       config,
-      scaling
-    }
+      scaling,
+      ...(checked.ending.idleTimeoutMinutes !== undefined
+        ? { idle_timeout_minutes: checked.ending.idleTimeoutMinutes }
+        : {})
+    },
+    ...(checked.ending.idleTimeoutMinutes !== undefined ? { idleTimeout: checked.ending.idleTimeoutMinutes } : {})
   };
   const submission = definition.hooks?.submission?.(o, values);
   if (submission !== undefined) {
@@ -388,9 +445,14 @@ async function launchOf(
   let script: Promise<string> | undefined;
   const jobScript = () => (script ??= jobScriptOf(plan, options));
   const refused = (await definition.hooks?.preSubmit?.(o, values, { jobScript })) ?? [];
-  const ends = refused.length > 0 ? undefined : await definition.hooks?.endsAt?.();
+  const allocation = refused.length > 0 ? undefined : await definition.hooks?.endsAt?.();
+  const { lifetimeMinutes } = checked.ending;
+  const ends = earlierEnd(
+    allocation !== undefined ? { ...allocation, reason: `Stopped before ${allocation.why}.` } : undefined,
+    lifetimeMinutes !== undefined && refused.length === 0 ? lifetimeEnd(lifetimeMinutes, new Date()) : undefined
+  );
   if (ends !== undefined) {
-    plan.endsAt = { at: ends.at.toISOString(), why: ends.why };
+    plan.endsAt = { at: ends.at.toISOString(), why: ends.why, reason: ends.reason };
   }
   return refused.length > 0 ? { fields: refused } : { plan, script: jobScript };
 }
@@ -416,7 +478,7 @@ export function definedBackend(definition: ITypeDefinition, options: IDefinedBac
 
     async describe(query: IDescribeQuery): Promise<IClusterType> {
       const { environments, parts, blocked } = await formContext(definition, options, query);
-      return describeType(definition, environments, options.serverPython, parts, blocked);
+      return describeType(definition, environments, options.serverPython, parts, blocked, options.limits?.());
     },
 
     async plan(request: ICreateRequest, clusterId: string): Promise<PlanResult> {

@@ -135,7 +135,8 @@ function engineBackend(deps: IBackendDependencies, definition: ITypeDefinition, 
     serverPython: deps.serverPython,
     securityBase,
     exists: deps.exists,
-    runRunner: (python, args, input) => runRunnerJson(python, deps.runnerPath, args, input)
+    runRunner: (python, args, input) => runRunnerJson(python, deps.runnerPath, args, input),
+    limits: deps.limits
   });
 }
 

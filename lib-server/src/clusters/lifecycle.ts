@@ -16,6 +16,7 @@ import type {
   IScaling
 } from '../../../protocol/index.js';
 import type { IBackend, ILaunchPlan, SubmitResult } from '../backends/backend.js';
+import { idleEndReason } from '../backends/ending.js';
 import { scalingCommand, type IStartCommand, type RunnerEvent } from '../runner/protocol.js';
 import { killGroup, RunnerProcess, type IRunnerExit } from '../runner/supervisor.js';
 import { ensurePrivateDir, readTail, removeDir } from '../util/files.js';
@@ -191,7 +192,8 @@ export class ClusterManager {
         environment: plan.environment,
         hasDashboard: false,
         jobs: [],
-        ...(plan.endsAt !== undefined ? { endsAt: plan.endsAt.at, endsWhy: plan.endsAt.why } : {})
+        ...(plan.endsAt !== undefined ? { endsAt: plan.endsAt.at, endsWhy: plan.endsAt.why } : {}),
+        ...(plan.idleTimeout !== undefined ? { idleTimeout: plan.idleTimeout } : {})
       },
       workDirs: plan.workDirs,
       logFile: path.join(logDir, `${id}.log`)
@@ -215,24 +217,27 @@ export class ClusterManager {
 
   /** Stop cluster `id` at `end`, saying why on its item. */
   private scheduleEnd(id: string, end: ILaunchPlan['endsAt']): void {
-    const delay = end === undefined ? Infinity : Date.parse(end.at) - Date.now();
-    // setTimeout keeps at most about 24 days; no batch job lasts that long.
-    if (end === undefined || !(delay < 2 ** 31 - 1)) {
+    if (end === undefined || Number.isNaN(Date.parse(end.at))) {
       return;
     }
-    const timer = setTimeout(
-      () => {
-        this.endTimers.delete(id);
-        const record = this.options.registry.get(id);
-        if (record !== undefined && ACTIVE_STATES.has(record.model.state) && record.model.state !== 'stopping') {
-          this.update(id, r => {
-            r.model.endReason = `Stopped before ${end.why}.`;
-          });
-          this.remove(id);
-        }
-      },
-      Math.max(0, delay)
-    );
+    // setTimeout keeps at most about 24 days: a longer lifetime is waited for in steps.
+    const delay = Math.max(0, Date.parse(end.at) - Date.now());
+    const step = Math.min(delay, 2 ** 31 - 1);
+    const timer = setTimeout(() => {
+      this.endTimers.delete(id);
+      const record = this.options.registry.get(id);
+      if (record === undefined || !ACTIVE_STATES.has(record.model.state) || record.model.state === 'stopping') {
+        return;
+      }
+      if (step < delay) {
+        this.scheduleEnd(id, end);
+        return;
+      }
+      this.update(id, r => {
+        r.model.endReason = end.reason ?? `Stopped before ${end.why}.`;
+      });
+      this.remove(id);
+    }, step);
     timer.unref();
     this.endTimers.set(id, timer);
   }
@@ -465,6 +470,15 @@ export class ClusterManager {
         break;
       case 'error':
         this.lastErrors.set(id, event.message);
+        break;
+      case 'ending':
+        // The runner closes the cluster next; its exit then makes the item stopped, not failed.
+        this.update(id, ({ model }) => {
+          model.endReason = idleEndReason(event.minutes);
+          if (model.state === 'starting' || model.state === 'running') {
+            model.state = 'stopping';
+          }
+        });
         break;
       case 'closed':
         break;

@@ -19,6 +19,8 @@ export type IStartCommand = {
   /** dask config overrides, dotted keys. */
   config: Record<string, unknown>;
   scaling: IScaling;
+  /** Stop after this many minutes without tasks (the scheduler's idle timeout, or the runner's watch of a remote one). */
+  idle_timeout_minutes?: number;
 } & (
   | {
       /** Import path of a `distributed.deploy.Cluster` subclass; only ever a type definition's. */
@@ -46,6 +48,8 @@ export type RunnerEvent =
   | { event: 'jobs'; jobs: string[]; names: Record<string, string> }
   /** Something the user should see about a live cluster; `message: null` clears it. */
   | { event: 'warning'; message: string | null }
+  /** The cluster is ending by itself (no command asked for it): it was idle for `minutes`; `closed` follows. */
+  | { event: 'ending'; reason: 'idle'; minutes: number }
   | { event: 'closed' };
 
 /** The runner command that applies `scaling` to a running cluster. */
@@ -110,6 +114,11 @@ export function parseRunnerEvent(line: string): RunnerEvent | { invalid: string 
     case 'warning':
       if (typeof value.message === 'string' || value.message === null) {
         return { event: 'warning', message: value.message };
+      }
+      break;
+    case 'ending':
+      if (value.reason === 'idle' && isCount(value.minutes)) {
+        return { event: 'ending', reason: 'idle', minutes: value.minutes };
       }
       break;
     case 'closed':

@@ -66,7 +66,8 @@ describe('the local type inside a batch job', () => {
     const result = await inJob(end).plan({ type: 'local', options: { workers: 1 } }, 'c0ffee00');
     expect('plan' in result && result.plan.endsAt).toEqual({
       at: new Date(end.getTime() - 60_000).toISOString(),
-      why: 'the walltime of PBS job 5120.head01 ends'
+      why: 'the walltime of PBS job 5120.head01 ends',
+      reason: 'Stopped before the walltime of PBS job 5120.head01 ends.'
     });
     const outside = await localBackend().plan({ type: 'local', options: { workers: 1 } }, 'c0ffee00');
     expect('plan' in outside && outside.plan.endsAt).toBeUndefined();

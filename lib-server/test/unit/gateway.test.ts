@@ -250,7 +250,8 @@ describe('worker environment variables', () => {
     });
     expect(type.uiSchema.worker_env).toEqual({ 'ui:widget': 'textarea', 'ui:options': { rows: 3 } });
     expect(type.uiSchema['ui:groups']).toContainEqual({ title: 'Advanced', fields: ['worker_env'], collapsed: true });
-    expect((type.uiSchema['ui:order'] as string[]).at(-1)).toBe('worker_env');
+    // Last of the gateway's fields; the shared lifetime fields follow in their own section.
+    expect((type.uiSchema['ui:order'] as string[]).slice(-3)).toEqual(['worker_env', 'lifetime', 'idle_timeout']);
     // The settings' variables fill the mapped option.
     expect(type.defaults).toMatchObject({ gateway_environment: { Z: '0', A: '1' }, worker_env: '' });
   });

@@ -84,7 +84,9 @@ describe('a site type from a LocalCluster subclass', () => {
       'adaptive',
       'adaptive_minimum',
       'adaptive_maximum',
-      'worker_env'
+      'worker_env',
+      'lifetime',
+      'idle_timeout'
     ]);
     expect(type.defaults).toMatchObject({
       environment: SERVER_PYTHON,

@@ -156,7 +156,10 @@ export function gatewayHooks(
       throw error;
     }
     session.names.set(clusterId, name);
-    return { start: gatewayStart(clusterId, client.connection, name, plan.scaling, true) };
+    const { idle_timeout_minutes: idle } = plan.start;
+    const start = gatewayStart(clusterId, client.connection, name, plan.scaling, true);
+    // The gateway's scheduler is remote: the runner watches its idleness itself.
+    return { start: idle !== undefined ? { ...start, idle_timeout_minutes: idle } : start };
   };
 
   return {

@@ -21,7 +21,12 @@ export function createGatewayBackend(options: IGatewayBackendOptions): IGatewayB
   const backend: IGatewayBackend = {
     ...definedBackend(
       { ...GATEWAY_DEFINITION, hooks },
-      { environments: options.environments, serverPython: options.serverPython, securityBase: '' }
+      {
+        environments: options.environments,
+        serverPython: options.serverPython,
+        securityBase: '',
+        limits: options.limits
+      }
     ),
     client: fresh => session.client(fresh),
     gatewayName: model => session.gatewayName(model)

@@ -9,6 +9,7 @@ import type { IClusterModel } from '../../../../protocol/index.js';
 import type { IEnvironmentInfo } from '../../envs/probe.js';
 import { ApiError } from '../../http/errors.js';
 import type { JsonCommand } from '../../util/exec.js';
+import type { IEndingLimits } from '../ending.js';
 import { GatewayClient } from './client.js';
 import { loadGatewayConfig, resolveConnection, type IGatewayConnection, type IGatewaySettings } from './connection.js';
 
@@ -26,6 +27,8 @@ export interface IGatewayBackendOptions {
   workerEnvironment?: () => Record<string, string>;
   /** Between refreshes of the list of gateway clusters (default 10 s). */
   gatewayRefreshMs?: number;
+  /** The site's defaults and caps of lifetimes and idle timeouts (every type's; ending.ts). */
+  limits?: () => IEndingLimits;
 }
 
 /** The reason shown when no gateway is configured. */

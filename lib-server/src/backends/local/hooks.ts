@@ -14,6 +14,7 @@ import { allocationName, clusterEnd, type IAllocation } from './allocation.js';
 import { describeRunning, localChecks, localFill, type IRunningLocal } from './checks.js';
 import { localFormParts } from './form.js';
 import { memoryReserve, type IHostResources, type ISourced } from './resources.js';
+import type { IEndingLimits } from '../ending.js';
 import { workerBudget } from './schema.js';
 import { clusterScratchDir } from './scratch.js';
 
@@ -40,6 +41,8 @@ export interface ILocalBackendOptions {
   clusters: () => IClusterModel[];
   /** The batch job JupyterLab runs inside, and when its walltime ends (allocation.ts), when it does. */
   allocation?: { job: IAllocation; end: () => Promise<Date | undefined> };
+  /** The site's defaults and caps of lifetimes and idle timeouts (every type's; ending.ts). */
+  limits?: () => IEndingLimits;
 }
 
 /** Memory a local cluster may take: its workers (or adaptive maximum) x memory per worker. */

@@ -14,6 +14,7 @@ export function createLocalBackend(options: ILocalBackendOptions): IBackend {
     serverPython: options.serverPython,
     // Unused without TLS: the definition then asks for no credentials.
     securityBase: options.localSecurityBase ?? '',
-    exists: options.exists
+    exists: options.exists,
+    limits: options.limits
   });
 }
