@@ -1,12 +1,12 @@
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { Clipboard, Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import type { ITranslator } from '@jupyterlab/translation';
-import { addIcon, closeIcon, linkIcon, stopIcon } from '@jupyterlab/ui-components';
+import { addIcon, clearIcon, closeIcon, linkIcon, stopIcon } from '@jupyterlab/ui-components';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import type { IClusterModel } from '../protocol';
 import { scaleIcon } from './icons';
 import type { ClusterAction } from './lifecycle';
-import { canPerform } from './lifecycle';
+import { canPerform, isEnded } from './lifecycle';
 import type { LastFocused } from './target';
 import type { IDaskClusterManager, IDaskClusterSettings } from './tokens';
 import { TRANSLATION_DOMAIN } from './tokens';
@@ -23,7 +23,7 @@ export namespace CommandIDs {
   export const stop = 'dask-clusters:stop';
   /** Insert a cluster's client code into the last-focused notebook or console: {id}. */
   export const insertCode = 'dask-clusters:insert-code';
-  /** Open a dashboard page in a tab: {id, path, title}. */
+  /** Open a dashboard page in a tab: {id, path, title, name (of the cluster, optional)}. */
   export const openDashboard = 'dask-clusters:open-dashboard';
   /** Open several plots arranged together: {id, name} (a saved layout) or {id, plots}. */
   export const openLayout = 'dask-clusters:open-layout';
@@ -31,8 +31,10 @@ export namespace CommandIDs {
   export const editLayout = 'dask-clusters:new-layout';
   /** Copy a cluster's SSH tunnel command: {id}. */
   export const copyTunnel = 'dask-clusters:copy-tunnel';
-  /** Remove an ended cluster from the list: {id}. */
+  /** Clear an ended cluster from the list: {id}. */
   export const dismiss = 'dask-clusters:dismiss';
+  /** Clear every ended cluster from the list. */
+  export const clearEnded = 'dask-clusters:clear-ended';
   /** Take over a cluster that runs outside the companion: {type, name}. */
   export const adopt = 'dask-clusters:adopt';
   /** Show the last lines of a batch job's output and error files: {id, job}. */
@@ -104,7 +106,7 @@ export function errorMessage(error: unknown): string {
 }
 
 /**
- * Register the commands that start, scale, stop, dismiss clusters and copy their tunnel command.
+ * Register the commands that start, scale, stop and clear clusters and copy their tunnel command.
  */
 // eslint-disable-next-line max-lines-per-function -- one addCommand call per command, all sharing the options closure
 export function addClusterCommands(
@@ -186,7 +188,7 @@ export function addClusterCommands(
   });
 
   commands.addCommand(CommandIDs.dismiss, {
-    label: trans.__('Dismiss Dask Cluster'),
+    label: trans.__('Clear Dask Cluster'),
     caption: trans.__('Remove this ended cluster from the list'),
     icon: closeIcon,
     isEnabled: applies('dismiss'),
@@ -199,10 +201,31 @@ export function addClusterCommands(
       try {
         await manager.stop(cluster.id);
       } catch (error) {
-        Notification.error(trans.__('Could not dismiss %1: %2', cluster.name, errorMessage(error)));
+        Notification.error(trans.__('Could not clear %1: %2', cluster.name, errorMessage(error)));
       }
     }
   });
+
+  // Clusters made in notebook code are not the companion's to forget.
+  const endedHere = () => manager.clusters.some(c => isEnded(c.state) && !c.origin);
+  commands.addCommand(CommandIDs.clearEnded, {
+    label: trans.__('Clear Ended Dask Clusters'),
+    caption: trans.__('Remove every stopped, failed or lost cluster from the list; running ones stay'),
+    icon: clearIcon,
+    isEnabled: endedHere,
+    execute: async () => {
+      try {
+        const forgotten = await manager.clearEnded();
+        Notification.success(trans._n('Cleared %1 ended cluster', 'Cleared %1 ended clusters', forgotten.length), {
+          autoClose: 3000
+        });
+      } catch (error) {
+        Notification.error(trans.__('Could not clear the ended clusters: %1', errorMessage(error)));
+      }
+    }
+  });
+  // Toolbar buttons and menus follow the list.
+  manager.changed.connect(() => commands.notifyCommandChanged(CommandIDs.clearEnded));
 
   commands.addCommand(CommandIDs.copyTunnel, {
     label: trans.__('Copy SSH Tunnel Command'),

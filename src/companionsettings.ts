@@ -11,7 +11,8 @@ export function companionSettings(settings: IDaskSettings): ICompanionSettings {
   return {
     gateway: settings.gateway,
     workerEnvironment: settings.workerEnvironment,
-    limits: settings.limits
+    limits: settings.limits,
+    keepEnded: settings.keepEnded
   };
 }
 

@@ -23,6 +23,7 @@ import { addInsertCodeCommand } from './insertcode';
 import { addJobLogCommand } from './jobs/commands';
 import { addKernelClusters } from './kernel/plugin';
 import { ClusterManager } from './manager';
+import { notifyClusterEnds } from './notifications';
 import { addRunningClusters } from './running';
 import { ClusterSettings, SETTINGS_ID } from './settings';
 import { addSettingsFieldsOnDemand } from './settingsfields';
@@ -113,8 +114,10 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
       CommandIDs.stop,
       CommandIDs.copyTunnel,
       CommandIDs.dismiss,
+      CommandIDs.clearEnded,
       CommandIDs.adopt
     ]);
+    notifyClusterEnds(manager, { translator, show: () => app.shell.activateById(sidebar.id) });
   }
 };
 

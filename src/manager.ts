@@ -2,10 +2,11 @@ import type { IDisposable } from '@lumino/disposable';
 import { DisposableDelegate } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
-import type { IClusterModel, ICreateRequest, IExternalCluster, IPlot, IScaling } from '../protocol';
+import type { IClusterModel, ICreateRequest, IExternalCluster, IPlot, IScaling, IServerEvent } from '../protocol';
 import { ClusterClient } from './api/client';
 import { ClusterEventStream } from './api/events';
 import { ExternalClusters } from './external';
+import { isEnded } from './lifecycle';
 import { ClusterStore } from './model';
 import type { ConnectionStatus, IClusterSource, IDaskClusterManager } from './tokens';
 
@@ -27,8 +28,10 @@ export class ClusterManager implements IDaskClusterManager {
     this._store.changed.connect(this._onStoreChanged, this);
     this._external.changed.connect(() => this._changed.emit());
     this._stream.received.connect((_, event) => {
+      const ends = this._unaskedEnds(event);
       this._store.apply(event);
       this._external.apply(event);
+      ends.forEach(cluster => this._ended.emit(cluster));
     });
     this._stream.statusChanged.connect(() => this._changed.emit());
     if (options.connect !== false) {
@@ -76,6 +79,13 @@ export class ClusterManager implements IDaskClusterManager {
       ];
     }
     return this._merged;
+  }
+
+  /**
+   * Emitted once when a live cluster ends without a Stop from this page.
+   */
+  get ended(): ISignal<IDaskClusterManager, IClusterModel> {
+    return this._ended;
   }
 
   /**
@@ -173,12 +183,28 @@ export class ClusterManager implements IDaskClusterManager {
     if (source) {
       return source.stop(id);
     }
-    const cluster = await this.client.stop(id);
+    this._stopAsked.add(id);
+    let cluster: IClusterModel | null;
+    try {
+      cluster = await this.client.stop(id);
+    } catch (error) {
+      this._stopAsked.delete(id);
+      throw error;
+    }
     if (cluster) {
       this._store.upsert(cluster);
     } else {
       this._store.remove(id);
     }
+  }
+
+  /**
+   * Forget every ended cluster of the companion; the list drops them at once.
+   */
+  async clearEnded(): Promise<string[]> {
+    const forgotten = await this.client.clearEnded();
+    forgotten.forEach(id => this._store.remove(id));
+    return forgotten;
   }
 
   /**
@@ -258,6 +284,26 @@ export class ClusterManager implements IDaskClusterManager {
     Signal.clearData(this);
   }
 
+  /**
+   * The clusters an event ends that the list showed live and this page did
+   * not stop. Nothing before the first snapshot: ends from before the page
+   * loaded are old news.
+   */
+  private _unaskedEnds(event: IServerEvent): IClusterModel[] {
+    if (!this._store.hasSnapshot) {
+      return [];
+    }
+    const next = event.kind === 'snapshot' ? event.clusters : event.kind === 'cluster' ? [event.cluster] : [];
+    return next.filter(cluster => {
+      const before = this._store.get(cluster.id);
+      if (!before || isEnded(before.state) || !isEnded(cluster.state)) {
+        return false;
+      }
+      // Asked for here: the user knows. Either way it has ended once.
+      return !this._stopAsked.delete(cluster.id);
+    });
+  }
+
   private _sourceOf(id: string): IClusterSource | undefined {
     return this._sources.find(source => source.has(id));
   }
@@ -285,6 +331,8 @@ export class ClusterManager implements IDaskClusterManager {
   private _snippetText = new Map<string, string>();
   private _isDisposed = false;
   private _changed = new Signal<IDaskClusterManager, void>(this);
+  private _ended = new Signal<IDaskClusterManager, IClusterModel>(this);
+  private _stopAsked = new Set<string>();
 }
 
 /**

@@ -22,6 +22,7 @@ export const DEFAULT_SETTINGS: IDaskSettings = {
   presets: [],
   memoryReserve: '',
   confirmStop: true,
+  keepEnded: 20,
   gateway: { optionMapping: {} },
   workerEnvironment: {},
   // Without settings the companion applies its own defaults.
@@ -57,6 +58,10 @@ export function readSettings(composite: unknown): IDaskSettings {
     presets,
     memoryReserve: typeof raw.memoryReserve === 'string' ? raw.memoryReserve.trim() : '',
     confirmStop: typeof raw.confirmStop === 'boolean' ? raw.confirmStop : DEFAULT_SETTINGS.confirmStop,
+    keepEnded:
+      typeof raw.keepEnded === 'number' && Number.isInteger(raw.keepEnded) && raw.keepEnded >= 0
+        ? Math.min(raw.keepEnded, 1000)
+        : DEFAULT_SETTINGS.keepEnded,
     gateway: Private.readGateway(raw.gateway),
     workerEnvironment: Private.readStrings(raw.workerEnvironment),
     limits: Private.readLimits(raw.limits),

@@ -70,6 +70,17 @@ export interface IDaskClusterManager extends IDisposable {
   stop(id: string): Promise<void>;
 
   /**
+   * Forget every ended cluster of the companion (never a live one); resolves with their ids.
+   */
+  clearEnded(): Promise<string[]>;
+
+  /**
+   * Emitted once when a cluster the list showed live ends without a Stop from this page
+   * (an idle timeout, its jobs ended, its runner crashed...), with its ended model.
+   */
+  readonly ended: ISignal<IDaskClusterManager, IClusterModel>;
+
+  /**
    * The dashboard plots of a running cluster (cached while it runs).
    */
   plots(id: string): Promise<IPlot[]>;

@@ -38,6 +38,8 @@ export interface IDaskSettings {
   presets: IPreset[];
   memoryReserve: string;
   confirmStop: boolean;
+  /** How many ended clusters the list keeps, sent to the companion. */
+  keepEnded: number;
   /** Gateway address override and option mapping, sent to the companion. */
   gateway: ICompanionSettings['gateway'];
   /** Environment variables for workers, sent to the companion. */

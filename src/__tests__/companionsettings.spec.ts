@@ -56,19 +56,21 @@ async function flush(): Promise<void> {
 }
 
 describe('companionSettings', () => {
-  it('is the gateway part, the worker variables and the limits, nothing else', () => {
+  it('is the gateway part, the worker variables, the limits and the ended clusters to keep, nothing else', () => {
     expect(
       companionSettings({
         ...DEFAULT_SETTINGS,
         lastOptions: { local: { workers: 2 } },
         gateway: { address: 'https://gw', optionMapping: { envVars: 'environment' } },
         workerEnvironment: { A: '1' },
-        limits: { maxClusters: 3, maxWorkersPerCluster: 8 }
+        limits: { maxClusters: 3, maxWorkersPerCluster: 8 },
+        keepEnded: 7
       })
     ).toEqual({
       gateway: { address: 'https://gw', optionMapping: { envVars: 'environment' } },
       workerEnvironment: { A: '1' },
-      limits: { maxClusters: 3, maxWorkersPerCluster: 8 }
+      limits: { maxClusters: 3, maxWorkersPerCluster: 8 },
+      keepEnded: 7
     });
   });
 });

@@ -50,6 +50,56 @@ describe('DashboardWidget', () => {
     widget.dispose();
   });
 
+  it('keeps its cluster’s name and says "(stopped)" and why once the cluster ends', () => {
+    const manager = new FakeManager();
+    manager.emit({ kind: 'snapshot', clusters: [makeCluster({ name: 'etl' })] });
+    const widget = open(manager);
+    manager.emit({
+      kind: 'cluster',
+      cluster: makeCluster({ name: 'etl', state: 'stopped', endReason: 'Idle for 30 minutes.' })
+    });
+    expect(widget.title.label).toBe('Task Stream — etl (stopped)');
+    const notice = widget.node.querySelector('.jp-DaskClusters-dashboard-stopped');
+    expect(notice?.textContent).toBe('Cluster etl stopped — this dashboard is no longer live' + 'Idle for 30 minutes.');
+    expect(notice?.querySelector('.jp-DaskClusters-dashboard-endReason')?.textContent).toBe('Idle for 30 minutes.');
+    // Cleared from the list: the tab still has the name, never the id.
+    manager.emit({ kind: 'removed', id: 'c1' });
+    expect(widget.title.label).toBe('Task Stream — etl (stopped)');
+    expect(widget.clusterName).toBe('etl');
+    widget.dispose();
+  });
+
+  it('says a failed cluster failed, with its error', () => {
+    const manager = new FakeManager();
+    manager.emit({ kind: 'snapshot', clusters: [makeCluster({ name: 'etl' })] });
+    const widget = open(manager);
+    manager.emit({
+      kind: 'cluster',
+      cluster: makeCluster({ name: 'etl', state: 'failed', error: 'Runner exited 1.' })
+    });
+    expect(widget.title.label).toBe('Task Stream — etl (stopped)');
+    expect(widget.node.querySelector('.jp-DaskClusters-dashboard-stopped p')?.textContent).toBe(
+      'Cluster etl failed — this dashboard is no longer live'
+    );
+    expect(widget.node.querySelector('.jp-DaskClusters-dashboard-endReason')?.textContent).toBe('Runner exited 1.');
+    widget.dispose();
+  });
+
+  it('titles a restored tab with the name it was saved with before the list arrives', () => {
+    const manager = new FakeManager();
+    const widget = new DashboardWidget({
+      manager,
+      clusterId: 'c1',
+      path: 'individual-task-stream',
+      plotTitle: 'Task Stream',
+      clusterName: 'etl',
+      translator: nullTranslator,
+      restored: true
+    });
+    expect(widget.title.label).toBe('Task Stream — etl');
+    widget.dispose();
+  });
+
   it('treats a cluster that vanished from the list as ended', () => {
     const manager = new FakeManager();
     manager.emit({ kind: 'snapshot', clusters: [makeCluster({ name: 'etl' })] });

@@ -136,6 +136,34 @@ describe('the [+New] dialog as a user sees it', () => {
     expect(reason.textContent).toBe('To start, fix Memory per worker.');
   });
 
+  it('shows a name a live cluster has next to the name field, until the name is changed', async () => {
+    const message =
+      'A live cluster is already called "etl": choose another name, or leave it empty and one is chosen for you.';
+    const sent: ICreateRequest[] = [];
+    await openDialog(new ClusterSettings(null), async request => {
+      sent.push(request);
+      throw new ApiError(422, { error: 'invalid_options', message, fields: [{ path: '/name', message }] });
+    });
+    const name = query<HTMLInputElement>('.jp-DaskClusters-nameInput')!;
+    typeInto(name, 'etl');
+    accept().click();
+    await waitFor(() => query('.jp-DaskClusters-nameError') !== null);
+    const error = query('.jp-DaskClusters-nameError')!;
+    expect(error.textContent).toBe(message);
+    expect(error.getAttribute('role')).toBe('alert');
+    // Under the name field itself, which names it as its description; said once.
+    expect(name.closest('.jp-DaskClusters-field')?.contains(error)).toBe(true);
+    expect(name.getAttribute('aria-invalid')).toBe('true');
+    expect(name.getAttribute('aria-describedby')).toBe(error.id);
+    expect(document.body.textContent!.split('already called').length - 1).toBe(1);
+    expect(accept().getAttribute('aria-disabled')).toBe('true');
+    expect(sent.map(r => r.name)).toEqual(['etl']);
+    typeInto(name, 'etl-2');
+    await waitFor(() => query('.jp-DaskClusters-nameError') === null);
+    expect(name.getAttribute('aria-invalid')).toBeNull();
+    expect(accept().getAttribute('aria-disabled')).toBeNull();
+  });
+
   it('groups the fields in sections, the advanced ones folded until they hold an error', async () => {
     await openDialog(new ClusterSettings(null));
     const titles = [...document.querySelectorAll('.jp-DaskClusters-formSectionTitle')].map(node => node.textContent);

@@ -201,6 +201,20 @@ export class FakeManager implements IDaskClusterManager {
   async stop(id: string) {
     this.calls.push(`stop ${id}`);
   }
+  clearAnswer: string[] = [];
+  async clearEnded() {
+    this.calls.push('clear ended');
+    this.clearAnswer.forEach(id => this._store.remove(id));
+    return this.clearAnswer;
+  }
+  get ended(): ISignal<IDaskClusterManager, IClusterModel> {
+    return this._ended;
+  }
+  /** Announce an end as the real manager does for ends this page did not ask for. */
+  end(cluster: IClusterModel): void {
+    this.emit({ kind: 'cluster', cluster });
+    this._ended.emit(cluster);
+  }
   async plots(id: string) {
     this.calls.push(`plots ${id}`);
     return this.plotsAnswer;
@@ -224,4 +238,5 @@ export class FakeManager implements IDaskClusterManager {
   private _store = new ClusterStore();
   private _external = new ExternalClusters();
   private _changed: Signal<IDaskClusterManager, void> = new Signal(this);
+  private _ended = new Signal<IDaskClusterManager, IClusterModel>(this);
 }

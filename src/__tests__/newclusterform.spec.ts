@@ -100,7 +100,8 @@ describe('NewClusterForm', () => {
         fields: [
           { path: '/workers', message: 'too many workers' },
           { path: '/options/memory', message: 'more than the node has' },
-          { path: '/name', message: 'name taken' }
+          { path: '/name', message: 'name taken' },
+          { path: '/spec', message: 'no such field' }
         ]
       })
     );
@@ -108,8 +109,10 @@ describe('NewClusterForm', () => {
       workers: { __errors: ['too many workers'] },
       memory: { __errors: ['more than the node has'] }
     });
+    // The name field is outside the type's form: its message goes next to it.
+    expect(form.errors.name).toBe('name taken');
     // Only what has no field of its own; the summary would repeat the rest.
-    expect(form.errors.messages).toEqual(['name: name taken']);
+    expect(form.errors.messages).toEqual(['spec: no such field']);
     // Nothing the user typed is lost.
     expect(form.values).toBe(values);
 

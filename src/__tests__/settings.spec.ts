@@ -18,7 +18,8 @@ describe('readSettings', () => {
           { name: 'no options', type: 'slurm' }
         ],
         memoryReserve: ' 2GiB ',
-        confirmStop: false
+        confirmStop: false,
+        keepEnded: 5
       })
     ).toEqual({
       defaultType: 'slurm',
@@ -26,6 +27,7 @@ describe('readSettings', () => {
       presets: [{ name: 'big', type: 'slurm', options: { cores: 8 } }],
       memoryReserve: '2GiB',
       confirmStop: false,
+      keepEnded: 5,
       gateway: { optionMapping: {} },
       workerEnvironment: {},
       limits: {},
@@ -37,11 +39,16 @@ describe('readSettings', () => {
       presets: [],
       memoryReserve: '',
       confirmStop: true,
+      keepEnded: 20,
       gateway: { optionMapping: {} },
       workerEnvironment: {},
       limits: {},
       dashboardLayouts: []
     });
+    // Ended clusters to keep: a whole number from 0; the default otherwise.
+    expect(readSettings({ keepEnded: 0 }).keepEnded).toBe(0);
+    expect(readSettings({ keepEnded: -1 }).keepEnded).toBe(20);
+    expect(readSettings({ keepEnded: 2.5 }).keepEnded).toBe(20);
   });
 
   it('reads the gateway settings and worker variables, dropping empty texts', () => {

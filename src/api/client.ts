@@ -1,6 +1,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import type {
+  IClearedClusters,
   IClusterModel,
   IClusterType,
   ICompanionSettings,
@@ -85,6 +86,14 @@ export class ClusterClient {
    */
   stop(id: string): Promise<IClusterModel | null> {
     return this._request<IClusterModel | null>('DELETE', this._clusterPath(id));
+  }
+
+  /**
+   * Forget every ended cluster (never a live one); the ids of those forgotten.
+   */
+  async clearEnded(): Promise<string[]> {
+    const answer = await this._request<IClearedClusters>('DELETE', 'clusters?ended=true');
+    return answer.forgotten;
   }
 
   /**

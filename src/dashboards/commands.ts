@@ -49,6 +49,7 @@ export function addDashboardCommand(
         id,
         path: typeof args.path === 'string' ? args.path : DEFAULT_DASHBOARD_PATH,
         title: typeof args.title === 'string' ? args.title : trans.__('Dashboard'),
+        ...(typeof args.name === 'string' ? { name: args.name } : {}),
         restored: args.restored === true
       });
     }
@@ -72,6 +73,7 @@ export function addDashboardCommand(
             clusterId: plot.id,
             path: plot.path,
             plotTitle: plot.title,
+            clusterName: plot.name,
             translator,
             restored: plot.restored
           }),
@@ -91,6 +93,7 @@ export function addDashboardCommand(
         id: widget.clusterId,
         path: widget.path,
         title: widget.plotTitle,
+        ...(widget.clusterName !== undefined ? { name: widget.clusterName } : {}),
         restored: true
       }),
       name: widget => `${widget.clusterId}/${widget.path}`
@@ -126,6 +129,10 @@ export interface IOpenPlot {
   id: string;
   path: string;
   title: string;
+  /**
+   * The cluster's name, saved with a restored tab so that it is titled before the list arrives.
+   */
+  name?: string;
   /**
    * Whether the layout restorer re-creates this tab after a reload.
    */

@@ -2,6 +2,7 @@ import { MainAreaWidget } from '@jupyterlab/apputils';
 import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { IFrame } from '@jupyterlab/ui-components';
 import { Panel, Widget } from '@lumino/widgets';
+import type { IClusterModel } from '../../protocol';
 import { daskIcon } from '../icons';
 import { isEnded } from '../lifecycle';
 import type { IDaskClusterManager } from '../tokens';
@@ -16,6 +17,11 @@ export const DASHBOARD_CLASS = 'jp-DaskClusters-dashboard';
  * The class of the message that replaces the frame once the cluster has ended.
  */
 export const STOPPED_CLASS = 'jp-DaskClusters-dashboard-stopped';
+
+/**
+ * The class of the line that says why the cluster ended, under the stopped message.
+ */
+export const END_REASON_CLASS = 'jp-DaskClusters-dashboard-endReason';
 
 /**
  * What a dashboard frame may do: run Bokeh's scripts on the proxied origin, submit its forms, open links.
@@ -52,20 +58,28 @@ export class DashboardContent extends Panel {
   }
 
   /**
-   * Replace the frame by a message, so the tab never shows a broken page.
+   * Replace the frame by a message and why the cluster ended, so the tab never shows a broken page.
    */
-  showStopped(message: string): void {
+  showStopped(message: string, reason?: string): void {
     if (this._frame) {
       this._frame.dispose();
       this._frame = null;
-      const node = document.createElement('div');
-      node.textContent = message;
-      const notice = new Widget({ node });
+      const notice = new Widget();
       notice.addClass(STOPPED_CLASS);
       this.addWidget(notice);
       this._notice = notice;
-    } else if (this._notice) {
-      this._notice.node.textContent = message;
+    }
+    if (this._notice) {
+      const heading = document.createElement('p');
+      heading.textContent = message;
+      const parts = [heading];
+      if (reason) {
+        const why = document.createElement('p');
+        why.className = END_REASON_CLASS;
+        why.textContent = reason;
+        parts.push(why);
+      }
+      this._notice.node.replaceChildren(...parts);
     }
   }
 
@@ -88,6 +102,7 @@ export class DashboardWidget extends MainAreaWidget<DashboardContent> {
     this.path = options.path;
     this.plotTitle = options.plotTitle;
     this._manager = options.manager;
+    this._name = options.clusterName ?? options.manager.get(options.clusterId)?.name;
     this._trans = options.translator.load(TRANSLATION_DOMAIN);
     this._restored = !!options.restored;
     this.id = DashboardWidget.idFor(this.clusterId, this.path);
@@ -114,6 +129,13 @@ export class DashboardWidget extends MainAreaWidget<DashboardContent> {
   readonly plotTitle: string;
 
   /**
+   * The cluster's name as last seen; it stays after the cluster has left the list.
+   */
+  get clusterName(): string | undefined {
+    return this._name;
+  }
+
+  /**
    * Stop following the manager.
    */
   dispose(): void {
@@ -126,14 +148,18 @@ export class DashboardWidget extends MainAreaWidget<DashboardContent> {
 
   private _update(): void {
     const cluster = this._manager.get(this.clusterId);
-    const name = cluster?.name ?? this.clusterId;
-    this.title.label = this._trans.__('%1 — %2', this.plotTitle, name);
-    this.title.caption = this.title.label;
+    // A cleared cluster leaves the list: the tab keeps the name it had.
+    this._name = cluster?.name ?? this._name;
+    const name = this._name ?? this.clusterId;
     // Until the first snapshot, an unknown cluster may simply not be listed yet.
+    const ended = this._manager.hasSnapshot && (!cluster || isEnded(cluster.state));
+    this.title.label = ended
+      ? this._trans.__('%1 — %2 (stopped)', this.plotTitle, name)
+      : this._trans.__('%1 — %2', this.plotTitle, name);
+    this.title.caption = this.title.label;
     if (!this._manager.hasSnapshot) {
       return;
     }
-    const ended = !cluster || isEnded(cluster.state);
     if (this._restored) {
       this._restored = false;
       // A tab restored after a reload comes back only while its cluster lives.
@@ -143,13 +169,14 @@ export class DashboardWidget extends MainAreaWidget<DashboardContent> {
       }
     }
     if (ended) {
-      this.content.showStopped(this._trans.__('Cluster %1 stopped — this dashboard is no longer live', name));
+      this.content.showStopped(Private.endMessage(this._trans, name, cluster), cluster?.endReason || cluster?.error);
     }
   }
 
   private _manager: IDaskClusterManager;
   private _trans: TranslationBundle;
   private _restored: boolean;
+  private _name: string | undefined;
 }
 
 /**
@@ -164,6 +191,10 @@ export namespace DashboardWidget {
     clusterId: string;
     path: string;
     plotTitle: string;
+    /**
+     * The cluster's name, for a tab restored before the list has arrived.
+     */
+    clusterName?: string;
     translator: ITranslator;
     /**
      * Whether the layout restorer re-creates this tab after a reload.
@@ -176,5 +207,21 @@ export namespace DashboardWidget {
    */
   export function idFor(clusterId: string, path: string): string {
     return `dask-dashboard-${clusterId}-${path}`.replace(/[^A-Za-z0-9_-]/g, '_');
+  }
+}
+
+namespace Private {
+  /**
+   * What the tab says once its cluster has ended, by how it ended.
+   */
+  export function endMessage(trans: TranslationBundle, name: string, cluster: IClusterModel | undefined): string {
+    switch (cluster?.state) {
+      case 'failed':
+        return trans.__('Cluster %1 failed — this dashboard is no longer live', name);
+      case 'lost':
+        return trans.__('Cluster %1 was lost — this dashboard is no longer live', name);
+      default:
+        return trans.__('Cluster %1 stopped — this dashboard is no longer live', name);
+    }
   }
 }

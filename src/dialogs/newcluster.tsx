@@ -115,7 +115,9 @@ export class NewClusterBody extends ReactWidget implements ISubmitBody<ICreateRe
    */
   invalidReason(): string | null {
     const client = this.invalidFields();
-    const invalid = [...client, ...this.refusedFields(client)];
+    // A refused name stands until it is changed (a live cluster has it).
+    const name = this.form.errors.name ? [{ title: this._trans.__('Name') }] : [];
+    const invalid = [...name, ...client, ...this.refusedFields(client)];
     if (!invalid.length) {
       return null;
     }
@@ -312,6 +314,11 @@ function serverErrorsBesides(fields: ErrorSchema, client: ReadonlyArray<IClientE
 }
 
 /**
+ * The id of the message under the name field, which the field names as its description.
+ */
+const NAME_ERROR_ID = 'jp-DaskClusters-nameError';
+
+/**
  * The content of the [+New] dialog.
  */
 // eslint-disable-next-line max-lines-per-function -- a React render with one JSX tree and the hooks it needs
@@ -380,8 +387,15 @@ function NewClusterView(props: {
             type="text"
             value={form.name}
             placeholder={trans.__('chosen by the server when empty')}
+            aria-invalid={form.errors.name ? true : undefined}
+            aria-describedby={form.errors.name ? NAME_ERROR_ID : undefined}
             onChange={event => form.setName(event.currentTarget.value)}
           />
+          {form.errors.name && (
+            <span id={NAME_ERROR_ID} className="jp-DaskClusters-nameError validationErrors" role="alert">
+              {form.errors.name}
+            </span>
+          )}
         </label>
       </div>
       {type.description && <p className="jp-DaskClusters-typeDescription">{type.description}</p>}

@@ -23,6 +23,8 @@ import {
 export interface IFormErrors {
   fields: ErrorSchema;
   messages: string[];
+  /** What is wrong with the cluster's name (a field outside the type's form). */
+  name?: string;
 }
 
 /**
@@ -78,7 +80,12 @@ export function formErrors(fields: ReadonlyArray<IFieldError>, type: IClusterTyp
   const properties = type?.schema.properties ?? {};
   const placed: IFieldError[] = [];
   const messages: string[] = [];
+  let name: string | undefined;
   for (const field of fields) {
+    if (field.path === '/name') {
+      name = name ? `${name} ${field.message}` : field.message;
+      continue;
+    }
     // Accept pointers into the whole request as well as into its options.
     const path = field.path.startsWith('/options/') ? field.path.slice('/options'.length) : field.path;
     const segments = pointerSegments(path);
@@ -90,7 +97,7 @@ export function formErrors(fields: ReadonlyArray<IFieldError>, type: IClusterTyp
       messages.push(field.message);
     }
   }
-  return { fields: toErrorSchema(placed), messages };
+  return { fields: toErrorSchema(placed), messages, ...(name ? { name } : {}) };
 }
 
 /**
@@ -271,6 +278,10 @@ export class NewClusterForm {
    */
   setName(name: string): void {
     this._name = name;
+    // The companion judged the old name: its verdict does not hold for another.
+    if (this._errors.name !== undefined) {
+      this._errors = { fields: this._errors.fields, messages: this._errors.messages };
+    }
     this._changed.emit();
   }
 
@@ -348,7 +359,7 @@ export class NewClusterForm {
       // showing when the request failed as a whole.
       const summary = error.fields.length > 0 ? [] : [error.message];
       this._errors = {
-        fields: placed.fields,
+        ...placed,
         messages: [...summary, ...placed.messages].filter(Boolean)
       };
     } else {

@@ -7,7 +7,7 @@ import { formatBytes, scalingLabel, stateLabel } from '../format';
 import warningSvg from '../../style/icons/warning.svg';
 import { daskIcon } from '../icons';
 import type { ClusterAction } from '../lifecycle';
-import { canPerform } from '../lifecycle';
+import { canPerform, isEnded } from '../lifecycle';
 import type { IItemContext } from './context';
 import { trackSnippetDrag } from './drag';
 import { ClusterTimeLeft, CommandButton, JobTable } from './jobs';
@@ -60,7 +60,7 @@ const ACTIONS: ReadonlyArray<{
     action: 'dismiss',
     command: CommandIDs.dismiss,
     className: 'jp-DaskClusters-dismiss',
-    text: trans => trans.__('Dismiss')
+    text: trans => trans.__('Clear')
   }
 ];
 
@@ -135,13 +135,22 @@ export function ClusterItem(props: { cluster: IClusterModel; context: IItemConte
         <JobTable clusterId={cluster.id} jobs={cluster.jobs} commands={context.commands} trans={trans} />
       )}
       {(cluster.state === 'failed' || cluster.state === 'lost') && <Problem cluster={cluster} trans={trans} />}
-      {cluster.state === 'stopped' && cluster.endReason && (
-        <div className="jp-DaskClusters-endReason">{cluster.endReason}</div>
-      )}
+      {endNote(cluster) && <div className="jp-DaskClusters-endReason">{endNote(cluster)}</div>}
       <Actions cluster={cluster} context={context} />
       {running && cluster.hasDashboard && <PlotButtons cluster={cluster} context={context} />}
     </li>
   );
+}
+
+/**
+ * Why an ended cluster ended, when the problem box does not already say it.
+ */
+function endNote(cluster: IClusterModel): string | undefined {
+  if (!isEnded(cluster.state) || !cluster.endReason) {
+    return undefined;
+  }
+  const problem = cluster.state !== 'stopped';
+  return problem && (!cluster.error || cluster.error === cluster.endReason) ? undefined : cluster.endReason;
 }
 
 /**
@@ -177,6 +186,7 @@ function Problem(props: { cluster: IClusterModel; trans: TranslationBundle }): J
     <div className="jp-DaskClusters-problem">
       <div className="jp-DaskClusters-error" role="alert">
         {cluster.error ||
+          cluster.endReason ||
           (cluster.state === 'lost' ? trans.__('The cluster process vanished.') : trans.__('The cluster failed.'))}
       </div>
       {cluster.logTail && cluster.logTail.length > 0 && (

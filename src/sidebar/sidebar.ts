@@ -1,5 +1,5 @@
 import type { ITranslator } from '@jupyterlab/translation';
-import { addIcon, SidePanel, ToolbarButton } from '@jupyterlab/ui-components';
+import { addIcon, clearIcon, CommandToolbarButton, SidePanel, ToolbarButton } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import { Panel, Widget } from '@lumino/widgets';
 import { CommandIDs } from '../commands';
@@ -16,7 +16,7 @@ import '../../style/plots.css';
 export { SIDEBAR_ID } from '../tokens';
 
 /**
- * The left-area panel: a title, a toolbar with [+ New], the live cluster list and the adoptable clusters.
+ * The left-area panel: a title, a toolbar with [+ New] and Clear ended, the live cluster list and the adoptable clusters.
  */
 export class ClusterSidebar extends SidePanel {
   /**
@@ -49,6 +49,15 @@ export class ClusterSidebar extends SidePanel {
         onClick: () => void options.commands.execute(CommandIDs.create)
       })
     );
+    const clearEnded = new CommandToolbarButton({
+      commands: options.commands,
+      id: CommandIDs.clearEnded,
+      icon: clearIcon,
+      label: trans.__('Clear ended'),
+      caption: trans.__('Remove every stopped, failed or lost cluster from the list; running ones stay')
+    });
+    clearEnded.addClass('jp-DaskClusters-clearEnded');
+    this.toolbar.addItem('clear-ended', clearEnded);
     this.addWidget(
       new ClusterListView({
         manager: options.manager,
