@@ -111,7 +111,8 @@ export class Housekeeping {
    */
   async create(request: ICreateRequest, create: () => Promise<IClusterModel>): Promise<IClusterModel> {
     const { name } = request;
-    const problem = duplicateName(name, this.options.manager.list(), this.pendingNames);
+    // Every live cluster the user sees counts, those of their other JupyterLab servers too.
+    const problem = duplicateName(name, this.options.registry.models(), this.pendingNames);
     if (problem !== undefined) {
       throw invalidRequest([problem]);
     }

@@ -196,6 +196,18 @@ describe('duplicateName', () => {
   });
 });
 
+describe('Housekeeping.create', () => {
+  it('refuses the name of a live cluster of another JupyterLab server too', async () => {
+    const theirs = record('theirs', 'running', 3, 'shared');
+    theirs.owner = { host: 'another-login-node', pid: 4242, since: '2026-01-01T09:00:00Z' };
+    const { housekeeping } = setup([theirs]);
+    await expect(
+      housekeeping.create({ type: 'fake', name: 'shared', options: {} }, () => Promise.reject(new Error('created')))
+    ).rejects.toMatchObject({ fields: [{ path: '/name' }] });
+    housekeeping.stop();
+  });
+});
+
 describe('keepEnded in the settings', () => {
   it('defaults to 20 and takes 0 to 1000', () => {
     const store = new SettingsStore();
