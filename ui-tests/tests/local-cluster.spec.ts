@@ -226,4 +226,17 @@ test('a local cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
   await page.activity.activateTab('Task Stream');
   await expect(page.locator('.jp-DaskClusters-dashboard-stopped').first()).toBeVisible();
   await expect(page.locator('.jp-DaskClusters-dashboard-stopped').first()).toContainText('stopped');
+  // The tab keeps the cluster's name, marked stopped.
+  const name = (await itemAgain.locator('.jp-DaskClusters-name').textContent()) ?? '';
+  const tab = page.locator('.lm-TabBar-tab', { hasText: 'Task Stream' }).first();
+  await expect(tab).toContainText(`${name} (stopped)`);
+
+  // Clear ended (the toolbar): the ended item leaves the list, the tab keeps its name.
+  const id = await itemAgain.getAttribute('data-cluster-id');
+  const clearEnded = panelAgain.locator('.jp-DaskClusters-clearEnded jp-button');
+  await expect(clearEnded).toHaveAttribute('aria-disabled', 'false');
+  await clearEnded.click();
+  await expect(panelAgain.locator(`.jp-DaskClusters-item[data-cluster-id="${id}"]`)).toHaveCount(0);
+  await expect(clearEnded).toHaveAttribute('aria-disabled', 'true');
+  await expect(tab).toContainText(`${name} (stopped)`);
 });
