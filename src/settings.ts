@@ -250,6 +250,18 @@ namespace Private {
         limits[key] = entry;
       }
     }
+    // Minutes of lifetime and idle timeout: 0 means none.
+    for (const key of [
+      'maxLifetimeMinutes',
+      'defaultLifetimeMinutes',
+      'maxIdleTimeoutMinutes',
+      'defaultIdleTimeoutMinutes'
+    ] as const) {
+      const entry = raw[key];
+      if (typeof entry === 'number' && Number.isInteger(entry) && entry >= 0) {
+        limits[key] = entry;
+      }
+    }
     return limits;
   }
 

@@ -146,7 +146,14 @@ describe('ClusterSettings with the setting registry', () => {
     const settings = new ClusterSettings(await registry.load(SETTINGS_ID));
     expect(settings.current.confirmStop).toBe(true);
     expect(settings.current.defaultType).toBe('local');
-    expect(settings.current.limits).toEqual({ maxClusters: 10, maxWorkersPerCluster: 64 });
+    expect(settings.current.limits).toEqual({
+      maxClusters: 10,
+      maxWorkersPerCluster: 64,
+      maxLifetimeMinutes: 0,
+      defaultLifetimeMinutes: 0,
+      maxIdleTimeoutMinutes: 0,
+      defaultIdleTimeoutMinutes: 0
+    });
 
     await settings.setLastOptions('slurm', { cores: 4, queue: 'debug', unset: undefined });
     await settings.savePreset({ name: 'big', type: 'slurm', options: { cores: 16 } });
@@ -178,10 +185,17 @@ describe('ClusterSettings with the setting registry', () => {
   it('takes the limits a site sets through the settings overrides', async () => {
     // The server applies overrides.json as the property's default.
     const overridden = JSON.parse(JSON.stringify(schema));
-    overridden.properties.limits.default = { maxClusters: 2 };
+    overridden.properties.limits.default = { maxClusters: 2, maxLifetimeMinutes: 480, defaultIdleTimeoutMinutes: 30 };
     const registry = new SettingRegistry({ connector: makeConnector(overridden) });
     const settings = new ClusterSettings(await registry.load(SETTINGS_ID));
-    expect(settings.current.limits).toEqual({ maxClusters: 2, maxWorkersPerCluster: 64 });
+    expect(settings.current.limits).toEqual({
+      maxClusters: 2,
+      maxWorkersPerCluster: 64,
+      maxLifetimeMinutes: 480,
+      defaultLifetimeMinutes: 0,
+      maxIdleTimeoutMinutes: 0,
+      defaultIdleTimeoutMinutes: 30
+    });
   });
 });
 

@@ -130,6 +130,11 @@ export function ClusterItem(props: { cluster: IClusterModel; context: IItemConte
         <Count className="jp-DaskClusters-memory" value={formatBytes(cluster.memory)} label={trans.__('memory')} />
         {running && <ClusterTimeLeft cluster={cluster} trans={trans} />}
       </div>
+      {running && cluster.idleTimeout !== undefined && (
+        <div className="jp-DaskClusters-idleTimeout">
+          {trans.__('Stops after %1 min without tasks', cluster.idleTimeout)}
+        </div>
+      )}
       {cluster.warning && <Warning text={cluster.warning} trans={trans} />}
       {cluster.jobs.length > 0 && (
         <JobTable clusterId={cluster.id} jobs={cluster.jobs} commands={context.commands} trans={trans} />
