@@ -103,6 +103,8 @@ export interface IClusterModel {
   idleTimeout?: number;
   /** Why it ended, e.g. "Stopped by you." or "Stopped before the walltime of SLURM job 1234 ends." */
   endReason?: string;
+  /** Whether it keeps running when JupyterLab stops, for the next JupyterLab to re-adopt. */
+  keepRunning?: boolean;
   /** Why it failed or was lost, and the last lines of its runner log. */
   error?: string;
   logTail?: string[];
@@ -294,7 +296,16 @@ export interface ICompanionLimits {
   maxIdleTimeoutMinutes?: number;
   /** The Idle timeout a cluster gets when its field is empty; 0: none (the cap, when there is one). */
   defaultIdleTimeoutMinutes?: number;
+  /** Whether a cluster may keep running when JupyterLab stops (its Keep running field). */
+  keepRunning?: KeepRunningPolicy;
 }
+
+/**
+ * A site's policy on clusters that outlive JupyterLab: `never` (the field is
+ * not offered, and refused), `optional` (offered, off by default), `default`
+ * (offered, on by default).
+ */
+export type KeepRunningPolicy = 'never' | 'optional' | 'default';
 
 /** The answer of `DELETE api/clusters?ended=true`. */
 export interface IClearedClusters {

@@ -262,6 +262,9 @@ namespace Private {
         limits[key] = entry;
       }
     }
+    if (raw.keepRunning === 'never' || raw.keepRunning === 'optional' || raw.keepRunning === 'default') {
+      limits.keepRunning = raw.keepRunning;
+    }
     return limits;
   }
 

@@ -17,7 +17,9 @@ export const DEFAULT_LIMITS: Required<ICompanionLimits> = {
   maxLifetimeMinutes: 0,
   defaultLifetimeMinutes: 0,
   maxIdleTimeoutMinutes: 0,
-  defaultIdleTimeoutMinutes: 0
+  defaultIdleTimeoutMinutes: 0,
+  // Clusters stop with JupyterLab unless their user chooses otherwise.
+  keepRunning: 'optional'
 };
 
 /** Ended clusters the list keeps when the settings say nothing. */

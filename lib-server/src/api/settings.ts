@@ -34,7 +34,7 @@ function parseLimits(value: unknown): ICompanionLimits {
   if (!isObject(value)) {
     throw invalidOptions([{ path: '/limits', message: 'Limits must be an object, e.g. {"maxClusters": 10}.' }]);
   }
-  const problems = unknownFields(value, [...LIMIT_FIELDS, ...MINUTE_FIELDS], '/limits');
+  const problems = unknownFields(value, [...LIMIT_FIELDS, ...MINUTE_FIELDS, 'keepRunning'], '/limits');
   const limits: ICompanionLimits = {};
   for (const name of LIMIT_FIELDS) {
     const n = value[name];
@@ -62,6 +62,17 @@ function parseLimits(value: unknown): ICompanionLimits {
       });
     } else {
       limits[name] = n;
+    }
+  }
+  const policy = value.keepRunning;
+  if (policy !== undefined) {
+    if (policy === 'never' || policy === 'optional' || policy === 'default') {
+      limits.keepRunning = policy;
+    } else {
+      problems.push({
+        path: '/limits/keepRunning',
+        message: `keepRunning must be "never", "optional" or "default" (got ${JSON.stringify(policy)}).`
+      });
     }
   }
   if (problems.length > 0) {

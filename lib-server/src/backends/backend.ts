@@ -56,6 +56,8 @@ export interface ILaunchPlan {
   endsAt?: { at: string; why: string; reason?: string };
   /** Minutes without tasks after which the cluster stops by itself (the start command carries them too). */
   idleTimeout?: number;
+  /** Whether it keeps running when JupyterLab stops (its runner gets a control socket). */
+  keepRunning?: boolean;
   /**
    * What the backend's `submit` step sends, in the backend's own shape (a
    * gateway's cluster options); absent for types without that step.

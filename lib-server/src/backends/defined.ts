@@ -436,7 +436,8 @@ async function launchOf(
         ? { idle_timeout_minutes: checked.ending.idleTimeoutMinutes }
         : {})
     },
-    ...(checked.ending.idleTimeoutMinutes !== undefined ? { idleTimeout: checked.ending.idleTimeoutMinutes } : {})
+    ...(checked.ending.idleTimeoutMinutes !== undefined ? { idleTimeout: checked.ending.idleTimeoutMinutes } : {}),
+    ...(checked.ending.keepRunning === true ? { keepRunning: true } : {})
   };
   const submission = definition.hooks?.submission?.(o, values);
   if (submission !== undefined) {

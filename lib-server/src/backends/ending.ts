@@ -1,10 +1,11 @@
 /**
- * The two fields every cluster type shares about its end, each defined once:
+ * The fields every cluster type shares about its end, each defined once:
  * its lifetime (the companion stops it when that is over, busy or not) and
  * its idle timeout (it stops after that long without tasks: the scheduler's
  * own `idle_timeout` where the runner holds the scheduler, the runner's watch
- * where the scheduler is remote). Sites set their defaults and caps with the
- * limits settings.
+ * where the scheduler is remote), and whether it keeps running when
+ * JupyterLab stops. Sites set their defaults, caps and policy with the limits
+ * settings.
  */
 
 import type { JSONSchema7 } from 'json-schema';
@@ -14,13 +15,19 @@ import type { ICompanionLimits, IDefaultSource, IFieldError } from '../../../pro
 export const LIFETIME_FIELD = 'lifetime';
 /** The idle timeout field: minutes without tasks. */
 export const IDLE_TIMEOUT_FIELD = 'idle_timeout';
-/** Both, in form order. */
-export const ENDING_FIELDS = [LIFETIME_FIELD, IDLE_TIMEOUT_FIELD] as const;
+/** Whether the cluster keeps running when JupyterLab stops. */
+export const KEEP_RUNNING_FIELD = 'keep_running';
+/** All three, in form order. */
+export const ENDING_FIELDS = [LIFETIME_FIELD, IDLE_TIMEOUT_FIELD, KEEP_RUNNING_FIELD] as const;
 
 /** The limits that bear on the end of a cluster (0 or absent: none). */
 export type IEndingLimits = Pick<
   ICompanionLimits,
-  'defaultLifetimeMinutes' | 'maxLifetimeMinutes' | 'defaultIdleTimeoutMinutes' | 'maxIdleTimeoutMinutes'
+  | 'defaultLifetimeMinutes'
+  | 'maxLifetimeMinutes'
+  | 'defaultIdleTimeoutMinutes'
+  | 'maxIdleTimeoutMinutes'
+  | 'keepRunning'
 >;
 
 const WHERE = 'set by your site or in Settings > Dask Clusters > Limits';
@@ -138,6 +145,20 @@ export function endingFields(
       sources.push({ field: IDLE_TIMEOUT_FIELD, value: idle.minutes, source: idle.source });
     }
   }
+  const policy = limits.keepRunning ?? 'optional';
+  if (fields.includes(KEEP_RUNNING_FIELD) && policy !== 'never') {
+    properties[KEEP_RUNNING_FIELD] = {
+      type: 'boolean',
+      title: 'Keep running when JupyterLab stops',
+      description:
+        'The cluster (and its batch jobs) outlives JupyterLab; the next JupyterLab you start re-adopts it. ' +
+        'Otherwise it stops with JupyterLab.',
+      default: policy === 'default'
+    };
+    if (policy === 'default') {
+      sources.push({ field: KEEP_RUNNING_FIELD, value: true, source: `limits.keepRunning = "default", ${WHERE}` });
+    }
+  }
   return { properties, sources };
 }
 
@@ -145,6 +166,21 @@ export function endingFields(
 export interface IEnding {
   lifetimeMinutes?: number;
   idleTimeoutMinutes?: number;
+  keepRunning?: boolean;
+}
+
+/** Whether the cluster keeps running: the field, else the site's default; refused where the site forbids it. */
+function keepRunningOf(value: unknown, limits: IEndingLimits): boolean | IFieldError {
+  const policy = limits.keepRunning ?? 'optional';
+  if (policy === 'never') {
+    return value === true
+      ? {
+          path: `/${KEEP_RUNNING_FIELD}`,
+          message: `Clusters cannot keep running after JupyterLab stops here (limits.keepRunning = "never", ${WHERE}); leave Keep running unticked.`
+        }
+      : false;
+  }
+  return typeof value === 'boolean' ? value : policy === 'default';
 }
 
 function lifetimeOf(value: unknown, limits: IEndingLimits): number | IFieldError | undefined {
@@ -199,14 +235,16 @@ export function endingOf(
 ): { ending: IEnding } | { fields: IFieldError[] } {
   const lifetime = fields.includes(LIFETIME_FIELD) ? lifetimeOf(options[LIFETIME_FIELD], limits) : undefined;
   const idle = fields.includes(IDLE_TIMEOUT_FIELD) ? idleOf(options[IDLE_TIMEOUT_FIELD], limits) : undefined;
-  const errors = [lifetime, idle].filter((value): value is IFieldError => typeof value === 'object');
+  const keep = fields.includes(KEEP_RUNNING_FIELD) ? keepRunningOf(options[KEEP_RUNNING_FIELD], limits) : false;
+  const errors = [lifetime, idle, keep].filter((value): value is IFieldError => typeof value === 'object');
   if (errors.length > 0) {
     return { fields: errors };
   }
   return {
     ending: {
       ...(typeof lifetime === 'number' ? { lifetimeMinutes: lifetime } : {}),
-      ...(typeof idle === 'number' ? { idleTimeoutMinutes: idle } : {})
+      ...(typeof idle === 'number' ? { idleTimeoutMinutes: idle } : {}),
+      ...(keep === true ? { keepRunning: true } : {})
     }
   };
 }

@@ -18,12 +18,13 @@ import type {
 import type { IBackend, ILaunchPlan, SubmitResult } from '../backends/backend.js';
 import { idleEndReason } from '../backends/ending.js';
 import { scalingCommand, type IStartCommand, type RunnerEvent } from '../runner/protocol.js';
-import { killGroup, RunnerProcess, type IRunnerExit } from '../runner/supervisor.js';
+import { AdoptedRunner } from '../runner/adopted.js';
+import { killGroup, RunnerProcess, type IRunner, type IRunnerExit } from '../runner/supervisor.js';
 import { ensurePrivateDir, readTail, removeDir } from '../util/files.js';
 import { ClusterError, invalidRequest, runsElsewhere, unknownCluster } from './errors.js';
 import { askPeer } from './peer.js';
 import type { IProcessInspector } from './processes.js';
-import { planReconciliation } from './reconcile.js';
+import { planReconciliation, type IReconcileAction } from './reconcile.js';
 import { ACTIVE_STATES, type IClusterRecord, type Registry } from './registry.js';
 import { parseScaling } from './scaling.js';
 
@@ -73,7 +74,7 @@ function showWarnings(record: IClusterRecord): void {
 
 /** Every cluster and its runner. */
 export class ClusterManager {
-  private readonly runners = new Map<string, RunnerProcess>();
+  private readonly runners = new Map<string, IRunner>();
   private readonly lastErrors = new Map<string, string>();
   /** Timers that stop clusters at their `endsAt`. */
   private readonly endTimers = new Map<string, NodeJS.Timeout>();
@@ -193,26 +194,42 @@ export class ClusterManager {
         hasDashboard: false,
         jobs: [],
         ...(plan.endsAt !== undefined ? { endsAt: plan.endsAt.at, endsWhy: plan.endsAt.why } : {}),
-        ...(plan.idleTimeout !== undefined ? { idleTimeout: plan.idleTimeout } : {})
+        ...(plan.idleTimeout !== undefined ? { idleTimeout: plan.idleTimeout } : {}),
+        ...(plan.keepRunning === true ? { keepRunning: true } : {})
       },
       workDirs: plan.workDirs,
-      logFile: path.join(logDir, `${id}.log`)
+      logFile: path.join(logDir, `${id}.log`),
+      ...(plan.endsAt !== undefined ? { end: plan.endsAt } : {}),
+      ...(plan.keepRunning === true ? { control: this.controlSocket(id) } : {})
     };
     const runner = new RunnerProcess({
       python: plan.environment.python,
       runnerPath: this.options.runnerPath,
       logFile: record.logFile,
       closeGraceMs: this.options.closeGraceMs,
-      termGraceMs: this.options.termGraceMs
+      termGraceMs: this.options.termGraceMs,
+      ...(record.control !== undefined ? { control: record.control } : {})
     });
     record.runnerPid = runner.pid;
-    this.runners.set(id, runner);
     this.options.registry.put(record);
-    runner.events.connect(event => this.onEvent(id, event));
-    void runner.exited.then(exit => this.onExit(id, exit));
+    this.follow(id, runner);
     runner.send(start);
     this.scheduleEnd(id, plan.endsAt);
     return record.model;
+  }
+
+  /** Where the runner of cluster `id` listens when it keeps running: a directory only the user can open. */
+  private controlSocket(id: string): string {
+    const dir = path.join(this.options.stateDir, 'control');
+    ensurePrivateDir(dir);
+    return path.join(dir, `${id}.sock`);
+  }
+
+  /** Listen to `runner` as the runner of cluster `id`. */
+  private follow(id: string, runner: IRunner): void {
+    this.runners.set(id, runner);
+    runner.events.connect(event => this.onEvent(id, event));
+    void runner.exited.then(exit => this.onExit(id, exit));
   }
 
   /** Stop cluster `id` at `end`, saying why on its item. */
@@ -362,7 +379,17 @@ export class ClusterManager {
    * after `timeoutMs` is killed with its process group.
    */
   async shutdown(timeoutMs = 20_000): Promise<void> {
-    const running = [...this.runners.entries()];
+    const running: [string, IRunner][] = [];
+    for (const [id, runner] of this.runners) {
+      const record = this.options.registry.get(id);
+      if (record?.control !== undefined && record.model.state !== 'stopping') {
+        // Its user chose that it keeps running: the next companion re-adopts it.
+        runner.detach();
+        clearTimeout(this.endTimers.get(id));
+      } else {
+        running.push([id, runner]);
+      }
+    }
     for (const [id, runner] of running) {
       if (this.options.registry.get(id)?.model.state !== 'stopping') {
         this.update(id, r => {
@@ -395,23 +422,62 @@ export class ClusterManager {
 
   private reconcileRecords(records: IClusterRecord[], inspector: IProcessInspector): void {
     for (const action of planReconciliation(records, inspector, this.options.runnerPath)) {
-      const record = this.update(action.id, r => {
-        r.model.state = 'lost';
-        r.model.error = action.error;
-        this.clearLive(r);
-      });
-      const pgid = action.killGroup;
-      if (pgid === undefined) {
-        this.finishLost(record);
+      if (action.readopt !== undefined) {
+        void this.readopt(action, action.readopt);
         continue;
       }
-      // SIGTERM lets the runner close its cluster; SIGKILL whatever remains.
-      killGroup(pgid, 'SIGTERM');
-      setTimeout(() => {
-        killGroup(pgid, 'SIGKILL');
-        this.finishLost(record);
-      }, 5_000).unref();
+      this.markLost(action);
     }
+  }
+
+  /**
+   * Take a runner that kept its cluster running back over its control
+   * socket: same item, same scheduler, its state replayed. One that does not
+   * answer is stopped and its cluster marked lost.
+   */
+  private async readopt(action: IReconcileAction, { control, pid }: { control: string; pid: number }): Promise<void> {
+    let runner: AdoptedRunner;
+    try {
+      runner = await AdoptedRunner.connect(control, pid, {
+        closeGraceMs: this.options.closeGraceMs,
+        termGraceMs: this.options.termGraceMs
+      });
+    } catch (error) {
+      console.error(`re-adopting the runner of ${action.id} on ${control} failed: ${String(error)}`);
+      this.markLost(action);
+      return;
+    }
+    const record = this.options.registry.get(action.id);
+    if (record === undefined) {
+      runner.detach();
+      return;
+    }
+    this.follow(action.id, runner);
+    if (record.model.state === 'stopping') {
+      void runner.stop();
+    } else {
+      this.scheduleEnd(action.id, record.end);
+    }
+  }
+
+  /** Mark a cluster a previous companion left lost, stopping a runner of ours that is still alive. */
+  private markLost(action: IReconcileAction): void {
+    const record = this.update(action.id, r => {
+      r.model.state = 'lost';
+      r.model.error = action.error;
+      this.clearLive(r);
+    });
+    const pgid = action.killGroup;
+    if (pgid === undefined) {
+      this.finishLost(record);
+      return;
+    }
+    // SIGTERM lets the runner close its cluster; SIGKILL whatever remains.
+    killGroup(pgid, 'SIGTERM');
+    setTimeout(() => {
+      killGroup(pgid, 'SIGKILL');
+      this.finishLost(record);
+    }, 5_000).unref();
   }
 
   private finishLost(record: IClusterRecord): void {

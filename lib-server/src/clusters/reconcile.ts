@@ -13,6 +13,8 @@ export interface IReconcileAction {
   error: string;
   /** A live runner of ours whose process group must be stopped. */
   killGroup?: number;
+  /** A live runner of ours with a control socket: re-adopt it there (and stop its group only if that fails). */
+  readopt?: { control: string; pid: number };
 }
 
 /** Whether `argv` is `<python> <runner.py> run` for our runner file. */
@@ -43,7 +45,14 @@ export function planReconciliation(
       continue;
     }
     const argv = inspector.cmdline(pid);
-    if (argv !== undefined && isOurRunner(argv, runnerPath)) {
+    if (argv !== undefined && isOurRunner(argv, runnerPath) && record.control !== undefined) {
+      actions.push({
+        id: record.model.id,
+        error: `The companion restarted while this cluster was ${record.model.state}; its runner (pid ${pid}) did not answer on its control socket and was stopped.`,
+        killGroup: pid,
+        readopt: { control: record.control, pid }
+      });
+    } else if (argv !== undefined && isOurRunner(argv, runnerPath)) {
       actions.push({
         id: record.model.id,
         error: `The companion restarted while this cluster was ${record.model.state}; its runner (pid ${pid}) cannot be re-adopted and was stopped.`,

@@ -39,6 +39,13 @@ export interface IClusterRecord {
   /** Why it has no dashboard, and what its runner last warned about: together they make `model.warning`. */
   dashboardNote?: string;
   runnerWarning?: string;
+  /**
+   * Its runner's control socket, when it keeps running after JupyterLab
+   * stops: the next companion re-adopts it there.
+   */
+  control?: string;
+  /** When and why the companion stops it (the plan's `endsAt`), kept to schedule it again after a re-adoption. */
+  end?: { at: string; why: string; reason?: string };
   /** Output and error files of its batch jobs, by job id. */
   jobLogs?: Record<string, { stdout?: string; stderr?: string }>;
 }

@@ -19,6 +19,11 @@ export interface IRunnerOptions {
   /** How long `stop` waits after `close` before SIGTERM, and after SIGTERM before SIGKILL. */
   closeGraceMs?: number;
   termGraceMs?: number;
+  /**
+   * The runner's control socket, for a cluster that keeps running after
+   * JupyterLab stops: a later companion re-adopts it there (adopted.ts).
+   */
+  control?: string;
 }
 
 /** execa options of a runner process. */
@@ -53,8 +58,77 @@ export function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/** The event on one protocol line; undefined (logged) for a blank or unreadable one. */
+export function readEventLine(line: string, pid: number | undefined): RunnerEvent | undefined {
+  if (line.trim() === '') {
+    return undefined;
+  }
+  const event = parseRunnerEvent(line);
+  if ('invalid' in event) {
+    console.error(`runner ${pid}: ignoring a line: ${event.invalid}`);
+    return undefined;
+  }
+  return event;
+}
+
+/** Whether `exited` settles within `ms`. */
+function exitsWithin(exited: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void exited.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/**
+ * Stop `runner` for sure: `close` asks it to close its cluster; after the
+ * grace periods SIGTERM, then SIGKILL, go to its process group.
+ */
+export async function stopForSure(
+  runner: Pick<IRunner, 'exited' | 'pid' | 'kill'>,
+  graces: { closeGraceMs?: number; termGraceMs?: number },
+  close: () => void
+): Promise<IRunnerExit> {
+  const { closeGraceMs = 20_000, termGraceMs = 5_000 } = graces;
+  close();
+  if (await exitsWithin(runner.exited, closeGraceMs)) {
+    return runner.exited;
+  }
+  if (runner.pid !== undefined) {
+    killGroup(runner.pid, 'SIGTERM');
+  }
+  if (await exitsWithin(runner.exited, termGraceMs)) {
+    return runner.exited;
+  }
+  runner.kill();
+  return runner.exited;
+}
+
+/** A runner the lifecycle talks to: one it started, or one it re-adopted. */
+export interface IRunner {
+  /** Every protocol event, in order. */
+  readonly events: Emitter<RunnerEvent>;
+  /** Resolves once, when the process has exited. */
+  readonly exited: Promise<IRunnerExit>;
+  /** Process id, which is also the process group id. */
+  readonly pid: number | undefined;
+  /** Write one command line; false when the runner can no longer read. */
+  send(command: RunnerCommand): boolean;
+  /** Close the cluster for sure (close, SIGTERM, SIGKILL to the group); resolves when it has exited. */
+  stop(): Promise<IRunnerExit>;
+  /** SIGKILL the runner's whole process group now. */
+  kill(): void;
+  /**
+   * Let go of a runner that has a control socket: it keeps its cluster
+   * running for a later companion to re-adopt.
+   */
+  detach(): void;
+}
+
 /** One running runner.py. */
-export class RunnerProcess {
+export class RunnerProcess implements IRunner {
   /** Every protocol event, in order. */
   readonly events = new Emitter<RunnerEvent>();
   /** Resolves once, when the process has exited. */
@@ -80,7 +154,8 @@ export class RunnerProcess {
         reject: false,
         env: { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' }
       };
-      this.subprocess = execa(options.python, [options.runnerPath, 'run'], execaOptions);
+      const control = options.control === undefined ? [] : ['--control', options.control];
+      this.subprocess = execa(options.python, [options.runnerPath, 'run', ...control], execaOptions);
     } finally {
       closeSync(logFd);
     }
@@ -125,46 +200,29 @@ export class RunnerProcess {
     }
   }
 
-  private async escalate(): Promise<IRunnerExit> {
-    const { closeGraceMs = 20_000, termGraceMs = 5_000 } = this.options;
-    this.send({ op: 'close' });
-    this.subprocess.stdin.end();
-    if (await this.exitsWithin(closeGraceMs)) {
-      return this.exited;
+  detach(): void {
+    if (this.options.control !== undefined) {
+      // End of input only detaches a runner with a control socket.
+      this.subprocess.stdin.end();
+      this.subprocess.stdout.destroy();
     }
-    if (this.pid !== undefined) {
-      killGroup(this.pid, 'SIGTERM');
-    }
-    if (await this.exitsWithin(termGraceMs)) {
-      return this.exited;
-    }
-    this.kill();
-    return this.exited;
   }
 
-  private exitsWithin(ms: number): Promise<boolean> {
-    return new Promise(resolve => {
-      const timer = setTimeout(() => resolve(false), ms);
-      void this.exited.then(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
+  private escalate(): Promise<IRunnerExit> {
+    return stopForSure(this, this.options, () => {
+      this.send({ op: 'close' });
+      this.subprocess.stdin.end();
     });
   }
 
   private onLine(line: string): void {
-    if (line.trim() === '') {
-      return;
-    }
-    const event = parseRunnerEvent(line);
-    if ('invalid' in event) {
-      console.error(`runner ${this.pid}: ignoring a line: ${event.invalid}`);
-      return;
-    }
-    if (event.event === 'closed') {
+    const event = readEventLine(line, this.pid);
+    if (event?.event === 'closed') {
       this.closed = true;
     }
-    this.events.emit(event);
+    if (event !== undefined) {
+      this.events.emit(event);
+    }
   }
 
   private watchExit(stdoutClosed: Promise<void>): Promise<IRunnerExit> {

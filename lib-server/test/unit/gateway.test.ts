@@ -251,7 +251,12 @@ describe('worker environment variables', () => {
     expect(type.uiSchema.worker_env).toEqual({ 'ui:widget': 'textarea', 'ui:options': { rows: 3 } });
     expect(type.uiSchema['ui:groups']).toContainEqual({ title: 'Advanced', fields: ['worker_env'], collapsed: true });
     // Last of the gateway's fields; the shared lifetime fields follow in their own section.
-    expect((type.uiSchema['ui:order'] as string[]).slice(-3)).toEqual(['worker_env', 'lifetime', 'idle_timeout']);
+    expect((type.uiSchema['ui:order'] as string[]).slice(-4)).toEqual([
+      'worker_env',
+      'lifetime',
+      'idle_timeout',
+      'keep_running'
+    ]);
     // The settings' variables fill the mapped option.
     expect(type.defaults).toMatchObject({ gateway_environment: { Z: '0', A: '1' }, worker_env: '' });
   });

@@ -117,16 +117,24 @@ describe('the form', () => {
     // No site default: the fields start empty and state no source.
     expect(properties.lifetime.default).toBeUndefined();
     expect(type.sources.map(source => source.field)).not.toContain('lifetime');
-    expect(type.uiSchema['ui:groups']).toContainEqual({ title: 'When it stops', fields: ['lifetime', 'idle_timeout'] });
-    expect((type.uiSchema['ui:order'] as string[]).slice(-2)).toEqual(['lifetime', 'idle_timeout']);
+    expect(type.uiSchema['ui:groups']).toContainEqual({
+      title: 'When it stops',
+      fields: ['lifetime', 'idle_timeout', 'keep_running']
+    });
+    expect((type.uiSchema['ui:order'] as string[]).slice(-3)).toEqual(['lifetime', 'idle_timeout', 'keep_running']);
   });
 
   it("adds them to a type's own layout, which does not name them", async () => {
     const type = await laidOut().describe({});
-    expect(type.uiSchema['ui:order']).toEqual([...(LAID_OUT.layout?.order ?? []), 'lifetime', 'idle_timeout']);
+    expect(type.uiSchema['ui:order']).toEqual([
+      ...(LAID_OUT.layout?.order ?? []),
+      'lifetime',
+      'idle_timeout',
+      'keep_running'
+    ]);
     expect(type.uiSchema['ui:groups']).toEqual([
       ...(LAID_OUT.layout?.groups ?? []),
-      { title: 'When it stops', fields: ['lifetime', 'idle_timeout'] }
+      { title: 'When it stops', fields: ['lifetime', 'idle_timeout', 'keep_running'] }
     ]);
   });
 

@@ -1,5 +1,4 @@
 import type { IFieldError } from '../../../protocol/index.js';
-import { ENDING_FIELDS } from '../../src/backends/ending.js';
 import { ENVIRONMENTS, localBackend, NO_DASK, planLocal, runningLocal, TUNED } from './fixtures.js';
 
 const existing = new Set(ENVIRONMENTS.map(env => env.python));
@@ -96,8 +95,10 @@ describe('resolveLocalOptions', () => {
   it('fills every default into an empty request', async () => {
     const options = await resolved({});
     expect(options).toEqual(type.defaults);
-    // Without a site default, a lifetime and an idle timeout are none: empty fields.
-    const defaulted = Object.keys(type.schema.properties!).filter(name => !ENDING_FIELDS.some(field => field === name));
+    // Without a site default, a lifetime and an idle timeout are none: empty fields (keep_running is false).
+    const defaulted = Object.keys(type.schema.properties!).filter(
+      name => name !== 'lifetime' && name !== 'idle_timeout'
+    );
     expect(Object.keys(options).sort()).toEqual(defaulted.sort());
   });
 

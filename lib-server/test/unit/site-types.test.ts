@@ -86,7 +86,8 @@ describe('a site type from a LocalCluster subclass', () => {
       'adaptive_maximum',
       'worker_env',
       'lifetime',
-      'idle_timeout'
+      'idle_timeout',
+      'keep_running'
     ]);
     expect(type.defaults).toMatchObject({
       environment: SERVER_PYTHON,
