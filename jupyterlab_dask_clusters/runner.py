@@ -101,6 +101,8 @@ Subcommands
             and the worker each runs
         {"event": "ending", "reason": "idle", "minutes": 30}
             the cluster had no tasks for its idle timeout; it closes next
+        {"event": "ending", "reason": "elsewhere", "status": "stopped" | "failed" | "gone"}
+            the gateway says its cluster ended outside this runner
         {"event": "closed"}
             the cluster was closed; sent right before exiting with code 0
 
@@ -530,6 +532,10 @@ def _gateway_gone_watch(cluster):
             if status is None or status in (ClusterStatus.STOPPED, ClusterStatus.FAILED):
                 sys.stderr.write(f"gateway cluster {cluster.name} ended outside this runner\n")
                 sys.stderr.flush()
+                # Read by the runner after the signal, to say why.
+                cluster.ended_elsewhere = (
+                    "gone" if status is None else "failed" if status == ClusterStatus.FAILED else "stopped"
+                )
                 os.kill(os.getpid(), signal.SIGTERM)
                 return
 
@@ -828,6 +834,9 @@ class Runner:
         await self._serve(inbox, pending)
         for watch in watches:
             watch.stop()
+        elsewhere = getattr(self.cluster, "ended_elsewhere", None)
+        if elsewhere is not None:
+            self.protocol.emit({"event": "ending", "reason": "elsewhere", "status": elsewhere})
         await self._close()
         return 0
 

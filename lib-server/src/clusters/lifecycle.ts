@@ -28,6 +28,13 @@ import { planReconciliation, type IReconcileAction } from './reconcile.js';
 import { ACTIVE_STATES, type IClusterRecord, type Registry } from './registry.js';
 import { parseScaling } from './scaling.js';
 
+/** The end reason of a cluster its service ended outside the runner (a gateway's), by what the service says. */
+const ENDED_ELSEWHERE = {
+  stopped: 'Stopped outside JupyterLab (the gateway says it was shut down, e.g. from a notebook).',
+  failed: 'The gateway says the cluster failed.',
+  gone: 'The gateway no longer knows the cluster: it was stopped elsewhere.'
+} as const;
+
 /** Lines of runner log kept in `logTail`. */
 export const LOG_TAIL_LINES = 50;
 
@@ -540,7 +547,7 @@ export class ClusterManager {
       case 'ending':
         // The runner closes the cluster next; its exit then makes the item stopped, not failed.
         this.update(id, ({ model }) => {
-          model.endReason = idleEndReason(event.minutes);
+          model.endReason = event.reason === 'idle' ? idleEndReason(event.minutes) : ENDED_ELSEWHERE[event.status];
           if (model.state === 'starting' || model.state === 'running') {
             model.state = 'stopping';
           }

@@ -50,6 +50,8 @@ export type RunnerEvent =
   | { event: 'warning'; message: string | null }
   /** The cluster is ending by itself (no command asked for it): it was idle for `minutes`; `closed` follows. */
   | { event: 'ending'; reason: 'idle'; minutes: number }
+  /** The gateway says the cluster ended outside the runner (a notebook's shutdown, the gateway's own timeout…); `closed` follows. */
+  | { event: 'ending'; reason: 'elsewhere'; status: 'stopped' | 'failed' | 'gone' }
   | { event: 'closed' };
 
 /** The runner command that applies `scaling` to a running cluster. */
@@ -119,6 +121,12 @@ export function parseRunnerEvent(line: string): RunnerEvent | { invalid: string 
     case 'ending':
       if (value.reason === 'idle' && isCount(value.minutes)) {
         return { event: 'ending', reason: 'idle', minutes: value.minutes };
+      }
+      if (
+        value.reason === 'elsewhere' &&
+        (value.status === 'stopped' || value.status === 'failed' || value.status === 'gone')
+      ) {
+        return { event: 'ending', reason: 'elsewhere', status: value.status };
       }
       break;
     case 'closed':

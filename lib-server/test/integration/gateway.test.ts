@@ -397,6 +397,12 @@ describe('a cluster made from notebook code', () => {
       () => events.events.some(e => e.kind === 'removed' && e.id === model.id),
       60_000
     );
+    // Before it goes, its item says why (and the browser's notification with it).
+    const last = events.events.filter(e => e.kind === 'cluster' && e.cluster.id === model.id).at(-1);
+    expect(last?.kind === 'cluster' ? [last.cluster.state, last.cluster.endReason] : []).toEqual([
+      'stopped',
+      'Stopped outside JupyterLab (the gateway says it was shut down, e.g. from a notebook).'
+    ]);
   }, 180_000);
 
   it('rejects adopting a cluster the gateway does not know', async () => {
