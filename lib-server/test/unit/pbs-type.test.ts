@@ -6,6 +6,7 @@
  * -f -F json` through the shared watcher, which qdels a stopped cluster's jobs.
  */
 
+import { jest } from '@jest/globals';
 import { parsePbsJobs, parsePbsQueues } from '../../src/backends/jobqueue/pbs.js';
 import type { IPbsCommands } from '../../src/backends/pbs/commands.js';
 import { pbsDefinition } from '../../src/backends/pbs/definition.js';
@@ -258,5 +259,33 @@ describe('pbs job rows and cleanup', () => {
     await detach();
     expect(cancelled).toEqual([['5120', '5121', '5122', '5199']]);
     expect(registry.get('c0ffee12')!.model.jobs).toEqual([]);
+  });
+
+  it('says on a failed item that its jobs were cancelled, or that cancelling failed and what to do', async () => {
+    const submitted = [{ id: '5120', state: 'R' }];
+    const failing = (cancel: (ids: string[]) => Promise<void>) => {
+      const registry = registryOf(batchCluster('pbs', 'c0ffee12', submitted, { ...BASE, job_name: 'dask-worker' }));
+      const commands = fakeCommands({ jobs: async () => [], named: async () => [], cancel });
+      const detach = backend(commands).backend.attach!(registry);
+      registry.update('c0ffee12', record => {
+        record.model.state = 'failed';
+        record.model.endReason = 'The runner exited unexpectedly (exit code 1).';
+      });
+      return { registry, detach };
+    };
+    const cancelled = failing(async () => undefined);
+    await cancelled.detach();
+    expect(cancelled.registry.get('c0ffee12')!.model.endReason).toBe(
+      'The runner exited unexpectedly (exit code 1). Its batch jobs (5120) were cancelled.'
+    );
+    const refused = failing(async () => {
+      throw new Error('qdel: Unauthorized Request');
+    });
+    const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    await refused.detach();
+    spy.mockRestore();
+    expect(refused.registry.get('c0ffee12')!.model.endReason).toBe(
+      'The runner exited unexpectedly (exit code 1). Cancelling its batch jobs failed (Error: qdel: Unauthorized Request); check the queue and cancel them yourself.'
+    );
   });
 });

@@ -46,6 +46,11 @@ export function jobRow(job: IBatchJob, walltime: number | undefined): IJob {
   };
 }
 
+/** `note` after the end reason there is, once. */
+function jobsNote(reason: string | undefined, note: string): string {
+  return reason === undefined ? note : reason.includes(note) ? reason : `${reason} ${note}`;
+}
+
 /** Watches the jobs of every cluster of one type in the registry. */
 export class BatchJobWatcher<J extends IBatchJob = IBatchJob> {
   private timer: NodeJS.Timeout | undefined;
@@ -176,10 +181,22 @@ export class BatchJobWatcher<J extends IBatchJob = IBatchJob> {
         this.options.registry.update(id, r => {
           r.jobIds = [];
           r.model.jobs = [];
+          if (ids.length > 0 && r.model.state !== 'stopped') {
+            // A failed or lost item says what became of its jobs.
+            r.model.endReason = jobsNote(r.model.endReason, `Its batch jobs (${ids.join(', ')}) were cancelled.`);
+          }
         });
       }
     } catch (error) {
       console.error(`cancelling the ${this.options.type} jobs of cluster ${id} failed: ${String(error)}`);
+      if (this.options.registry.get(id) !== undefined) {
+        this.options.registry.update(id, r => {
+          r.model.endReason = jobsNote(
+            r.model.endReason,
+            `Cancelling its batch jobs failed (${String(error)}); check the queue and cancel them yourself.`
+          );
+        });
+      }
     } finally {
       this.cancelling.delete(id);
     }
