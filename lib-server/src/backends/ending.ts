@@ -169,18 +169,10 @@ export interface IEnding {
   keepRunning?: boolean;
 }
 
-/** Whether the cluster keeps running: the field, else the site's default; refused where the site forbids it. */
-function keepRunningOf(value: unknown, limits: IEndingLimits): boolean | IFieldError {
+/** Whether the cluster keeps running: the field, else the site's default (where the site forbids it, the field is not offered, so the engine refuses it as unknown). */
+function keepRunningOf(value: unknown, limits: IEndingLimits): boolean {
   const policy = limits.keepRunning ?? 'optional';
-  if (policy === 'never') {
-    return value === true
-      ? {
-          path: `/${KEEP_RUNNING_FIELD}`,
-          message: `Clusters cannot keep running after JupyterLab stops here (limits.keepRunning = "never", ${WHERE}); leave Keep running unticked.`
-        }
-      : false;
-  }
-  return typeof value === 'boolean' ? value : policy === 'default';
+  return policy !== 'never' && (typeof value === 'boolean' ? value : policy === 'default');
 }
 
 function lifetimeOf(value: unknown, limits: IEndingLimits): number | IFieldError | undefined {
@@ -235,8 +227,8 @@ export function endingOf(
 ): { ending: IEnding } | { fields: IFieldError[] } {
   const lifetime = fields.includes(LIFETIME_FIELD) ? lifetimeOf(options[LIFETIME_FIELD], limits) : undefined;
   const idle = fields.includes(IDLE_TIMEOUT_FIELD) ? idleOf(options[IDLE_TIMEOUT_FIELD], limits) : undefined;
-  const keep = fields.includes(KEEP_RUNNING_FIELD) ? keepRunningOf(options[KEEP_RUNNING_FIELD], limits) : false;
-  const errors = [lifetime, idle, keep].filter((value): value is IFieldError => typeof value === 'object');
+  const keep = fields.includes(KEEP_RUNNING_FIELD) && keepRunningOf(options[KEEP_RUNNING_FIELD], limits);
+  const errors = [lifetime, idle].filter((value): value is IFieldError => typeof value === 'object');
   if (errors.length > 0) {
     return { fields: errors };
   }
@@ -244,7 +236,7 @@ export function endingOf(
     ending: {
       ...(typeof lifetime === 'number' ? { lifetimeMinutes: lifetime } : {}),
       ...(typeof idle === 'number' ? { idleTimeoutMinutes: idle } : {}),
-      ...(keep === true ? { keepRunning: true } : {})
+      ...(keep ? { keepRunning: true } : {})
     }
   };
 }

@@ -16,24 +16,17 @@ import type {
   IScaling
 } from '../../../protocol/index.js';
 import type { IBackend, ILaunchPlan, SubmitResult } from '../backends/backend.js';
-import { idleEndReason } from '../backends/ending.js';
 import { scalingCommand, type IStartCommand, type RunnerEvent } from '../runner/protocol.js';
 import { AdoptedRunner } from '../runner/adopted.js';
 import { killGroup, RunnerProcess, type IRunner, type IRunnerExit } from '../runner/supervisor.js';
 import { ensurePrivateDir, readTail, removeDir } from '../util/files.js';
+import { detachedEnd, endingReason } from './ends.js';
 import { ClusterError, invalidRequest, runsElsewhere, unknownCluster } from './errors.js';
 import { askPeer } from './peer.js';
 import type { IProcessInspector } from './processes.js';
 import { planReconciliation, type IReconcileAction } from './reconcile.js';
 import { ACTIVE_STATES, type IClusterRecord, type Registry } from './registry.js';
 import { parseScaling } from './scaling.js';
-
-/** The end reason of a cluster its service ended outside the runner (a gateway's), by what the service says. */
-const ENDED_ELSEWHERE = {
-  stopped: 'Stopped outside JupyterLab (the gateway says it was shut down, e.g. from a notebook).',
-  failed: 'The gateway says the cluster failed.',
-  gone: 'The gateway no longer knows the cluster: it was stopped elsewhere.'
-} as const;
 
 /** Lines of runner log kept in `logTail`. */
 export const LOG_TAIL_LINES = 50;
@@ -469,9 +462,15 @@ export class ClusterManager {
 
   /** Mark a cluster a previous companion left lost, stopping a runner of ours that is still alive. */
   private markLost(action: IReconcileAction): void {
+    const control = this.options.registry.get(action.id)?.control;
+    const ended = action.killGroup === undefined && control !== undefined ? detachedEnd(control) : undefined;
     const record = this.update(action.id, r => {
-      r.model.state = 'lost';
-      r.model.error = action.error;
+      if (ended === undefined) {
+        r.model.state = 'lost';
+        r.model.error = action.error;
+      } else {
+        Object.assign(r.model, ended);
+      }
       this.clearLive(r);
     });
     const pgid = action.killGroup;
@@ -547,7 +546,7 @@ export class ClusterManager {
       case 'ending':
         // The runner closes the cluster next; its exit then makes the item stopped, not failed.
         this.update(id, ({ model }) => {
-          model.endReason = event.reason === 'idle' ? idleEndReason(event.minutes) : ENDED_ELSEWHERE[event.status];
+          model.endReason = endingReason(event);
           if (model.state === 'starting' || model.state === 'running') {
             model.state = 'stopping';
           }
