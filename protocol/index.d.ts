@@ -18,6 +18,13 @@
  *   DELETE api/clusters?ended=true        -> IClearedClusters: forgets every ended
  *                                            (stopped, failed, lost) cluster, never a
  *                                            live one; 400 without `ended=true`
+ *   DELETE api/clusters/:id?force=true    -> also stops, from here, a cluster of a
+ *                                            JupyterLab on another host (taken over
+ *                                            as lost: its batch jobs are cancelled)
+ *   POST   api/clusters/:id/adopt          -> IClusterModel: takes over a cluster that
+ *                                            keeps running from another JupyterLab of
+ *                                            this host (409 with why when it cannot move)
+ *   POST   api/clusters/:id/release {owner} -> IClusterModel: lets that companion take it
  *   GET    api/clusters/:id/snippet        -> ISnippet
  *   GET    api/clusters/:id/plots          -> IPlot[]
  *   GET    api/clusters/:id/log            -> ILog

@@ -82,9 +82,21 @@ export function clusterRoutes(router: Router, context: IApiContext, housekeeping
     return { status: 200, body: manager.scale(params.id, await json()) };
   });
 
-  router.add('DELETE', '/api/clusters/:id', ({ params }) => {
-    const result = manager.remove(params.id);
+  router.add('DELETE', '/api/clusters/:id', ({ params, url }) => {
+    // force: stop, from here, a cluster of a JupyterLab on another host (its batch jobs are cancelled).
+    const result = manager.remove(params.id, url.searchParams.get('force') === 'true');
     return result.outcome === 'stopping' ? { status: 202, body: result.model } : { status: 204 };
+  });
+
+  router.add('POST', '/api/clusters/:id/adopt', async ({ params }) => ({
+    status: 200,
+    body: await manager.adopt(params.id)
+  }));
+
+  // Asked by the companion of another JupyterLab of this user on this host (its adopt).
+  router.add('POST', '/api/clusters/:id/release', async ({ params, json }) => {
+    const body = await json();
+    return { status: 200, body: manager.release(params.id, isObject(body) ? body.owner : undefined) };
   });
 
   router.add('GET', '/api/clusters/:id/snippet', ({ params }) => {

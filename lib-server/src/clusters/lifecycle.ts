@@ -20,8 +20,10 @@ import { scalingCommand, type IStartCommand, type RunnerEvent } from '../runner/
 import { AdoptedRunner } from '../runner/adopted.js';
 import { killGroup, RunnerProcess, type IRunner, type IRunnerExit } from '../runner/supervisor.js';
 import { ensurePrivateDir, readTail, removeDir } from '../util/files.js';
+import { isObject } from '../util/objects.js';
 import { detachedEnd, endingReason } from './ends.js';
 import { ClusterError, invalidRequest, runsElsewhere, unknownCluster } from './errors.js';
+import { isOwner, type IOwner } from './owner.js';
 import { askPeer } from './peer.js';
 import type { IProcessInspector } from './processes.js';
 import { planReconciliation, type IReconcileAction } from './reconcile.js';
@@ -313,10 +315,10 @@ export class ClusterManager {
    * Stop a cluster (`stopping`, with the model in state stopping), or forget
    * one that has already ended (`forgotten`).
    */
-  remove(id: string): { outcome: 'stopping'; model: IClusterModel } | { outcome: 'forgotten' } {
+  remove(id: string, force = false): { outcome: 'stopping'; model: IClusterModel } | { outcome: 'forgotten' } {
     const foreign = this.options.registry.getForeign(id);
     if (foreign !== undefined) {
-      return this.removeElsewhere(foreign);
+      return this.removeElsewhere(foreign, force);
     }
     const record = this.record(id);
     const runner = this.runners.get(id);
@@ -342,9 +344,12 @@ export class ClusterManager {
    * asking its companion (whose socket only this user can open), which then
    * stops it as if its own user had; on another host, not from here.
    */
-  private removeElsewhere(record: IClusterRecord): { outcome: 'stopping'; model: IClusterModel } {
+  private removeElsewhere(record: IClusterRecord, force: boolean): { outcome: 'stopping'; model: IClusterModel } {
     const owner = record.owner;
     const here = this.options.registry.owner.host;
+    if (owner !== undefined && owner.host !== here && force) {
+      return { outcome: 'stopping', model: this.stopFromAfar(record, owner) };
+    }
     if (owner?.socket === undefined || owner.host !== here) {
       throw runsElsewhere(record);
     }
@@ -353,6 +358,90 @@ export class ClusterManager {
         console.error(`asking the companion of pid ${owner.pid} to stop ${record.model.id} failed: ${String(error)}`)
     );
     return { outcome: 'stopping', model: { ...record.model, state: 'stopping' } };
+  }
+
+  /**
+   * Stop, on its user's explicit choice, a cluster whose JupyterLab runs on
+   * another host: this companion takes the entry over as lost, so that its
+   * batch jobs are cancelled from here; processes on that host stay out of reach.
+   */
+  private stopFromAfar(record: IClusterRecord, owner: IOwner): IClusterModel {
+    const id = record.model.id;
+    this.options.registry.takeOver(id);
+    return this.update(id, r => {
+      r.model.state = 'lost';
+      r.model.error =
+        `Stopped from ${this.options.registry.owner.host}: the JupyterLab on ${owner.host} (companion pid ${owner.pid}) that ran it ` +
+        `cannot be reached from here. Its batch jobs are cancelled from here; processes it ran on ${owner.host} are not.`;
+      this.clearLive(r);
+    }).model;
+  }
+
+  /**
+   * Take over a cluster that keeps running from the JupyterLab on this host
+   * that runs it: that companion lets go of its runner, this one re-adopts it
+   * over its control socket.
+   */
+  async adopt(id: string): Promise<IClusterModel> {
+    const { registry } = this.options;
+    const record = registry.getForeign(id);
+    if (record === undefined) {
+      const own = this.record(id);
+      throw new ClusterError('conflict', 'already_yours', `Cluster "${own.model.name}" is already this JupyterLab's.`);
+    }
+    const owner = record.owner;
+    if (owner?.socket === undefined || owner.host !== registry.owner.host) {
+      throw new ClusterError(
+        'conflict',
+        'runs_elsewhere',
+        `Cluster "${record.model.name}" runs in the JupyterLab on ${owner?.host ?? 'another host'}: only a JupyterLab on that host can adopt it. ` +
+          'Stop it there, or stop it from here (its batch jobs are cancelled).'
+      );
+    }
+    const answer = await askPeer(owner.socket, 'POST', `/api/clusters/${encodeURIComponent(id)}/release`, {
+      owner: registry.owner
+    });
+    if (answer.status !== 200) {
+      const said = isObject(answer.body) && typeof answer.body.message === 'string' ? answer.body.message : '';
+      throw new ClusterError(
+        'conflict',
+        'not_released',
+        said || `The JupyterLab of pid ${owner.pid} did not let it go.`
+      );
+    }
+    registry.refresh();
+    return this.record(id).model;
+  }
+
+  /**
+   * Let the companion `to` of this host take cluster `id` over (its adopt):
+   * only a cluster that keeps running can move, as its runner then listens
+   * on its control socket.
+   */
+  release(id: string, to: unknown): IClusterModel {
+    const { registry } = this.options;
+    const record = this.record(id);
+    const runner = this.runners.get(id);
+    if (!isOwner(to) || to.host !== registry.owner.host) {
+      throw invalidRequest([
+        { path: '/owner', message: 'Send the adopting companion of this host as {"owner": {...}}.' }
+      ]);
+    }
+    if (record.control === undefined || runner === undefined || record.model.state !== 'running') {
+      throw new ClusterError(
+        'conflict',
+        'not_movable',
+        `Cluster "${record.model.name}" ${record.model.state !== 'running' ? `is ${record.model.state}` : 'stops with its JupyterLab'}, ` +
+          'so it cannot move to another one; stop it there and start a new one, or make it with Keep running.'
+      );
+    }
+    runner.detach();
+    this.runners.delete(id);
+    clearTimeout(this.endTimers.get(id));
+    this.endTimers.delete(id);
+    const model = record.model;
+    registry.handOver(id, to);
+    return model;
   }
 
   /** The last lines of a cluster's runner log. */

@@ -6,6 +6,7 @@
  */
 
 import os from 'node:os';
+import { isObject } from '../util/objects.js';
 import type { IProcessInspector } from './processes.js';
 
 /** The companion that owns an entry. */
@@ -18,6 +19,21 @@ export interface IOwner {
   socket?: string;
   /** ISO 8601: when it started, for people. */
   since: string;
+}
+
+/** Whether `value` has the shape of an owner (as another companion sends it). */
+export function isOwner(value: unknown): value is IOwner {
+  if (!isObject(value)) {
+    return false;
+  }
+  const owner = value;
+  return (
+    typeof owner.host === 'string' &&
+    typeof owner.pid === 'number' &&
+    typeof owner.since === 'string' &&
+    (owner.start === undefined || typeof owner.start === 'string') &&
+    (owner.socket === undefined || typeof owner.socket === 'string')
+  );
 }
 
 /** How an entry's owner stands, seen from `self`. */

@@ -7,15 +7,39 @@
 
 import { request } from 'node:http';
 
-/** Send `method path` to the companion listening on `socket`; resolves with the status. */
-export function askPeer(socket: string, method: string, path: string, timeoutMs = 10_000): Promise<number> {
+/** What the other companion answered. */
+export interface IPeerAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** Send `method path` (with a JSON `body`) to the companion listening on `socket`. */
+export function askPeer(
+  socket: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  timeoutMs = 10_000
+): Promise<IPeerAnswer> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: socket, method, path, timeout: timeoutMs }, res => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+    const headers = payload === undefined ? {} : { 'Content-Type': 'application/json' };
+    const req = request({ socketPath: socket, method, path, headers, timeout: timeoutMs }, res => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown = text;
+        try {
+          parsed = text === '' ? undefined : JSON.parse(text);
+        } catch {
+          // not JSON: keep the text
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed });
+      });
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
-    req.end();
+    req.end(payload);
   });
 }

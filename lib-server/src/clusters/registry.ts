@@ -120,6 +120,10 @@ export class Registry {
   private readonly records = new Map<string, IClusterRecord>();
   /** The other servers' entries, as last read. */
   private foreign = new Map<string, IClusterRecord>();
+  /** Ids this companion forgot: an entry of ours in the file that is not one of these was handed to us. */
+  private readonly removed = new Set<string>();
+  /** Entries this companion handed to another, until that one writes them as its own. */
+  private readonly handed = new Map<string, IClusterRecord>();
   private watching = false;
 
   /** `records` as read from the file: this companion takes those whose owner is gone. */
@@ -201,9 +205,38 @@ export class Registry {
   /** Forget `id`, persist, and announce it. */
   remove(id: string): void {
     if (this.records.delete(id)) {
+      this.removed.add(id);
       this.save();
       this.changed.emit({ kind: 'removed', id });
     }
+  }
+
+  /**
+   * Give the entry `id` to another companion (`to`), which takes it over at
+   * its next look at the file; it is shown here as that companion's from now on.
+   */
+  handOver(id: string, to: IOwner): void {
+    const record = this.records.get(id);
+    if (record === undefined) {
+      return;
+    }
+    this.records.delete(id);
+    record.owner = to;
+    this.foreign.set(id, record);
+    this.handed.set(id, record);
+    this.save();
+    this.changed.emit({ kind: 'cluster', cluster: foreignModel(record) });
+  }
+
+  /** Make another server's entry `id` this companion's; returns it, or undefined when there is none. */
+  takeOver(id: string): IClusterRecord | undefined {
+    const record = this.foreign.get(id);
+    if (record === undefined) {
+      return undefined;
+    }
+    this.foreign.delete(id);
+    this.put(record);
+    return record;
   }
 
   /** Follow the other servers' changes to the file until `unwatch`. */
@@ -232,10 +265,20 @@ export class Registry {
     const orphans: IClusterRecord[] = [];
     for (const record of inFile) {
       const id = record.model.id;
-      if (this.records.has(id) || this.isOwn(record)) {
+      if (this.isOwn(record) && this.handed.has(id)) {
+        // Handed on and not taken yet: still shown as the new owner's.
+        next.set(id, this.handed.get(id) ?? record);
         continue;
       }
-      if (this.isOthers(record)) {
+      this.handed.delete(id);
+      if (this.records.has(id) || (this.isOwn(record) && this.removed.has(id))) {
+        continue;
+      }
+      if (this.isOwn(record)) {
+        // Handed to this companion by its previous owner (handOver there).
+        this.records.set(id, record);
+        orphans.push(record);
+      } else if (this.isOthers(record)) {
         next.set(id, record);
       } else {
         record.owner = this.owner;
@@ -288,7 +331,15 @@ export class Registry {
 
   /** Write this companion's records and, as the file holds them now, the other servers'. */
   private save(): void {
-    const others = this.readFile().filter(record => !this.records.has(record.model.id) && !this.isOwn(record));
+    // As the file holds them: the other servers' entries, and those handed to this companion not
+    // taken in yet; not those it forgot, nor those it handed on (its own version goes until taken).
+    const inFile = this.readFile();
+    const others = inFile.filter(record => {
+      const id = record.model.id;
+      return !this.records.has(id) && !(this.isOwn(record) && (this.removed.has(id) || this.handed.has(id)));
+    });
+    const written = new Set(others.map(record => record.model.id));
+    others.push(...[...this.handed.values()].filter(record => !written.has(record.model.id)));
     const clusters = [...this.list(), ...others].sort(byCreation);
     const text = JSON.stringify({ version: FORMAT_VERSION, clusters }, null, 1);
     writeFileAtomic(this.file, text + '\n');

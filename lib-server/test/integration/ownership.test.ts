@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IApiError, IClusterModel } from '../../../protocol/index.js';
-import { Companion, makeTestDirs, removeTestDirs, serviceEnv, waitFor, type ITestDirs } from './harness.js';
+import { Companion, isRunning, makeTestDirs, removeTestDirs, serviceEnv, waitFor, type ITestDirs } from './harness.js';
 
 const saved = { ...process.env };
 let dirs: ITestDirs;
@@ -158,9 +158,96 @@ describe('an entry another host wrote', () => {
       expect(jobState(job)).toBe('RUNNING');
       await companion.stop();
       expect(jobState(job)).toBe('RUNNING');
+
+      // On the user's explicit choice, stopped from here: taken over as lost, its job cancelled.
+      const again = await Companion.start(otherDirs);
+      started.push(again);
+      const forced = await again.request('DELETE', '/api/clusters/far01?force=true');
+      expect(forced.status).toBe(202);
+      expect(forced.json).toMatchObject({ state: 'lost' });
+      expect((forced.json as IClusterModel).error).toMatch(
+        /^Stopped from .+: the JupyterLab on login99\.example\.org \(companion pid 1\) that ran it cannot be reached from here\./
+      );
+      await waitFor('its job to be cancelled', () => jobState(job) === '' || undefined, 30_000);
+      expect((await clusters(again))[0]).not.toHaveProperty('elsewhere');
+      await again.stop();
       removeTestDirs(otherDirs);
     } finally {
       execFileSync('scancel', [job]);
     }
   }, 120_000);
+});
+
+describe('adopting a cluster of another JupyterLab of this host', () => {
+  it('moves one that keeps running, with its scheduler, and refuses one that stops with its JupyterLab', async () => {
+    const own = makeTestDirs('ownership-adopt');
+    try {
+      const first = await Companion.start(own);
+      started.push(first);
+      const local = { workers: 1, threads_per_worker: 1, memory_per_worker: '512 MiB' };
+      const kept = (
+        await first.request('POST', '/api/clusters', {
+          type: 'local',
+          name: 'kept',
+          options: { ...local, keep_running: true }
+        })
+      ).json as IClusterModel;
+      const plain = (await first.request('POST', '/api/clusters', { type: 'local', name: 'plain', options: local }))
+        .json as IClusterModel;
+      const running = async (companion: Companion, id: string) =>
+        (await clusters(companion)).find(c => c.id === id && c.state === 'running' && c.workers === 1);
+      const before = await waitFor('the first to run', () => running(first, kept.id), 60_000);
+      await waitFor('the second to run', () => running(first, plain.id), 60_000);
+      const runnerPid = first.runnerPid(kept.id);
+
+      const second = await Companion.start(own);
+      started.push(second);
+      const refused = await second.request('POST', `/api/clusters/${plain.id}/adopt`);
+      expect(refused.status).toBe(409);
+      expect((refused.json as IApiError).message).toBe(
+        'Cluster "plain" stops with its JupyterLab, so it cannot move to another one; stop it there and start a new one, or make it with Keep running.'
+      );
+
+      const adopted = await second.request('POST', `/api/clusters/${kept.id}/adopt`);
+      expect(adopted.status).toBe(200);
+      const after = await waitFor(
+        'the second to have it running',
+        async () => {
+          const model = await running(second, kept.id);
+          return model?.schedulerAddress === before.schedulerAddress && model?.elsewhere === undefined
+            ? model
+            : undefined;
+        },
+        30_000
+      );
+      expect(after).toMatchObject({ name: 'kept', hasDashboard: true });
+      await waitFor(
+        'the first to show it as the second one’s',
+        async () =>
+          (await clusters(first)).find(c => c.id === kept.id)?.elsewhere?.pid === second.child.pid || undefined,
+        10_000
+      );
+      expect(second.runnerPid(kept.id)).toBe(runnerPid);
+      // The new owner scales and stops it.
+      expect(
+        (await second.request('POST', `/api/clusters/${kept.id}/scale`, { mode: 'fixed', workers: 2 })).status
+      ).toBe(200);
+      await waitFor(
+        '2 workers',
+        async () => (await clusters(second)).find(c => c.id === kept.id && c.workers === 2),
+        60_000
+      );
+      expect((await second.request('DELETE', `/api/clusters/${kept.id}`)).status).toBe(202);
+      await waitFor(
+        'it to stop',
+        async () => (await clusters(second)).find(c => c.id === kept.id && c.state === 'stopped'),
+        60_000
+      );
+      expect(runnerPid !== undefined && isRunning(runnerPid)).toBe(false);
+      await second.stop();
+      await first.stop();
+    } finally {
+      removeTestDirs(own);
+    }
+  }, 240_000);
 });
