@@ -166,10 +166,20 @@ export function addClusterCommands(
       if (!cluster) {
         return;
       }
-      if (settings.current.confirmStop) {
+      const owner = cluster.elsewhere;
+      // Another server's cluster is stopped only on the user's explicit choice, whatever confirmStop says.
+      if (owner || settings.current.confirmStop) {
         const answer = await showDialog({
-          title: trans.__('Stop cluster %1?', cluster.name),
-          body: trans.__('Its scheduler and workers shut down; results held on the workers are lost.'),
+          title: owner
+            ? trans.__('Stop cluster %1 in another JupyterLab?', cluster.name)
+            : trans.__('Stop cluster %1?', cluster.name),
+          body: owner
+            ? trans.__(
+                'It runs in the JupyterLab on %1 (companion pid %2), which stops it: its scheduler and workers shut down; results held on the workers are lost.',
+                owner.host,
+                owner.pid
+              )
+            : trans.__('Its scheduler and workers shut down; results held on the workers are lost.'),
           buttons: [Dialog.cancelButton({ label: trans.__('Cancel') }), Dialog.warnButton({ label: trans.__('Stop') })]
         });
         if (!answer.button.accept) {
@@ -178,9 +188,12 @@ export function addClusterCommands(
       }
       try {
         await manager.stop(cluster.id);
-        Notification.success(trans.__('Stopping cluster %1', cluster.name), {
-          autoClose: 3000
-        });
+        Notification.success(
+          owner
+            ? trans.__('Asked the JupyterLab on %1 to stop cluster %2', owner.host, cluster.name)
+            : trans.__('Stopping cluster %1', cluster.name),
+          { autoClose: 3000 }
+        );
       } catch (error) {
         Notification.error(trans.__('Could not stop %1: %2', cluster.name, errorMessage(error)));
       }
@@ -206,8 +219,8 @@ export function addClusterCommands(
     }
   });
 
-  // Clusters made in notebook code are not the companion's to forget.
-  const endedHere = () => manager.clusters.some(c => isEnded(c.state) && !c.origin);
+  // Clusters made in notebook code, or of another JupyterLab server, are not the companion's to forget.
+  const endedHere = () => manager.clusters.some(c => isEnded(c.state) && !c.origin && !c.elsewhere);
   commands.addCommand(CommandIDs.clearEnded, {
     label: trans.__('Clear Ended Dask Clusters'),
     caption: trans.__('Remove every stopped, failed or lost cluster from the list; running ones stay'),

@@ -61,3 +61,15 @@ export function formatValue(value: unknown): string {
   const text = JSON.stringify(value);
   return text === undefined ? String(value) : text;
 }
+
+/**
+ * When something started, in the reader's locale: the time alone if today, else the date and time.
+ */
+export function formatStart(iso: string, now: number = Date.now()): string | undefined {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) {
+    return undefined;
+  }
+  // A bare time of an earlier day would read as today's.
+  return date.toDateString() === new Date(now).toDateString() ? date.toLocaleTimeString() : date.toLocaleString();
+}

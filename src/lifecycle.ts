@@ -3,7 +3,7 @@ import type { ClusterState, IClusterModel } from '../protocol';
 /**
  * What a user can do with a cluster from the sidebar.
  */
-export type ClusterAction = 'insert-code' | 'scale' | 'copy-tunnel' | 'stop' | 'dismiss' | 'open-dashboard';
+export type ClusterAction = 'insert-code' | 'scale' | 'copy-tunnel' | 'stop' | 'dismiss' | 'open-dashboard' | 'job-log';
 
 /**
  * Whether a cluster in this state has ended (nothing of it runs any more).
@@ -35,6 +35,11 @@ export function canPerform(action: ClusterAction, cluster: IClusterModel | undef
   if (!cluster) {
     return false;
   }
+  // Another JupyterLab server runs it: this companion answers 409 to everything but a stop,
+  // which it passes on to that server.
+  if (cluster.elsewhere && action !== 'stop') {
+    return false;
+  }
   switch (action) {
     case 'insert-code':
     case 'scale':
@@ -47,5 +52,7 @@ export function canPerform(action: ClusterAction, cluster: IClusterModel | undef
       return cluster.state === 'starting' || cluster.state === 'running';
     case 'dismiss':
       return isEnded(cluster.state);
+    case 'job-log':
+      return true;
   }
 }

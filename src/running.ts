@@ -25,6 +25,8 @@ export function addRunningClusters(
   const { manager, commands, translator } = options;
   const trans = translator.load(TRANSLATION_DOMAIN);
   const live = () => manager.clusters.filter(c => !isEnded(c.state));
+  // Stop All stops this JupyterLab's clusters; another one's is stopped one by one, each confirmed.
+  const ours = () => live().filter(c => !c.elsewhere && canPerform('stop', c));
 
   const item = (cluster: IClusterModel): IRunningSessions.IRunningItem => {
     const args = { id: cluster.id };
@@ -68,9 +70,9 @@ export function addRunningClusters(
     shutdownLabel: trans.__('Stop Dask Cluster'),
     shutdownAllLabel: trans.__('Stop All'),
     shutdownAllConfirmationText: () =>
-      trans.__('Stop all %1 Dask clusters? Their workers and the results they hold are lost.', live().length),
+      trans.__('Stop all %1 Dask clusters? Their workers and the results they hold are lost.', ours().length),
     shutdownAll: () => {
-      for (const cluster of live().filter(c => canPerform('stop', c))) {
+      for (const cluster of ours()) {
         manager
           .stop(cluster.id)
           .catch(error => Notification.error(trans.__('Could not stop %1: %2', cluster.name, errorMessage(error))));

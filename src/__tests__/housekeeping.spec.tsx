@@ -13,7 +13,7 @@ import { ClusterSettings } from '../settings';
 import { ClusterSidebar } from '../sidebar/sidebar';
 import { LastFocused } from '../target';
 import { FakeManager, FakeSocket, makeCluster, makeStream } from './fixtures';
-import { waitFor } from './wait';
+import { notices, waitFor } from './wait';
 
 afterEach(() => {
   Notification.dismiss();
@@ -39,9 +39,6 @@ function sidebarWithCommands(manager: FakeManager) {
 
 const items = (root: Widget) =>
   [...root.node.querySelectorAll<HTMLElement>('.jp-DaskClusters-item')].map(node => node.dataset.clusterId);
-
-/** What the notification area holds, oldest first: type and message. */
-const notices = () => Notification.manager.notifications.map(n => `${n.type}: ${n.message}`).reverse();
 
 describe('Clear: one ended cluster, or all of them', () => {
   it('offers Clear on an ended item only, and Clear ended in the toolbar forgets every ended one', async () => {

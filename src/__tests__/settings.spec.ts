@@ -152,7 +152,8 @@ describe('ClusterSettings with the setting registry', () => {
       maxLifetimeMinutes: 0,
       defaultLifetimeMinutes: 0,
       maxIdleTimeoutMinutes: 0,
-      defaultIdleTimeoutMinutes: 0
+      defaultIdleTimeoutMinutes: 0,
+      keepRunning: 'optional'
     });
 
     await settings.setLastOptions('slurm', { cores: 4, queue: 'debug', unset: undefined });
@@ -194,7 +195,8 @@ describe('ClusterSettings with the setting registry', () => {
       maxLifetimeMinutes: 480,
       defaultLifetimeMinutes: 0,
       maxIdleTimeoutMinutes: 0,
-      defaultIdleTimeoutMinutes: 30
+      defaultIdleTimeoutMinutes: 30,
+      keepRunning: 'optional'
     });
   });
 });

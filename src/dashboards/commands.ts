@@ -1,6 +1,7 @@
 import type { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
 import { WidgetTracker } from '@jupyterlab/apputils';
 import type { ITranslator } from '@jupyterlab/translation';
+import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { CommandIDs, resolveCluster } from '../commands';
 import { daskIcon } from '../icons';
 import { canPerform } from '../lifecycle';
@@ -30,6 +31,11 @@ export function addDashboardCommand(
     namespace: 'dask-clusters-dashboard'
   });
 
+  // A restored tab's cluster may not be listed yet: any id is trusted, but not one another JupyterLab runs.
+  const applies = (args: ReadonlyPartialJSONObject) =>
+    typeof args.id === 'string'
+      ? !manager.get(args.id)?.elsewhere
+      : canPerform('open-dashboard', resolveCluster(app, manager, args, 'open-dashboard'));
   app.commands.addCommand(CommandIDs.openDashboard, {
     label: args =>
       typeof args.title === 'string'
@@ -37,8 +43,8 @@ export function addDashboardCommand(
         : trans.__('Open Dask Dashboard'),
     caption: trans.__('Show a dashboard page of the cluster in a tab'),
     icon: daskIcon,
-    isEnabled: args =>
-      typeof args.id === 'string' || canPerform('open-dashboard', resolveCluster(app, manager, args, 'open-dashboard')),
+    isEnabled: applies,
+    isVisible: applies,
     execute: args => {
       // A restored tab's cluster may not be listed yet: trust the id it was saved with.
       const id = typeof args.id === 'string' ? args.id : resolveCluster(app, manager, args, 'open-dashboard')?.id;

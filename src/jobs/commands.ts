@@ -3,6 +3,7 @@ import { MainAreaWidget } from '@jupyterlab/apputils';
 import type { ITranslator } from '@jupyterlab/translation';
 import { textEditorIcon } from '@jupyterlab/ui-components';
 import { CommandIDs } from '../commands';
+import { canPerform } from '../lifecycle';
 import type { JobLogView } from './logview';
 import type { IDaskClusterManager } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../tokens';
@@ -22,7 +23,8 @@ export function addJobLogCommand(
     label: args => (typeof args.job === 'string' ? trans.__('Show Log of Job %1', args.job) : trans.__('Show Job Log')),
     caption: trans.__("Show the last lines of a job's output and error files"),
     icon: textEditorIcon,
-    isEnabled: args => typeof args.id === 'string' && typeof args.job === 'string',
+    isEnabled: args =>
+      typeof args.id === 'string' && typeof args.job === 'string' && canPerform('job-log', manager.get(args.id)),
     execute: async args => {
       if (typeof args.id !== 'string' || typeof args.job !== 'string') {
         return;

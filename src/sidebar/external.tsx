@@ -5,6 +5,7 @@ import React from 'react';
 import type { IExternalCluster } from '../../protocol';
 import { EXTERNAL_CLASS } from '../adopt';
 import { CommandIDs } from '../commands';
+import { formatStart } from '../format';
 import type { IDaskClusterManager } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../tokens';
 
@@ -87,7 +88,7 @@ function ExternalItem(props: {
   trans: TranslationBundle;
 }): JSX.Element {
   const { cluster, commands, trans } = props;
-  const started = cluster.startedAt ? new Date(cluster.startedAt) : null;
+  const started = cluster.startedAt ? formatStart(cluster.startedAt) : undefined;
   return (
     <li className={EXTERNAL_CLASS} data-type={cluster.type} data-name={cluster.name} data-status={cluster.status}>
       <div className="jp-DaskClusters-itemHeader">
@@ -101,9 +102,7 @@ function ExternalItem(props: {
         <span className="jp-DaskClusters-location" title={cluster.location}>
           {cluster.location}
         </span>
-        {started && !Number.isNaN(started.getTime()) && (
-          <span title={cluster.startedAt}>{trans.__('since %1', started.toLocaleTimeString())}</span>
-        )}
+        {started && <span title={cluster.startedAt}>{trans.__('since %1', started)}</span>}
       </div>
       <div className="jp-DaskClusters-actions">
         <button

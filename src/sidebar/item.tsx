@@ -1,9 +1,9 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
 import React, { useEffect } from 'react';
-import type { IClusterModel } from '../../protocol';
+import type { IClusterModel, IClusterOwner } from '../../protocol';
 import { CommandIDs, ITEM_CLASS } from '../commands';
-import { formatBytes, scalingLabel, stateLabel } from '../format';
+import { formatBytes, formatStart, scalingLabel, stateLabel } from '../format';
 import warningSvg from '../../style/icons/warning.svg';
 import { daskIcon } from '../icons';
 import type { ClusterAction } from '../lifecycle';
@@ -71,17 +71,19 @@ export function ClusterItem(props: { cluster: IClusterModel; context: IItemConte
   const { cluster, context } = props;
   const { manager, trans } = context;
   const running = cluster.state === 'running';
+  // Not for another JupyterLab's cluster, whose code only that JupyterLab gives.
+  const draggable = canPerform('insert-code', cluster);
 
   useEffect(() => {
     // Fetch the code ahead, so a drag can carry it the moment it starts.
-    if (running) {
+    if (draggable) {
       manager.snippet(cluster.id).catch(() => undefined);
     }
-  }, [cluster.id, running, manager]);
+  }, [cluster.id, draggable, manager]);
 
   const onMouseDown = (event: React.MouseEvent) => {
     const target = event.target as HTMLElement;
-    if (event.button !== 0 || !running || target.closest('button, a, input, select, textarea')) {
+    if (event.button !== 0 || !draggable || target.closest('button, a, input, select, textarea')) {
       return;
     }
     trackSnippetDrag(event, {
@@ -93,22 +95,17 @@ export function ClusterItem(props: { cluster: IClusterModel; context: IItemConte
 
   return (
     <li
-      className={cluster.warning ? `${ITEM_CLASS} jp-mod-warning` : ITEM_CLASS}
+      className={[ITEM_CLASS, cluster.warning && 'jp-mod-warning', cluster.elsewhere && 'jp-mod-elsewhere']
+        .filter(Boolean)
+        .join(' ')}
       data-cluster-id={cluster.id}
       data-state={cluster.state}
       data-active-notebook={cluster.origin?.active ? 'true' : undefined}
-      title={running ? trans.__('Drag onto a notebook to insert the client code') : undefined}
+      title={draggable ? trans.__('Drag onto a notebook to insert the client code') : undefined}
       onMouseDown={onMouseDown}
     >
-      <div className="jp-DaskClusters-itemHeader">
-        <daskIcon.react tag="span" className="jp-DaskClusters-itemIcon" />
-        <span className="jp-DaskClusters-name" title={cluster.id}>
-          {cluster.name}
-        </span>
-        <span className="jp-DaskClusters-state" data-state={cluster.state}>
-          {stateLabel(trans, cluster.state)}
-        </span>
-      </div>
+      <Header cluster={cluster} trans={trans} />
+      {cluster.elsewhere && <Elsewhere cluster={cluster} owner={cluster.elsewhere} trans={trans} />}
       <div className="jp-DaskClusters-meta">
         <span className="jp-DaskClusters-type">{cluster.type}</span>
         <span className="jp-DaskClusters-environment" title={cluster.environment.python}>
@@ -137,12 +134,18 @@ export function ClusterItem(props: { cluster: IClusterModel; context: IItemConte
       )}
       {cluster.warning && <Warning text={cluster.warning} trans={trans} />}
       {cluster.jobs.length > 0 && (
-        <JobTable clusterId={cluster.id} jobs={cluster.jobs} commands={context.commands} trans={trans} />
+        <JobTable
+          clusterId={cluster.id}
+          jobs={cluster.jobs}
+          commands={context.commands}
+          trans={trans}
+          logs={canPerform('job-log', cluster)}
+        />
       )}
       {(cluster.state === 'failed' || cluster.state === 'lost') && <Problem cluster={cluster} trans={trans} />}
       {endNote(cluster) && <div className="jp-DaskClusters-endReason">{endNote(cluster)}</div>}
       <Actions cluster={cluster} context={context} />
-      {running && cluster.hasDashboard && <PlotButtons cluster={cluster} context={context} />}
+      {canPerform('open-dashboard', cluster) && <PlotButtons cluster={cluster} context={context} />}
     </li>
   );
 }
@@ -156,6 +159,74 @@ function endNote(cluster: IClusterModel): string | undefined {
   }
   const problem = cluster.state !== 'stopped';
   return problem && (!cluster.error || cluster.error === cluster.endReason) ? undefined : cluster.endReason;
+}
+
+/**
+ * The item's first line: icon, name, what is particular about the cluster, and its state.
+ */
+function Header(props: { cluster: IClusterModel; trans: TranslationBundle }): JSX.Element {
+  const { cluster, trans } = props;
+  return (
+    <div className="jp-DaskClusters-itemHeader">
+      <daskIcon.react tag="span" className="jp-DaskClusters-itemIcon" />
+      <span className="jp-DaskClusters-name" title={cluster.id}>
+        {cluster.name}
+      </span>
+      {cluster.keepRunning && (
+        <Badge
+          className="jp-DaskClusters-keepRunning"
+          text={trans.__('keeps running')}
+          title={trans.__('Keeps running after JupyterLab stops; the next JupyterLab re-adopts it')}
+        />
+      )}
+      {cluster.elsewhere && (
+        <Badge
+          className="jp-DaskClusters-elsewhereBadge"
+          text={trans.__('elsewhere')}
+          title={trans.__('Managed by another JupyterLab server of yours')}
+        />
+      )}
+      <span className="jp-DaskClusters-state" data-state={cluster.state}>
+        {stateLabel(trans, cluster.state)}
+      </span>
+    </div>
+  );
+}
+
+/**
+ * A small label beside the name, explained by its tooltip.
+ */
+function Badge(props: { className: string; text: string; title: string }): JSX.Element {
+  return (
+    <span className={`jp-DaskClusters-badge ${props.className}`} title={props.title}>
+      {props.text}
+    </span>
+  );
+}
+
+/**
+ * Which JupyterLab server runs a cluster this one only shows, and since when.
+ */
+function Elsewhere(props: { cluster: IClusterModel; owner: IClusterOwner; trans: TranslationBundle }): JSX.Element {
+  const { cluster, owner, trans } = props;
+  const since = formatStart(owner.since);
+  // The browser cannot tell whether that host is this server's own, so the host is shown as given.
+  const where = since ? trans.__('%1, since %2', owner.host, since) : owner.host;
+  return (
+    <div
+      className="jp-DaskClusters-elsewhere"
+      title={trans.__(
+        'Companion pid %1 on %2, started %3. Scale it, get its code and open its dashboard there.',
+        owner.pid,
+        owner.host,
+        owner.since
+      )}
+    >
+      {isEnded(cluster.state)
+        ? trans.__('Managed by another JupyterLab (%1)', where)
+        : trans.__('Running in another JupyterLab (%1)', where)}
+    </div>
+  );
 }
 
 /**

@@ -59,10 +59,14 @@ export function JobTable(props: {
   jobs: ReadonlyArray<IJob>;
   commands: CommandRegistry;
   trans: TranslationBundle;
+  /**
+   * Whether the jobs' logs can be read from here (not for another JupyterLab's cluster); true when absent.
+   */
+  logs?: boolean;
 }): JSX.Element {
   const { clusterId, jobs, commands, trans } = props;
   const now = useClock(jobs.some(job => job.endsAt !== undefined));
-  const canOpenLog = commands.hasCommand(CommandIDs.jobLog);
+  const canOpenLog = props.logs !== false && commands.hasCommand(CommandIDs.jobLog);
   return (
     <table className="jp-DaskClusters-jobs">
       <thead>
