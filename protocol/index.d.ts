@@ -102,6 +102,12 @@ export interface IClusterModel {
    * workers keep being restarted for exceeding their memory limit.
    */
   warning?: string;
+  /**
+   * What became of batch jobs that the batch system ended while the cluster
+   * lives (walltime, cancelled outside JupyterLab, node failure), and what
+   * dask-jobqueue does next.
+   */
+  jobsNote?: string;
   /** ISO 8601: when the companion stops it, e.g. before the batch job JupyterLab runs inside ends. */
   endsAt?: string;
   /** What `endsAt` is, e.g. "the walltime of SLURM job 1234 ends". */
@@ -129,6 +135,8 @@ export interface IClusterModel {
 /** The JupyterLab server (its companion) that runs a cluster. */
 export interface IClusterOwner {
   host: string;
+  /** Whether that host is this JupyterLab's (then Stop asks that server, and Adopt may move it here). */
+  sameHost: boolean;
   pid: number;
   /** ISO 8601: when that server's companion started. */
   since: string;

@@ -33,6 +33,8 @@ export namespace CommandIDs {
   export const copyTunnel = 'dask-clusters:copy-tunnel';
   /** Clear an ended cluster from the list: {id}. */
   export const dismiss = 'dask-clusters:dismiss';
+  /** Move here a cluster that keeps running from another JupyterLab server of this host: {id}. */
+  export const adoptElsewhere = 'dask-clusters:adopt-elsewhere';
   /** Clear every ended cluster from the list. */
   export const clearEnded = 'dask-clusters:clear-ended';
   /** Take over a cluster that runs outside the companion: {type, name}. */
@@ -173,13 +175,19 @@ export function addClusterCommands(
           title: owner
             ? trans.__('Stop cluster %1 in another JupyterLab?', cluster.name)
             : trans.__('Stop cluster %1?', cluster.name),
-          body: owner
-            ? trans.__(
-                'It runs in the JupyterLab on %1 (companion pid %2), which stops it: its scheduler and workers shut down; results held on the workers are lost.',
-                owner.host,
-                owner.pid
-              )
-            : trans.__('Its scheduler and workers shut down; results held on the workers are lost.'),
+          body: !owner
+            ? trans.__('Its scheduler and workers shut down; results held on the workers are lost.')
+            : owner.sameHost
+              ? trans.__(
+                  'It runs in the JupyterLab on %1 (companion pid %2), which stops it: its scheduler and workers shut down; results held on the workers are lost.',
+                  owner.host,
+                  owner.pid
+                )
+              : trans.__(
+                  'It runs in the JupyterLab on %1 (companion pid %2), which cannot be reached from here. Stopping it here cancels its batch jobs; processes it runs on %1 are not stopped. Stop it there if you can.',
+                  owner.host,
+                  owner.pid
+                ),
           buttons: [Dialog.cancelButton({ label: trans.__('Cancel') }), Dialog.warnButton({ label: trans.__('Stop') })]
         });
         if (!answer.button.accept) {
@@ -189,13 +197,34 @@ export function addClusterCommands(
       try {
         await manager.stop(cluster.id);
         Notification.success(
-          owner
+          owner?.sameHost
             ? trans.__('Asked the JupyterLab on %1 to stop cluster %2', owner.host, cluster.name)
-            : trans.__('Stopping cluster %1', cluster.name),
+            : owner
+              ? trans.__('Stopped cluster %1 from here; its batch jobs are being cancelled', cluster.name)
+              : trans.__('Stopping cluster %1', cluster.name),
           { autoClose: 3000 }
         );
       } catch (error) {
         Notification.error(trans.__('Could not stop %1: %2', cluster.name, errorMessage(error)));
+      }
+    }
+  });
+
+  commands.addCommand(CommandIDs.adoptElsewhere, {
+    label: trans.__('Adopt Dask Cluster Here'),
+    caption: trans.__('Manage here a cluster that another JupyterLab of yours on this host runs'),
+    isEnabled: applies('adopt-elsewhere'),
+    isVisible: applies('adopt-elsewhere'),
+    execute: async args => {
+      const cluster = resolveCluster(app, manager, args, 'adopt-elsewhere');
+      if (!cluster) {
+        return;
+      }
+      try {
+        await manager.adoptElsewhere(cluster.id);
+        Notification.success(trans.__('Cluster %1 is managed here now', cluster.name), { autoClose: 3000 });
+      } catch (error) {
+        Notification.error(trans.__('Could not adopt %1: %2', cluster.name, errorMessage(error)));
       }
     }
   });

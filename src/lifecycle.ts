@@ -3,7 +3,8 @@ import type { ClusterState, IClusterModel } from '../protocol';
 /**
  * What a user can do with a cluster from the sidebar.
  */
-export type ClusterAction = 'insert-code' | 'scale' | 'copy-tunnel' | 'stop' | 'dismiss' | 'open-dashboard' | 'job-log';
+export type ClusterAction =
+  'insert-code' | 'scale' | 'copy-tunnel' | 'stop' | 'dismiss' | 'open-dashboard' | 'job-log' | 'adopt-elsewhere';
 
 /**
  * Whether a cluster in this state has ended (nothing of it runs any more).
@@ -37,7 +38,7 @@ export function canPerform(action: ClusterAction, cluster: IClusterModel | undef
   }
   // Another JupyterLab server runs it: this companion answers 409 to everything but a stop,
   // which it passes on to that server.
-  if (cluster.elsewhere && action !== 'stop') {
+  if (cluster.elsewhere && action !== 'stop' && action !== 'adopt-elsewhere') {
     return false;
   }
   switch (action) {
@@ -54,5 +55,8 @@ export function canPerform(action: ClusterAction, cluster: IClusterModel | undef
       return isEnded(cluster.state);
     case 'job-log':
       return true;
+    case 'adopt-elsewhere':
+      // Only a runner that keeps running listens on a socket another server of this host can reach.
+      return cluster.state === 'running' && !!cluster.elsewhere?.sameHost && !!cluster.keepRunning;
   }
 }

@@ -157,6 +157,15 @@ export class ClusterManager implements IDaskClusterManager {
   }
 
   /**
+   * Move here a cluster that keeps running from another JupyterLab server of this host.
+   */
+  async adoptElsewhere(id: string): Promise<IClusterModel> {
+    const cluster = await this.client.adoptElsewhere(id);
+    this._store.upsert(cluster);
+    return cluster;
+  }
+
+  /**
    * Change the workers of a cluster; the list follows the event stream, not the answer.
    */
   async scale(id: string, scaling: IScaling): Promise<IClusterModel> {
@@ -184,9 +193,11 @@ export class ClusterManager implements IDaskClusterManager {
       return source.stop(id);
     }
     this._stopAsked.add(id);
+    // A cluster of a JupyterLab on another host is stopped from here only on its user's explicit choice (the stop command asks).
+    const force = this._store.get(id)?.elsewhere?.sameHost === false;
     let cluster: IClusterModel | null;
     try {
-      cluster = await this.client.stop(id);
+      cluster = await this.client.stop(id, force);
     } catch (error) {
       this._stopAsked.delete(id);
       throw error;

@@ -70,6 +70,11 @@ export interface IDaskClusterManager extends IDisposable {
   stop(id: string): Promise<void>;
 
   /**
+   * Move here a cluster that keeps running from another JupyterLab server of this host.
+   */
+  adoptElsewhere(id: string): Promise<IClusterModel>;
+
+  /**
    * Forget every ended cluster of the companion (never a live one); resolves with their ids.
    */
   clearEnded(): Promise<string[]>;

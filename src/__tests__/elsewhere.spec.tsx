@@ -34,7 +34,7 @@ class NoConfirmSettings implements IDaskClusterSettings {
   async saveLayout(): Promise<void> {}
 }
 
-const OWNER = { host: 'login2', pid: 4242, since: new Date().toISOString() };
+const OWNER = { host: 'login2', sameHost: true, pid: 4242, since: new Date().toISOString() };
 
 /** A running SLURM cluster with a job, a dashboard and a tunnel: every action would apply to it here. */
 function rich(overrides: Partial<IClusterModel>): IClusterModel {
@@ -117,7 +117,7 @@ describe('a cluster of another JupyterLab server', () => {
           id: 'old',
           name: 'old',
           createdAt: '2026-11-20T10:00:00Z',
-          elsewhere: { host: 'login3', pid: 7, since: earlier }
+          elsewhere: { host: 'login3', sameHost: false, pid: 7, since: earlier }
         })
       ]
     });
@@ -223,6 +223,7 @@ describe('a cluster of another JupyterLab server', () => {
 
   it('is stopped in its own JupyterLab after a confirmation, and a 409 from the companion is shown', async () => {
     const requests: string[] = [];
+    const queries: string[] = [];
     const answers: Response[] = [];
     const serverSettings = ServerConnection.makeSettings({
       baseUrl: 'http://lab.example/',
@@ -230,6 +231,7 @@ describe('a cluster of another JupyterLab server', () => {
         if (input instanceof Request) {
           // (ServerConnection adds a cache-busting number.)
           requests.push(`${input.method} ${input.url.replace(/\?.*$/, '')}`);
+          queries.push(new URL(input.url).searchParams.get('force') ?? '');
         }
         return Promise.resolve(answers.shift() ?? new Response('[]', { status: 200 }));
       }
@@ -237,7 +239,11 @@ describe('a cluster of another JupyterLab server', () => {
     const manager = new ClusterManager({ client: new ClusterClient({ serverSettings }), stream: makeStream() });
     FakeSocket.sockets.at(-1)?.open();
     const here = rich({ id: 'c1', name: 'analysis', elsewhere: OWNER });
-    const there = rich({ id: 'c2', name: 'far', elsewhere: { host: 'login9', pid: 77, since: OWNER.since } });
+    const there = rich({
+      id: 'c2',
+      name: 'far',
+      elsewhere: { host: 'login9', sameHost: false, pid: 77, since: OWNER.since }
+    });
     FakeSocket.sockets.at(-1)?.send({ kind: 'snapshot', clusters: [here, there] });
     const { sidebar } = setup(manager);
     const stopOf = (id: string) => itemOrNull(sidebar, id)?.querySelector<HTMLButtonElement>('.jp-DaskClusters-stop');
@@ -262,14 +268,19 @@ describe('a cluster of another JupyterLab server', () => {
     expect(requests).toEqual(['DELETE http://lab.example/dask-clusters/api/clusters/c1']);
     expect(notices()).toEqual(['success: Asked the JupyterLab on login2 to stop cluster analysis']);
 
-    // Its owner on another host: the companion's 409, in its own words.
-    const message = 'runs in the JupyterLab on login9 (companion pid 77); stop or change it there';
-    answers.push(new Response(JSON.stringify({ error: 'runs_elsewhere', message }), { status: 409 }));
+    // Its owner on another host: the dialog says what stopping it from here does; the companion's 409 in its own words.
+    const message = 'Cluster "far" is already stopping';
+    answers.push(new Response(JSON.stringify({ error: 'not_running', message }), { status: 409 }));
     stopOf('c2')?.click();
     await waitForDialog();
-    expect(query('.jp-Dialog-body')?.textContent).toContain('login9 (companion pid 77)');
+    expect(query('.jp-Dialog-body')?.textContent).toBe(
+      'It runs in the JupyterLab on login9 (companion pid 77), which cannot be reached from here. Stopping it here cancels its batch jobs; processes it runs on login9 are not stopped. Stop it there if you can.'
+    );
     await acceptDialog();
     await waitFor(() => notices().length === 2);
+    expect(requests.at(-1)).toBe('DELETE http://lab.example/dask-clusters/api/clusters/c2');
+    // Only the other host's cluster is stopped from here (force); this host's is asked of its owner.
+    expect(queries).toEqual(['', 'true']);
     expect(notices()[1]).toBe(`error: Could not stop far: ${message}`);
     expect(item(sidebar, 'c2').dataset.state).toBe('running');
     sidebar.dispose();
@@ -291,6 +302,32 @@ describe('a cluster of another JupyterLab server', () => {
     section.shutdownAll();
     await waitFor(() => manager.calls.some(call => call.startsWith('stop')));
     expect(manager.calls.filter(call => call.startsWith('stop'))).toEqual(['stop mine']);
+  });
+});
+
+describe('adopting a cluster of another JupyterLab of this host', () => {
+  it('is offered for one that keeps running there, and not for one that stops with it or runs on another host', async () => {
+    const manager = new FakeManager();
+    const { sidebar } = setup(manager);
+    manager.emit({
+      kind: 'snapshot',
+      clusters: [
+        rich({ id: 'kept', name: 'kept', elsewhere: OWNER, keepRunning: true }),
+        rich({ id: 'plain', name: 'plain', elsewhere: OWNER }),
+        rich({ id: 'far', name: 'far', keepRunning: true, elsewhere: { ...OWNER, host: 'login9', sameHost: false } })
+      ]
+    });
+    const adoptOf = (id: string) =>
+      itemOrNull(sidebar, id)?.querySelector<HTMLButtonElement>('.jp-DaskClusters-adoptElsewhere');
+    await waitFor(() => adoptOf('kept') != null);
+    expect(adoptOf('kept')?.textContent).toBe('Adopt');
+    expect(adoptOf('plain')).toBeNull();
+    expect(adoptOf('far')).toBeNull();
+    adoptOf('kept')?.click();
+    await waitFor(() => manager.calls.includes('adopt here kept'));
+    await waitFor(() => notices().length === 1);
+    expect(notices()).toEqual(['success: Cluster kept is managed here now']);
+    sidebar.dispose();
   });
 });
 

@@ -201,6 +201,10 @@ export class FakeManager implements IDaskClusterManager {
   async stop(id: string) {
     this.calls.push(`stop ${id}`);
   }
+  async adoptElsewhere(id: string) {
+    this.calls.push(`adopt here ${id}`);
+    return makeCluster({ id });
+  }
   clearAnswer: string[] = [];
   async clearEnded() {
     this.calls.push('clear ended');

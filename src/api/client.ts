@@ -84,8 +84,15 @@ export class ClusterClient {
   /**
    * Stop a cluster; `null` when it had ended already and was removed.
    */
-  stop(id: string): Promise<IClusterModel | null> {
-    return this._request<IClusterModel | null>('DELETE', this._clusterPath(id));
+  stop(id: string, force = false): Promise<IClusterModel | null> {
+    return this._request<IClusterModel | null>('DELETE', this._clusterPath(id) + (force ? '?force=true' : ''));
+  }
+
+  /**
+   * Move here a cluster that keeps running from another JupyterLab server of this host.
+   */
+  adoptElsewhere(id: string): Promise<IClusterModel> {
+    return this._request<IClusterModel>('POST', this._clusterPath(id, 'adopt'));
   }
 
   /**

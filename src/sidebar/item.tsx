@@ -57,6 +57,12 @@ const ACTIONS: ReadonlyArray<{
     text: trans => trans.__('Stop')
   },
   {
+    action: 'adopt-elsewhere',
+    command: CommandIDs.adoptElsewhere,
+    className: 'jp-DaskClusters-adoptElsewhere',
+    text: trans => trans.__('Adopt')
+  },
+  {
     action: 'dismiss',
     command: CommandIDs.dismiss,
     className: 'jp-DaskClusters-dismiss',
@@ -210,7 +216,7 @@ function Badge(props: { className: string; text: string; title: string }): JSX.E
 function Elsewhere(props: { cluster: IClusterModel; owner: IClusterOwner; trans: TranslationBundle }): JSX.Element {
   const { cluster, owner, trans } = props;
   const since = formatStart(owner.since);
-  // The browser cannot tell whether that host is this server's own, so the host is shown as given.
+  // The host as the companion names it (it tells whether it is this server's own: sameHost).
   const where = since ? trans.__('%1, since %2', owner.host, since) : owner.host;
   return (
     <div

@@ -67,12 +67,15 @@ export interface IRegistryOptions {
   inspector: IProcessInspector;
 }
 
-/** The model of another server's entry, as the browser sees it. */
-function foreignModel(record: IClusterRecord): IClusterModel {
+/** The model of another server's entry, as the browser sees it from a server on `host`. */
+function foreignModel(record: IClusterRecord, host: string): IClusterModel {
   const owner = record.owner;
   return owner === undefined
     ? record.model
-    : { ...structuredClone(record.model), elsewhere: { host: owner.host, pid: owner.pid, since: owner.since } };
+    : {
+        ...structuredClone(record.model),
+        elsewhere: { host: owner.host, sameHost: owner.host === host, pid: owner.pid, since: owner.since }
+      };
 }
 
 function isClusterRecord(value: unknown): value is IClusterRecord {
@@ -170,7 +173,7 @@ export class Registry {
   models(): IClusterModel[] {
     return [...this.records.values(), ...this.foreign.values()]
       .sort(byCreation)
-      .map(record => (this.records.has(record.model.id) ? record.model : foreignModel(record)));
+      .map(record => (this.records.has(record.model.id) ? record.model : foreignModel(record, this.owner.host)));
   }
 
   get(id: string): IClusterRecord | undefined {
@@ -225,7 +228,7 @@ export class Registry {
     this.foreign.set(id, record);
     this.handed.set(id, record);
     this.save();
-    this.changed.emit({ kind: 'cluster', cluster: foreignModel(record) });
+    this.changed.emit({ kind: 'cluster', cluster: foreignModel(record, this.owner.host) });
   }
 
   /** Make another server's entry `id` this companion's; returns it, or undefined when there is none. */
@@ -290,7 +293,7 @@ export class Registry {
     this.foreign = next;
     for (const [id, record] of next) {
       if (JSON.stringify(previous.get(id)) !== JSON.stringify(record)) {
-        this.changed.emit({ kind: 'cluster', cluster: foreignModel(record) });
+        this.changed.emit({ kind: 'cluster', cluster: foreignModel(record, this.owner.host) });
       }
     }
     for (const id of previous.keys()) {
