@@ -139,6 +139,7 @@ export function ClusterItem(props: { cluster: IClusterModel; context: IItemConte
         </div>
       )}
       {cluster.warning && <Warning text={cluster.warning} trans={trans} />}
+      {cluster.jobsNote && <Warning text={cluster.jobsNote} trans={trans} />}
       {cluster.jobs.length > 0 && (
         <JobTable
           clusterId={cluster.id}

@@ -1,6 +1,6 @@
 /**
  * What the SLURM commands say: partitions (`sinfo`), jobs (`squeue --json`),
- * and cancelling (`scancel`). Parsers are pure; the runners at the bottom
+ * how jobs ended (`squeue --states=all`, `sacct`), and cancelling (`scancel`). Parsers are pure; the runners at the bottom
  * are the only side effects.
  */
 
@@ -112,6 +112,54 @@ export function parseSqueue(json: unknown): IQueuedJob[] {
   });
 }
 
+/** A job's end as slurmctld or the accounting database records it. */
+export interface ISlurmEnd {
+  /** e.g. TIMEOUT, or sacct's "CANCELLED by 1000". */
+  state: string;
+  /** SLURM's reason, when it gives one (not "None"). */
+  reason?: string;
+  /** sacct's "exit:signal", e.g. "1:0". */
+  exitCode?: string;
+}
+
+/** States of a job that has not ended yet. */
+const LIVE_STATES = /^(PENDING|RUNNING|SUSPENDED|COMPLETING|CONFIGURING|REQUEUE|RESIZING|SIGNALING|STAGE_OUT|STOPPED)/;
+
+/** Whether `state` is a final one (squeue --json of 22.05 lists ended jobs too, for MinJobAge). */
+export function slurmEnded(state: string): boolean {
+  return state !== '' && !LIVE_STATES.test(state);
+}
+
+/** Ended jobs of `squeue --json --states=all` (slurmctld keeps them MinJobAge, 300 s by default). */
+export function parseEndedSqueue(json: unknown): Map<string, ISlurmEnd> {
+  const jobs = isObject(json) && Array.isArray(json.jobs) ? json.jobs.filter(isObject) : [];
+  const ends = new Map<string, ISlurmEnd>();
+  for (const job of jobs) {
+    const state = text(job.job_state);
+    const reason = text(job.state_reason);
+    if (slurmEnded(state)) {
+      ends.set(text(job.job_id), { state, ...(reason && reason !== 'None' ? { reason } : {}) });
+    }
+  }
+  return ends;
+}
+
+/** Ended jobs of `sacct -X -n -P -o JobID,State,Reason,ExitCode`. */
+export function parseEndedSacct(output: string): Map<string, ISlurmEnd> {
+  const ends = new Map<string, ISlurmEnd>();
+  for (const line of output.split('\n')) {
+    const [id, state, reason, exitCode] = line.trim().split('|');
+    if (id && state !== undefined && slurmEnded(state)) {
+      ends.set(id, {
+        state,
+        ...(reason && reason !== 'None' ? { reason } : {}),
+        ...(exitCode ? { exitCode } : {})
+      });
+    }
+  }
+  return ends;
+}
+
 /** The SLURM commands the backend runs; replaceable in tests. */
 export interface ISlurmCommands {
   /** Whether `sbatch` is on PATH. */
@@ -122,6 +170,8 @@ export interface ISlurmCommands {
   cancel(ids: string[], name?: string): Promise<void>;
   /** `sbatch --test-only` of `script`: undefined when SLURM would accept it, else its message. */
   testScript(script: string): Promise<string | undefined>;
+  /** How jobs `ids` ended, for those SLURM still knows; absent ids it does not. */
+  ended?(ids: string[]): Promise<Map<string, ISlurmEnd>>;
 }
 
 async function run(
@@ -175,6 +225,28 @@ export function realSlurmCommands(which: (command: string) => string | undefined
     async testScript(script) {
       const result = await run('sbatch', ['--test-only'], script);
       return result.ok ? undefined : result.stderr || `sbatch --test-only failed with ${result.stdout}`;
+    },
+    async ended(ids) {
+      // Both sources: slurmctld answers at once and without accounting (the
+      // test SLURM has none), but only for MinJobAge; sacct needs slurmdbd, as
+      // most sites have, and alone says who cancelled and the exit code, yet
+      // may lag behind the job's end. Its answer wins where it is final.
+      const list = ids.join(',');
+      const [queue, accounting] = await Promise.all([
+        run('squeue', ['--json', '--states=all', `--jobs=${list}`]),
+        run('sacct', ['-X', '-n', '-P', '-j', list, '-o', 'JobID,State,Reason,ExitCode'])
+      ]);
+      let json: unknown;
+      try {
+        json = queue.ok ? JSON.parse(queue.stdout) : {};
+      } catch {
+        json = {};
+      }
+      const ends = parseEndedSqueue(json);
+      for (const [id, end] of accounting.ok ? parseEndedSacct(accounting.stdout) : []) {
+        ends.set(id, end);
+      }
+      return ends;
     }
   };
 }
