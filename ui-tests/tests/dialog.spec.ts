@@ -30,13 +30,15 @@ test('the form fits, says where values come from, and refuses bad values once', 
   const { dialog } = await openNewDialog(page);
   const start = dialog.getByRole('button', { name: 'Start' });
 
-  // Grouped: where, how big, how it scales; the tuning folded away.
+  // Grouped: where, how big, how it scales; the tuning folded away; then when it stops.
   await expect(dialog.locator('.jp-DaskClusters-formSectionTitle')).toHaveText([
     'Where it runs',
     'How big',
     'How it scales',
-    'Advanced'
+    'Advanced',
+    'When it stops'
   ]);
+  await expect(dialog.getByLabel('Keep running when JupyterLab stops')).not.toBeChecked();
   await expect(dialog.locator('#root_memory_target')).toBeHidden();
 
   // The primary fields and the footer are on screen at 1280x800, without scrolling.
