@@ -39,9 +39,10 @@ def runners_of(procs) -> list:
     return [p for p in procs if is_cluster_runner(p.cmdline)]
 
 
-def survive_and_readopt(start_lab, state: dict, create: dict, ready) -> tuple[object, dict, list]:
+def survive_and_readopt(start_lab, state: dict, create: dict, ready, before_stop=None) -> tuple[object, dict, list]:
     """Create a cluster that keeps running, stop jupyter lab, start another on the same state
-    directory; returns the new server, the re-adopted model and the processes that lived on."""
+    directory; returns the new server, the re-adopted model and the processes that lived on.
+    `before_stop(server)` runs just before the first server is stopped."""
     first = start_lab(env_extra=state)
     status, body = first.request("POST", "dask-clusters/api/clusters", create, timeout=120)
     assert status == 201, f"create answered {status}: {body}\n{first.log_tail()}"
@@ -51,6 +52,8 @@ def survive_and_readopt(start_lab, state: dict, create: dict, ready) -> tuple[ob
     runners = first.cluster_runners()
     assert len(runners) == 1, [p.describe() for p in runners]
     kept = [*runners, *proctree.descendants(runners[0].pid)]
+    if before_stop is not None:
+        before_stop(first)
 
     stop_lab(first)
     time.sleep(3)
@@ -74,10 +77,21 @@ def survive_and_readopt(start_lab, state: dict, create: dict, ready) -> tuple[ob
 def test_local_cluster_keeps_running_across_a_jupyterlab_restart(start_lab, tmp_path):
     state = {"JUPYTERLAB_DASK_CLUSTERS_STATE_DIR": str(tmp_path / "state")}
     create = {"type": "local", "options": {"workers": 2, "keep_running": True}}
+    plain: dict = {}
+
+    def start_plain(first):
+        # One without the choice, beside it: it stops with JupyterLab, as before, and says so.
+        status, body = first.request("POST", "dask-clusters/api/clusters", {"type": "local", "options": {"workers": 1}})
+        assert status == 201, body
+        plain.update(wait_for(first, body["id"], lambda m: m["state"] == "running", "plain cluster"))
+
     server, model, kept = survive_and_readopt(
-        start_lab, state, create, lambda m: m["state"] == "running" and m["workers"] == 2
+        start_lab, state, create, lambda m: m["state"] == "running" and m["workers"] == 2, start_plain
     )
     cluster_id = model["id"]
+    status, ended = server.request("GET", f"dask-clusters/api/clusters/{plain['id']}")
+    assert status == 200, ended
+    assert (ended["state"], ended.get("endReason")) == ("stopped", "Stopped because JupyterLab stopped."), ended
     # Its dashboard, through the new server's proxy.
     assert model["hasDashboard"] is True
     status, plots = server.request("GET", f"dask-clusters/api/clusters/{cluster_id}/plots")
