@@ -165,6 +165,21 @@ describe('a job that left the queue of a running cluster', () => {
     await stopWatching();
   });
 
+  it("is not told twice after a restart: a row that already says its end keeps the previous companion's note", async () => {
+    const end: IEndedJob = { state: 'TIMEOUT', reason: 'walltime reached (TIMEOUT)' };
+    const told: IJob = { id: '27', ...end };
+    const record = batchCluster('pbs', 'c1', [told], {});
+    record.model.jobsNote = 'Job 27 ended: walltime reached (TIMEOUT).';
+    const registry = registryOf(record);
+    const queue = new FakeQueue();
+    queue.jobs = [];
+    const watch = watcher(registry, queue, async () => new Map([['27', end]]));
+    await watch.poll();
+    await watch.poll();
+    expect(registry.get('c1')!.model.jobs).toEqual([told]);
+    expect(registry.get('c1')!.model.jobsNote).toBe('Job 27 ended: walltime reached (TIMEOUT).');
+  });
+
   it('names at most five jobs of a reason in the note', () => {
     const ids = ['1', '2', '3', '4', '5', '6', '7'];
     expect(endedNote(new Map([['node failed (NODE_FAIL)', ids]]), { mode: 'fixed', workers: 7 })).toBe(

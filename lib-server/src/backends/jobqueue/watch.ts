@@ -285,9 +285,16 @@ export class BatchJobWatcher<J extends IBatchJob = IBatchJob> {
     const rows = new Map<string, IJob>();
     for (const job of jobs) {
       const end = told.get(job.id) ?? UNTOLD_END;
+      if (job.state === end.state && job.reason === end.reason) {
+        // Told already, by a previous companion: its note says it.
+        continue;
+      }
       // No node: it runs nowhere now, and the row's reason-or-node column then says why it ended.
       rows.set(job.id, { id: job.id, state: end.state, reason: end.reason });
       note.ended.set(end.reason, [...(note.ended.get(end.reason) ?? []), job.id]);
+    }
+    if (rows.size === 0) {
+      return;
     }
     model.jobs = model.jobs.map(job => rows.get(job.id) ?? job);
     model.jobsNote = [note.before, endedNote(note.ended, model.scaling)].filter(part => part !== undefined).join(' ');
