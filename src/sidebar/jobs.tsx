@@ -87,13 +87,8 @@ export function JobTable(props: {
               <td className="jp-DaskClusters-jobState">{job.state}</td>
               <td
                 className={job.node ? 'jp-DaskClusters-jobNode' : 'jp-DaskClusters-jobReason'}
-                title={
-                  job.node
-                    ? trans.__('Runs on %1', job.node)
-                    : job.reason
-                      ? trans.__('Waits: %1', job.reason)
-                      : undefined
-                }
+                // A reason is why a job waits, or how it ended: the text says which.
+                title={job.node ? trans.__('Runs on %1', job.node) : job.reason}
               >
                 {job.node ?? job.reason ?? ''}
               </td>
