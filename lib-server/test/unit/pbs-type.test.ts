@@ -278,12 +278,17 @@ describe('pbs job rows and cleanup', () => {
     expect(cancelled.registry.get('c0ffee12')!.model.endReason).toBe(
       'The runner exited unexpectedly (exit code 1). Its batch jobs (5120) were cancelled.'
     );
+    let attempts = 0;
+    const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const refused = failing(async () => {
+      attempts += 1;
       throw new Error('qdel: Unauthorized Request');
     });
-    const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     await refused.detach();
+    // Its own note is a registry change too: it must not try again, and again.
+    await new Promise(resolve => setTimeout(resolve, 50));
     spy.mockRestore();
+    expect(attempts).toBe(1);
     expect(refused.registry.get('c0ffee12')!.model.endReason).toBe(
       'The runner exited unexpectedly (exit code 1). Cancelling its batch jobs failed (Error: qdel: Unauthorized Request); check the queue and cancel them yourself.'
     );

@@ -109,6 +109,8 @@ export class BatchJobWatcher<J extends IBatchJob = IBatchJob> {
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private readonly cancelling = new Set<string>();
+  /** Clusters whose jobs could not be cancelled: their item says so, and no registry change retries it in a loop. */
+  private readonly notCancelled = new Set<string>();
   private readonly pending = new Set<Promise<void>>();
   private disconnect: (() => void) | undefined;
   /** Consecutive polls each job of a running cluster was missing from the queue. */
@@ -303,7 +305,12 @@ export class BatchJobWatcher<J extends IBatchJob = IBatchJob> {
   /** Cancel every job of an ended cluster (reported, listed, or named after it), then forget them. */
   private async cancel(id: string): Promise<void> {
     const record = this.options.registry.get(id);
-    if (record === undefined || this.cancelling.has(id) || ACTIVE_STATES.has(record.model.state)) {
+    if (
+      record === undefined ||
+      this.cancelling.has(id) ||
+      this.notCancelled.has(id) ||
+      ACTIVE_STATES.has(record.model.state)
+    ) {
       return;
     }
     this.cancelling.add(id);
@@ -332,6 +339,7 @@ export class BatchJobWatcher<J extends IBatchJob = IBatchJob> {
       }
     } catch (error) {
       console.error(`cancelling the ${this.options.type} jobs of cluster ${id} failed: ${String(error)}`);
+      this.notCancelled.add(id);
       if (this.options.registry.get(id) !== undefined) {
         this.options.registry.update(id, r => {
           r.model.endReason = jobsNote(
