@@ -220,7 +220,8 @@ cmd_up() {
   fi
   link_etc
   daemons_up || start_daemons
-  wait_for 60 "node $NODE to be idle (see $STATE/slurmd.log and sinfo)" node_idle
+  # A busy 2-core machine may keep the node "not responding" (idle*) for a while after a heavy run.
+  wait_for 180 "node $NODE to be idle (see $STATE/slurmd.log and sinfo)" node_idle
   smoke_job
   write_env
   cat "$STATE/env"
