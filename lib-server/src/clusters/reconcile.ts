@@ -45,18 +45,14 @@ export function planReconciliation(
       continue;
     }
     const argv = inspector.cmdline(pid);
-    if (argv !== undefined && isOurRunner(argv, runnerPath) && record.control !== undefined) {
+    if (argv !== undefined && isOurRunner(argv, runnerPath)) {
+      const { control } = record;
+      const why = control === undefined ? 'cannot be re-adopted' : 'did not answer on its control socket';
       actions.push({
         id: record.model.id,
-        error: `The companion restarted while this cluster was ${record.model.state}; its runner (pid ${pid}) did not answer on its control socket and was stopped.`,
+        error: `The companion restarted while this cluster was ${record.model.state}; its runner (pid ${pid}) ${why} and was stopped.`,
         killGroup: pid,
-        readopt: { control: record.control, pid }
-      });
-    } else if (argv !== undefined && isOurRunner(argv, runnerPath)) {
-      actions.push({
-        id: record.model.id,
-        error: `The companion restarted while this cluster was ${record.model.state}; its runner (pid ${pid}) cannot be re-adopted and was stopped.`,
-        killGroup: pid
+        ...(control !== undefined ? { readopt: { control, pid } } : {})
       });
     } else {
       // The pid now belongs to some other process: leave it alone.

@@ -9,7 +9,7 @@ import { createConnection, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { Emitter } from '../util/emitter.js';
 import type { RunnerCommand, RunnerEvent } from './protocol.js';
-import { killGroup, readEventLine, stopForSure, type IRunner, type IRunnerExit } from './supervisor.js';
+import { forwardEventLine, killGroup, stopForSure, type IRunner, type IRunnerExit } from './supervisor.js';
 
 /** How often a runner whose connection closed is looked at until its process has gone. */
 const EXIT_POLL_MS = 500;
@@ -92,12 +92,6 @@ export class AdoptedRunner implements IRunner {
   }
 
   private onLine(line: string): void {
-    const event = readEventLine(line, this.pid);
-    if (event?.event === 'closed') {
-      this.closed = true;
-    }
-    if (event !== undefined) {
-      this.events.emit(event);
-    }
+    this.closed = forwardEventLine(line, this.pid, this.events) || this.closed;
   }
 }

@@ -58,17 +58,21 @@ export function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-/** The event on one protocol line; undefined (logged) for a blank or unreadable one. */
-export function readEventLine(line: string, pid: number | undefined): RunnerEvent | undefined {
+/**
+ * Emit the event on one protocol line (a blank or unreadable one is logged
+ * and dropped); true when it says the runner closed its cluster.
+ */
+export function forwardEventLine(line: string, pid: number | undefined, events: Emitter<RunnerEvent>): boolean {
   if (line.trim() === '') {
-    return undefined;
+    return false;
   }
   const event = parseRunnerEvent(line);
   if ('invalid' in event) {
     console.error(`runner ${pid}: ignoring a line: ${event.invalid}`);
-    return undefined;
+    return false;
   }
-  return event;
+  events.emit(event);
+  return event.event === 'closed';
 }
 
 /** Whether `exited` settles within `ms`. */
@@ -216,13 +220,7 @@ export class RunnerProcess implements IRunner {
   }
 
   private onLine(line: string): void {
-    const event = readEventLine(line, this.pid);
-    if (event?.event === 'closed') {
-      this.closed = true;
-    }
-    if (event !== undefined) {
-      this.events.emit(event);
-    }
+    this.closed = forwardEventLine(line, this.pid, this.events) || this.closed;
   }
 
   private watchExit(stdoutClosed: Promise<void>): Promise<IRunnerExit> {
