@@ -367,7 +367,30 @@ def probe_files(directory: str, names: list[str]) -> dict:
     }
 
 
+def probe_control(path: str) -> dict:
+    """Connects to a runner's control socket and asks it to close its cluster."""
+    import socket
+
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.settimeout(10)
+    try:
+        conn.connect(path)
+    except OSError as err:
+        conn.close()
+        return _error(err)
+    try:
+        conn.sendall(b'{"op": "close"}\n')
+        data = conn.recv(4096)
+    except OSError as err:
+        return _error(err, connected=True)
+    finally:
+        conn.close()
+    # The runner hangs up on another account at once: nothing is read.
+    return {"outcome": "answered" if data else "hung up", "data": data.decode(errors="replace")}
+
+
 PROBES = {
+    "control": probe_control,
     "client": probe_client,
     "dask_handshake": probe_dask_handshake,
     "tls": probe_tls,

@@ -430,3 +430,44 @@ def test_nothing_listens_on_a_public_address_unless_it_must(cluster, tmp_path):
     assert not untold, "listening beyond loopback, and not a TLS address of the cluster:\n" + describe(untold)
     open_dashboards = [m for m in mine if m[1] in dashboards and m[0] not in LOOPBACK]
     assert not open_dashboards, "dashboards beyond loopback:\n" + describe(open_dashboards)
+
+
+def test_another_account_cannot_reach_a_kept_clusters_control_socket(start_lab, other_account, tmp_path):
+    """A cluster that keeps running after JupyterLab stops listens on a control socket; another
+    account is kept out by its directory and the socket's mode, and, with both opened up, the
+    runner hangs up on it (it checks the peer's uid), so its close does nothing."""
+    state = tmp_path / "state"
+    server = start_lab(env_extra={"JUPYTERLAB_DASK_CLUSTERS_STATE_DIR": str(state)})
+    status, model = server.request(
+        "POST", "dask-clusters/api/clusters", {"type": "local", "options": {"workers": 1, "keep_running": True}}
+    )
+    assert status == 201, model
+    cluster_id = model["id"]
+    deadline = time.monotonic() + 120
+    while server.request("GET", f"dask-clusters/api/clusters/{cluster_id}")[1]["state"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(1)
+    server.remember(proctree.descendants(server.proc.pid))
+    control = state / "control" / f"{cluster_id}.sock"
+    assert stat.S_ISSOCK(control.stat().st_mode)
+    assert mode_of(control.parent) == 0o700
+    assert mode_of(control) == 0o700
+    with other_user.reachable(control.parent):
+        (behind_dir,) = other_account.run(("control", {"path": str(control)}))
+        control.parent.chmod(0o711)
+        try:
+            (behind_mode,) = other_account.run(("control", {"path": str(control)}))
+            control.chmod(0o666)
+            try:
+                (opened,) = other_account.run(("control", {"path": str(control)}))
+            finally:
+                control.chmod(0o700)
+        finally:
+            control.parent.chmod(0o700)
+    assert behind_dir["outcome"] == "refused" and behind_dir["errno"] == 13, behind_dir
+    assert behind_mode["outcome"] == "refused" and behind_mode["errno"] == 13, behind_mode
+    assert opened["outcome"] in ("hung up", "refused") and opened.get("data", "") == "", opened
+    time.sleep(2)
+    status, after = server.request("GET", f"dask-clusters/api/clusters/{cluster_id}")
+    assert (status, after["state"], after["workers"]) == (200, "running", 1), after
+    server.remove_cluster(cluster_id, server.cluster_runners())
