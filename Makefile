@@ -122,7 +122,7 @@ test-ui: setup ui-tests/node_modules/.stamp system-deps slurm-up sge-up gateway-
 	cd ui-tests && npx playwright test
 
 bench: setup ui-tests/node_modules/.stamp system-deps
-	$(BIN)/python bench/local_start.py && node bench/idle_requests.mjs && node bench/page_js.mjs
+	$(BIN)/python bench/local_start.py && node bench/idle_requests.mjs && node bench/page_js.mjs && $(BIN)/python bench/memory.py
 
 # The batch types against plain dask-jobqueue on the test batch systems (bench/README.md).
 .PHONY: bench-slurm bench-sge

@@ -154,8 +154,9 @@ def sweep(mark: str, grace_s: float) -> list[tuple[int, str]]:
 class Lab:
     """A JupyterLab with fresh Jupyter dirs, reached over HTTP with a token."""
 
-    def __init__(self, tmp: Path, env: dict[str, str]):
+    def __init__(self, tmp: Path, env: dict[str, str], jupyter: str = JUPYTER):
         self.tmp = tmp
+        self.jupyter = jupyter
         self.token = secrets.token_hex(16)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}/"
@@ -177,7 +178,7 @@ class Lab:
         with open(self.log_path, "ab") as out:
             self.proc = subprocess.Popen(
                 [
-                    JUPYTER,
+                    self.jupyter,
                     "lab",
                     "--no-browser",
                     f"--ServerApp.token={self.token}",
@@ -415,7 +416,7 @@ def summary(values: list[float]) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="timed repetitions of each (default 5)")
-    parser.add_argument("--target", type=float, default=1.25, help="ratio the table compares against (default 1.25)")
+    parser.add_argument("--target", type=float, default=1.0, help="ratio the table compares against (default 1.0)")
     parser.add_argument(
         "--tls-goal",
         type=float,
