@@ -409,6 +409,20 @@ def run_baseline(script: Path, env: dict[str, str], log_path: Path, tls: bool = 
 # ------------------------------------------------------------------- report
 
 
+def write_results(bench: str, payload: dict) -> Path:
+    """Write a run's raw numbers to bench/results/<bench>-<UTC time>.json, with the date and machine."""
+    RESULTS.mkdir(exist_ok=True)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    out = RESULTS / f"{bench}-{now.strftime('%Y%m%dT%H%M%SZ')}.json"
+    head = {
+        "bench": bench,
+        "date": now.isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+    }
+    out.write_text(json.dumps({**head, **payload}, indent=2) + "\n")
+    return out
+
+
 def summary(values: list[float]) -> dict:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
@@ -552,36 +566,23 @@ def main() -> int:
     print(f"{'(for information) ratio of the mins':{width}}  {t['min'] / b['min']:6.2f}")
     print(f"{'(for information) ours/tls (medians)':{width}}  {o['median'] / t['median']:6.2f}")
 
-    RESULTS.mkdir(exist_ok=True)
-    now = datetime.datetime.now(datetime.timezone.utc)
-    out = RESULTS / f"local_start-{now.strftime('%Y%m%dT%H%M%SZ')}.json"
-    out.write_text(
-        json.dumps(
-            {
-                "bench": "local_start",
-                "date": now.isoformat(timespec="seconds"),
-                "machine": {
-                    "cpus": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "platform": platform.platform(),
-                },
-                "method": "ours: WebSocket api/events through jupyter-server-proxy, each message stamped on arrival "
-                "(time.monotonic); baseline and tls: from just before Popen to reading the script's line",
-                "cluster": {"workers": WORKERS, "threads_per_worker": 1, "processes": True, "options_sent": options},
-                "repeat": args.repeat,
-                "warmup": warm,
-                "ours": {"summary": o, "runs": ours},
-                "baseline": {"summary": b, "in_interpreter": inside, "cluster_and_wait": cluster_part, "runs": base},
-                "tls": {"summary": t, "cluster_and_wait": tls_part, "runs": tls},
-                "stop": {"ours": ours_stop, "baseline": base_stop},
-                "ratio_of_medians": ratio,
-                "target": args.target,
-                "tls_ratio_of_medians": tls_ratio,
-                "tls_goal": args.tls_goal,
-            },
-            indent=2,
-        )
-        + "\n"
+    out = write_results(
+        "local_start",
+        {
+            "method": "ours: WebSocket api/events through jupyter-server-proxy, each message stamped on arrival "
+            "(time.monotonic); baseline and tls: from just before Popen to reading the script's line",
+            "cluster": {"workers": WORKERS, "threads_per_worker": 1, "processes": True, "options_sent": options},
+            "repeat": args.repeat,
+            "warmup": warm,
+            "ours": {"summary": o, "runs": ours},
+            "baseline": {"summary": b, "in_interpreter": inside, "cluster_and_wait": cluster_part, "runs": base},
+            "tls": {"summary": t, "cluster_and_wait": tls_part, "runs": tls},
+            "stop": {"ours": ours_stop, "baseline": base_stop},
+            "ratio_of_medians": ratio,
+            "target": args.target,
+            "tls_ratio_of_medians": tls_ratio,
+            "tls_goal": args.tls_goal,
+        },
     )
     print(f"results: {out.relative_to(REPO)}")
     return 1 if stragglers else 0

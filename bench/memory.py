@@ -25,7 +25,6 @@ Nothing is asserted; results also go to bench/results/memory-<UTC>.json.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import platform
@@ -37,7 +36,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from local_start import MARKER, PYTHON, REPO, RESULTS, EventStream, Lab, cluster_event, log, marked_processes, sweep
+from local_start import (
+    MARKER,
+    PYTHON,
+    REPO,
+    EventStream,
+    Lab,
+    cluster_event,
+    log,
+    marked_processes,
+    sweep,
+    write_results,
+)
 
 PEER_VENV = REPO / "bench" / ".peer-venv"
 PEER = "dask-labextension==7.0.0"
@@ -259,27 +269,9 @@ def main() -> int:
     else:
         log("checked: no process of this bench is left")
 
-    RESULTS.mkdir(exist_ok=True)
-    now = datetime.datetime.now(datetime.timezone.utc)
-    out = RESULTS / f"memory-{now.strftime('%Y%m%dT%H%M%SZ')}.json"
-    out.write_text(
-        json.dumps(
-            {
-                "bench": "memory",
-                "date": now.isoformat(timespec="seconds"),
-                "machine": {
-                    "cpus": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "platform": platform.platform(),
-                },
-                "clusters": args.clusters,
-                "totals_bytes": totals,
-                "companion_idle_bytes": companion,
-                "processes": results,
-            },
-            indent=2,
-        )
-        + "\n"
+    out = write_results(
+        "memory",
+        {"clusters": args.clusters, "totals_bytes": totals, "companion_idle_bytes": companion, "processes": results},
     )
     print(f"results: {out.relative_to(REPO)}")
     return 1 if left else 0
