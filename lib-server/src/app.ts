@@ -80,7 +80,7 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
   const discovery = new EnvironmentDiscovery({ serverPython, runnerPath: config.runnerPath, run: runJson });
   const settings = new SettingsStore();
   const backends = createBackends({
-    environments: () => discovery.list(),
+    environments: including => discovery.list(including),
     run: runJson,
     gatewaySettings: () => settings.current.gateway,
     workerEnvironment: () => settings.current.workerEnvironment,

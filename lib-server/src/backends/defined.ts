@@ -15,7 +15,7 @@ import type {
   IScaling
 } from '../../../protocol/index.js';
 import { scalingFromOptions } from '../clusters/scaling.js';
-import type { IEnvironmentInfo } from '../envs/probe.js';
+import type { IEnvironmentInfo, ListEnvironments } from '../envs/probe.js';
 import { schemaErrors } from '../util/schema-errors.js';
 import type { RunnerJson } from '../runner/json.js';
 import { apiErrorOf } from '../http/errors.js';
@@ -52,7 +52,7 @@ import { clientSnippet, dashboardLinkLines, securityDirectory } from './tls.js';
 
 /** What a defined type needs from the companion. */
 export interface IDefinedBackendOptions {
-  environments: () => Promise<IEnvironmentInfo[]>;
+  environments: ListEnvironments;
   serverPython: string;
   /** Base of the per-cluster TLS credential directories. */
   securityBase: string;
@@ -343,13 +343,17 @@ function hookContext(options: IDefinedBackendOptions, opening = false): IHookCon
   };
 }
 
-/** The form and the reason the type cannot be used, with the definition's hooks called. */
+/**
+ * The form and the reason the type cannot be used, with the definition's
+ * hooks called; `including`: the environment a launch asked for.
+ */
 async function formContext(
   definition: ITypeDefinition,
   options: IDefinedBackendOptions,
-  query?: IDescribeQuery
+  query?: IDescribeQuery,
+  including?: string
 ): Promise<IFormContext> {
-  const environments = await options.environments();
+  const environments = await options.environments(including);
   const hooks = definition.hooks ?? {};
   // A query comes with a describe: the dialog is opening.
   const context = hookContext(options, query !== undefined);
@@ -377,6 +381,12 @@ async function formContext(
   };
 }
 
+/** The environment a create request names, if it names one. */
+function environmentOf(request: ICreateRequest): string | undefined {
+  const environment = request.options?.environment;
+  return typeof environment === 'string' ? environment : undefined;
+}
+
 /** A plan with its job script (rendered once, when asked for). */
 type Launch = { plan: ILaunchPlan; script: () => Promise<string> } | { fields: IFieldError[] };
 
@@ -387,7 +397,7 @@ async function launchOf(
   request: ICreateRequest,
   clusterId: string
 ): Promise<Launch> {
-  const { parts, environments, blocked } = await formContext(definition, options);
+  const { parts, environments, blocked } = await formContext(definition, options, undefined, environmentOf(request));
   const form = describeForm(definition, environments, options.serverPython, parts, options.limits?.());
   if (blocked !== undefined) {
     return { fields: [{ path: '', message: blocked }] };

@@ -8,7 +8,7 @@
 
 import path from 'node:path';
 import { which } from '../envs/discovery.js';
-import type { IEnvironmentInfo } from '../envs/probe.js';
+import type { ListEnvironments } from '../envs/probe.js';
 import { runRunnerJson } from '../runner/json.js';
 import type { IBackend } from './backend.js';
 import { definedBackend } from './defined.js';
@@ -30,7 +30,7 @@ import { realSlurmCommands } from './slurm/queries.js';
 
 /** What the batch-system types (slurm, sge) are given by the companion. */
 export interface IBatchDependencies {
-  environments: () => Promise<IEnvironmentInfo[]>;
+  environments: ListEnvironments;
   serverPython: string;
   runnerPath: string;
   user: string;

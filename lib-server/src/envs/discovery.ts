@@ -73,9 +73,12 @@ export class EnvironmentDiscovery {
     return this.options.serverPython;
   }
 
-  /** Every environment, probed; never rejects (a failed listing keeps the server's interpreter). */
-  async list(): Promise<IEnvironmentInfo[]> {
-    const candidates = await this.candidates();
+  /**
+   * Every environment, probed; never rejects (a failed listing keeps the
+   * server's interpreter); a ListEnvironments.
+   */
+  async list(including?: string): Promise<IEnvironmentInfo[]> {
+    const candidates = await this.candidates(including);
     return Promise.all(
       candidates.map(candidate =>
         this.probes.probe(candidate.python).then(
@@ -86,7 +89,13 @@ export class EnvironmentDiscovery {
     );
   }
 
-  private candidates(): Promise<ICandidate[]> {
+  private async candidates(including?: string): Promise<ICandidate[]> {
+    if (including !== undefined && this.kernelspecs !== undefined) {
+      const known = await this.kernelspecs.candidates;
+      if (known.some(candidate => candidate.python === including)) {
+        return known;
+      }
+    }
     const ttl = this.options.kernelspecTtlMs ?? 5_000;
     const now = Date.now();
     if (this.kernelspecs === undefined || now - this.kernelspecs.at > ttl) {

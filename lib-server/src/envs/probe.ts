@@ -57,6 +57,13 @@ export function parseProbe(value: unknown): IProbe {
   };
 }
 
+/**
+ * Every environment, probed. A launch passes the environment it asked for as
+ * `including`: a listing read earlier that holds it serves, so creating a
+ * cluster does not wait for Python to list the kernelspecs again.
+ */
+export type ListEnvironments = (including?: string) => Promise<IEnvironmentInfo[]>;
+
 /** The API's view of a candidate and its probe (or why probing failed). */
 export function toEnvironment(candidate: ICandidate, probe: IProbe | Error): IEnvironmentInfo {
   const base = { python: candidate.python, label: candidate.label, kernelspecs: candidate.kernelspecs };

@@ -1,3 +1,4 @@
+import { EnvironmentDiscovery } from '../../src/envs/discovery.js';
 import { candidatesFromKernelspecs, isBarePython } from '../../src/envs/kernelspecs.js';
 import { parseProbe, ProbeCache, toEnvironment } from '../../src/envs/probe.js';
 
@@ -131,5 +132,38 @@ describe('probes', () => {
     });
     await expect(cache.probe('/p')).rejects.toThrow('no such file');
     await expect(cache.probe('/p')).resolves.toMatchObject({ pythonVersion: '3.12.1' });
+  });
+});
+
+describe('EnvironmentDiscovery', () => {
+  it('lets a launch of a listed environment skip listing the kernelspecs again', async () => {
+    const listings: string[][] = [];
+    const specs = { geo: SPECS.geo };
+    const discovery = new EnvironmentDiscovery({
+      serverPython: SERVER,
+      runnerPath: '/runner.py',
+      kernelspecTtlMs: -1, // every listing is stale at once, even within its millisecond
+      run: (python, args) => {
+        if (args[1] === 'kernelspecs') {
+          listings.push(Object.keys(specs));
+          return Promise.resolve(specs);
+        }
+        return Promise.resolve({ python, python_version: '3.12.1', packages: { distributed: '2026.8.0' } });
+      }
+    });
+    const pythons = (envs: { python: string }[]): string[] => envs.map(env => env.python).sort();
+
+    expect(pythons(await discovery.list())).toEqual(['/envs/geo/bin/python', SERVER]);
+    expect(listings).toHaveLength(1);
+    // The dialog showed geo: creating a cluster in it uses that listing.
+    expect(pythons(await discovery.list('/envs/geo/bin/python'))).toContain('/envs/geo/bin/python');
+    expect(listings).toHaveLength(1);
+    // A kernel registered since then: the listing is read again and has it.
+    Object.assign(specs, { fresh: { spec: { argv: ['/envs/fresh/bin/python'], language: 'python' } } });
+    expect(pythons(await discovery.list('/envs/fresh/bin/python'))).toContain('/envs/fresh/bin/python');
+    expect(listings).toHaveLength(2);
+    // Without an environment asked for, a stale listing is read again.
+    await discovery.list();
+    expect(listings).toHaveLength(3);
   });
 });

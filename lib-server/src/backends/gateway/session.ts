@@ -6,7 +6,7 @@
  */
 
 import type { IClusterModel } from '../../../../protocol/index.js';
-import type { IEnvironmentInfo } from '../../envs/probe.js';
+import type { ListEnvironments } from '../../envs/probe.js';
 import { ApiError } from '../../http/errors.js';
 import type { JsonCommand } from '../../util/exec.js';
 import type { IEndingLimits } from '../ending.js';
@@ -15,7 +15,7 @@ import { loadGatewayConfig, resolveConnection, type IGatewayConnection, type IGa
 
 /** What the gateway type needs from its surroundings. */
 export interface IGatewayBackendOptions {
-  environments: () => Promise<IEnvironmentInfo[]>;
+  environments: ListEnvironments;
   serverPython: string;
   runnerPath: string;
   run: JsonCommand;

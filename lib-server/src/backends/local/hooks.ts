@@ -6,7 +6,7 @@
  */
 
 import type { IClusterModel, IFieldError, IScaling } from '../../../../protocol/index.js';
-import type { IEnvironmentInfo } from '../../envs/probe.js';
+import type { ListEnvironments } from '../../envs/probe.js';
 import { ApiError } from '../../http/errors.js';
 import { formatMemory, parseMemory } from '../../util/memory.js';
 import type { ITypeHooks } from '../definition.js';
@@ -20,7 +20,7 @@ import { clusterScratchDir } from './scratch.js';
 
 /** What the local type needs from its surroundings. */
 export interface ILocalBackendOptions {
-  environments: () => Promise<IEnvironmentInfo[]>;
+  environments: ListEnvironments;
   serverPython: string;
   host: () => IHostResources;
   /** JUPYTERLAB_DASK_CLUSTERS_MEMORY_RESERVE, used when the query gives none. */
