@@ -19,6 +19,11 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # 5 s is too short for Node loading a large bundle on a busy login node.
 START_TIMEOUT = 30.0
 
+# V8's default young generation (16 MiB semi-spaces in Node 22 and later) is
+# sized for throughput; the companion mostly idles and shuttles small JSON and
+# proxied bytes, so a 1 MiB one keeps it near 60 MiB (bench/memory.py).
+NODE_FLAGS = ("--max-semi-space-size=1",)
+
 
 class SetupError(RuntimeError):
     """The companion cannot be started; the message says how to fix that."""
@@ -108,6 +113,7 @@ def setup_companion() -> dict:
     return {
         "command": [
             _literal(node),
+            *NODE_FLAGS,
             _literal(str(companion)),
             "--socket",
             "{unix_socket}",

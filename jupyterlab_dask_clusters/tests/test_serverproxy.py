@@ -14,6 +14,7 @@ import jupyterlab_dask_clusters
 from jupyterlab_dask_clusters import serverproxy
 from jupyterlab_dask_clusters.serverproxy import (
     NODE_ENV,
+    NODE_FLAGS,
     PYTHON_ENV,
     RUNNER_ENV,
     SetupError,
@@ -31,6 +32,13 @@ def render(value):
     if isinstance(value, list):
         return [v.format(**PROCESS_ARGS) for v in value]
     return {k: v.format(**PROCESS_ARGS) for k, v in value.items()}
+
+
+def command_parts(config):
+    """node, its flags, the companion, the companion's arguments."""
+    command = render(config["command"])
+    n = len(NODE_FLAGS)
+    return command[0], command[1 : 1 + n], command[1 + n], command[2 + n :]
 
 
 def our_entry_point():
@@ -66,8 +74,9 @@ def test_config_uses_a_unix_socket_and_no_port(built_outputs):
 
 
 def test_command_runs_the_built_companion_with_node(built_outputs):
-    node, companion, *args = render(setup_companion()["command"])
+    node, flags, companion, args = command_parts(setup_companion())
     assert Path(node).is_absolute() and Path(node).is_file()
+    assert flags == ["--max-semi-space-size=1"]
     assert Path(companion) == built_outputs["companion"]
     assert args == ["--socket", PROCESS_ARGS["unix_socket"], "--base-url", PROCESS_ARGS["base_url"]]
 
@@ -109,7 +118,7 @@ def package_dir(tmp_path, monkeypatch, make_executable):
 
 def test_paths_with_braces_survive_the_templating(package_dir):
     config = setup_companion()
-    node, companion, *_ = render(config["command"])
+    node, _, companion, _ = command_parts(config)
     assert "n{o}de" in node and Path(node).is_file()
     assert Path(companion) == package_dir / "companion" / "main.mjs"
     assert render(config["environment"])[RUNNER_ENV] == str(package_dir / "runner.py")
