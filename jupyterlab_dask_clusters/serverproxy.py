@@ -19,9 +19,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # 5 s is too short for Node loading a large bundle on a busy login node.
 START_TIMEOUT = 30.0
 
-# V8's default young generation (16 MiB semi-spaces in Node 22 and later) is
-# sized for throughput; the companion mostly idles and shuttles small JSON and
-# proxied bytes, so a 1 MiB one keeps it near 60 MiB (bench/memory.py).
+# V8's default young generation is sized for throughput; the companion mostly
+# idles and shuttles small JSON and proxied bytes. A 1 MiB one took its idle RSS
+# from 79 to 75 MiB under Node 24 (bench/memory.py).
 NODE_FLAGS = ("--max-semi-space-size=1",)
 
 
