@@ -56,7 +56,9 @@ Subcommands
          "config": {"distributed.worker.memory.target": 0.75, ...},
          "scaling": {"mode": "fixed", "workers": 2}
                   | {"mode": "adaptive", "minimum": 0, "maximum": 4},
-         "idle_timeout_minutes": 30}                       (optional)
+         "idle_timeout_minutes": 30,                       (optional)
+         "log_file": "/path/c1a2b3c4.log",                 (optional)
+         "control": "/path/control/c1a2b3c4.sock"}         (optional)
 
     Any ``distributed.deploy.Cluster`` subclass is started the same way:
     ``cluster_class(asynchronous=True, **kwargs)``, then adapted when the
@@ -116,13 +118,26 @@ Subcommands
     the gateway, and shuts it down when it closes. It also ends (``closed``)
     when the gateway says the cluster stopped, e.g. from a notebook.
 
-    ``python runner.py run --control PATH`` (a cluster that keeps running after
-    JupyterLab stops) also listens on the Unix socket PATH (in a directory only
-    the user can open; connections of other users are refused) for a companion
-    that re-adopts it: the same commands and events on that connection, which
-    replaces the previous one, and the last ``started``, ``workers``, ``jobs``
-    and ``warning`` events again first. End of stdin then only detaches: the
-    cluster runs on until ``close`` comes on a connection (or a signal).
+    ``log_file`` points this process's stderr (and so its workers') at that
+    file, appending, from then on: a spare runner (below) was started before
+    anyone knew which cluster it would run.
+
+    With ``control`` (a cluster that keeps running after JupyterLab stops)
+    the runner also listens on the Unix socket at that path (in a directory
+    only the user can open; connections of other users are refused) for a
+    companion that re-adopts it: the same commands and events on that
+    connection, which replaces the previous one, and the last ``started``,
+    ``workers``, ``jobs`` and ``warning`` events again first. End of stdin
+    then only detaches: the cluster runs on until ``close`` comes on a
+    connection (or a signal).
+
+``python runner.py run --spare``
+    The same, for a runner started ahead of its cluster (when the [+NEW]
+    dialog opens): while it waits for the start command it imports
+    ``distributed``, the scheduler's dashboard and the TLS modules, about a
+    second of a local cluster's start. The dask configuration of the start
+    command still applies: distributed reads those keys when a cluster
+    starts, not when it is imported.
 
     Otherwise end of stdin (the companion went away), SIGTERM, SIGINT and SIGHUP all
     act like ``close``. A close during the start lets the start finish for up
@@ -296,14 +311,19 @@ class Protocol:
         self.emit({"event": "error", "message": message, "traceback": tb})
 
 
-def _read_stdin(loop, inbox, protocol=None):
-    """Thread body: parse stdin lines into the inbox; report end of input (with
-    a control socket, `protocol` is given and end of input only detaches)."""
+def _read_stdin(loop, inbox):
+    """Thread body: parse stdin lines into the inbox, then report end of input."""
     _read_lines(loop, inbox, sys.stdin.buffer)
-    if protocol is None:
-        loop.call_soon_threadsafe(inbox.put_nowait, {"op": "eof"})
-    else:
-        protocol.detach()
+    loop.call_soon_threadsafe(inbox.put_nowait, {"op": "eof"})
+
+
+def _log_to(path):
+    """Point stderr (fd 2, and fd 1, which Protocol aimed at it) at `path`."""
+    sys.stderr.flush()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.dup2(fd, 2)
+    os.dup2(fd, 1)
+    os.close(fd)
 
 
 def _read_lines(loop, inbox, stream):
@@ -804,20 +824,26 @@ ENDING_OPS = ("close", "eof", "signal")
 
 
 class Runner:
-    def __init__(self, protocol, control=None):
+    def __init__(self, protocol):
         self.protocol = protocol
-        self.control = control
+        # The control socket's path, once the start command names one.
+        self.control = None
         self.cluster = None
         self.adaptive = None
+
+    def _ends(self, message):
+        """Whether `message` ends the runner. End of stdin only detaches a
+        runner with a control socket: a later companion may re-adopt it."""
+        op = message.get("op")
+        if op == "eof" and self.control is not None:
+            self.protocol.detach()
+            return False
+        return op in ENDING_OPS
 
     async def main(self):
         loop = asyncio.get_running_loop()
         inbox = asyncio.Queue()
-        if self.control is not None:
-            control = ControlSocket(self.control, loop, inbox, self.protocol)
-            control.start()
-        detaching = self.protocol if self.control is not None else None
-        threading.Thread(target=_read_stdin, args=(loop, inbox, detaching), daemon=True).start()
+        threading.Thread(target=_read_stdin, args=(loop, inbox), daemon=True).start()
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.add_signal_handler(sig, inbox.put_nowait, {"op": "signal", "signal": sig.name})
 
@@ -827,6 +853,11 @@ class Runner:
         if first.get("op") != "start":
             self.protocol.error(f"expected a start command first, got {first!r}")
             return 2
+        if first.get("log_file"):
+            _log_to(first["log_file"])
+        if first.get("control"):
+            self.control = first["control"]
+            ControlSocket(self.control, loop, inbox, self.protocol).start()
 
         start = asyncio.ensure_future(self._start(first))
         pending = []
@@ -837,7 +868,7 @@ class Runner:
                 getter.cancel()
                 continue
             message = getter.result()
-            if message.get("op") in ENDING_OPS:
+            if self._ends(message):
                 await self._abandon_start(start)
                 return 0
             pending.append(message)
@@ -889,8 +920,10 @@ class Runner:
         """Apply commands until one ends the runner."""
         while True:
             message = pending.pop(0) if pending else await inbox.get()
-            if message.get("op") in ENDING_OPS:
+            if self._ends(message):
                 return
+            if message.get("op") == "eof":
+                continue
             if message.get("op") == "invalid":
                 self.protocol.error(f"unreadable command: {message.get('error')}")
                 continue
@@ -987,19 +1020,35 @@ def _leave_end(control, code, protocol):
             json.dump(end, out, default=str)
 
 
-def cmd_run(control=None):
-    """`run`, or `run --control PATH` (main passes PATH)."""
+def _preload():
+    """What a spare runner imports while it waits: the slow part of every
+    start. Best effort: what is missing (bokeh, say) is the start's to report."""
+    import importlib
+
+    modules = ("distributed", "cryptography.x509", "cryptography.hazmat.primitives.asymmetric.ec")
+    for module in (*modules, "distributed.dashboard.scheduler"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            pass
+
+
+def cmd_run(mode=None):
+    """`run`, or `run --spare` (main passes the flag)."""
     protocol = Protocol()
+    runner = Runner(protocol)
     code = 1
     try:
-        code = asyncio.run(Runner(protocol, control).main())
+        if mode == "--spare":
+            _preload()
+        code = asyncio.run(runner.main())
     except BaseException as exc:  # noqa: BLE001 - report anything, then exit
         protocol.error(f"runner crashed: {type(exc).__name__}: {exc}", exc)
         code = 1
     if code == 0:
         protocol.emit({"event": "closed"})
-    if control is not None:
-        _leave_end(control, code, protocol)
+    if runner.control is not None:
+        _leave_end(runner.control, code, protocol)
     sys.stderr.flush()
     # Skip interpreter shutdown: leftover executor threads must not keep a
     # closed runner alive.
@@ -1248,8 +1297,8 @@ def main(argv):
     import inspect
 
     command = COMMANDS.get(argv[1]) if len(argv) > 1 else None
-    if argv[1:3] == ["run", "--control"] and len(argv) == 4:
-        return cmd_run(argv[3])
+    if argv[1:] == ["run", "--spare"]:
+        return cmd_run(argv[2])
     required = (
         []
         if command is None

@@ -238,6 +238,19 @@ export interface IEnvironment {
   reason?: string;
 }
 
+/** POST api/environments/spare: start a runner of `environment` ahead of a create (the dialog opened). */
+export interface ISpareRequest {
+  /** The interpreter, an `IEnvironment.python`. */
+  environment: string;
+}
+
+/** The answer to an ISpareRequest. */
+export interface ISpareRunner {
+  environment: string;
+  /** When the spare ends if no create takes it (ISO date). */
+  endsAt: string;
+}
+
 /** Code that connects a kernel to a cluster. */
 export interface ISnippet {
   code: string;

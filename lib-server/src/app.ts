@@ -27,6 +27,7 @@ import { crossSiteUpgradeRefusal } from './http/guard.js';
 import { Router } from './http/router.js';
 import { DashboardProxy } from './proxy/dashboard.js';
 import { SettingsStore } from './settings.js';
+import { SpareRunners, SPARE_MAXIMUM, SPARE_WAIT_MS } from './runner/spares.js';
 import { runJson } from './util/exec.js';
 
 /** A running companion. */
@@ -109,13 +110,20 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     siteTypes: await siteTypes,
     siteSecurityBase: path.join(config.stateDir, 'security')
   });
+  const spares = new SpareRunners({
+    runnerPath: config.runnerPath,
+    logFile: path.join(config.stateDir, 'logs', 'spares.log'),
+    idleMs: SPARE_WAIT_MS,
+    maximum: SPARE_MAXIMUM
+  });
   const manager = new ClusterManager({
     registry,
     backends,
     runnerPath: config.runnerPath,
     stateDir: config.stateDir,
     baseUrl: `${config.baseUrl}dask-clusters/`,
-    limits: () => settings.limits()
+    limits: () => settings.limits(),
+    spares
   });
   manager.reconcile(procInspector);
   const housekeeping = new Housekeeping({ registry, manager, keepEnded: () => settings.keepEnded() });
@@ -134,7 +142,7 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     )
   );
   const events = new EventStream(registry, externals);
-  const context: IApiContext = { registry, manager, backends, discovery, proxy };
+  const context: IApiContext = { registry, manager, backends, discovery, proxy, spares };
   const router = new Router();
   // jupyter-server-proxy polls this until the companion answers.
   router.add('GET', '/', () => ({ status: 200, body: { name: 'jupyterlab-dask-clusters companion', ok: true } }));
@@ -212,7 +220,7 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
       registry.unwatch();
       // The ends of a shutdown stay listed for the next start to show.
       housekeeping.stop();
-      await manager.shutdown();
+      await Promise.all([manager.shutdown(), spares.dispose()]);
       // Let the backends see the final states (e.g. cancel batch jobs) before detaching.
       await new Promise(resolve => setTimeout(resolve, 0));
       await Promise.all(detach.map(stop => stop()));

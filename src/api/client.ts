@@ -13,6 +13,8 @@ import type {
   ILog,
   IPlot,
   IScaling,
+  ISpareRequest,
+  ISpareRunner,
   ISnippet
 } from '../../protocol';
 import { ApiError, errorFromResponse } from './errors';
@@ -51,6 +53,14 @@ export class ClusterClient {
    */
   environments(): Promise<IEnvironment[]> {
     return this._request<IEnvironment[]>('GET', 'environments');
+  }
+
+  /**
+   * Start a runner of `environment` ahead of a create, so that the create starts sooner.
+   */
+  spare(environment: string): Promise<ISpareRunner> {
+    const request: ISpareRequest = { environment };
+    return this._request<ISpareRunner>('POST', 'environments/spare', request);
   }
 
   /**

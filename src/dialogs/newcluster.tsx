@@ -15,6 +15,7 @@ import { clientErrors, humanErrors } from './fielderrors';
 import { annotateFields, annotateSources, labelEnums } from './schema';
 import type { ValueOrigin } from './newclusterform';
 import { NewClusterForm } from './newclusterform';
+import { ENVIRONMENT_FIELD } from './defaults';
 import type { ISectionContext } from './sections';
 import { SectionedObjectTemplate } from './sections';
 import { PresetBar } from './presets';
@@ -51,6 +52,9 @@ export class NewClusterBody extends ReactWidget implements ISubmitBody<ICreateRe
       : null;
     this.form.changed.connect(this._updatePreview, this);
     this._updatePreview();
+    this._warm = options.warm;
+    this.form.changed.connect(this._warmEnvironment, this);
+    this._warmEnvironment();
   }
 
   /**
@@ -148,6 +152,7 @@ export class NewClusterBody extends ReactWidget implements ISubmitBody<ICreateRe
   dispose(): void {
     this._settings.changed.disconnect(this._onSettingsChanged, this);
     this.form.changed.disconnect(this._updatePreview, this);
+    this.form.changed.disconnect(this._warmEnvironment, this);
     this.preview?.dispose();
     super.dispose();
   }
@@ -187,6 +192,17 @@ export class NewClusterBody extends ReactWidget implements ISubmitBody<ICreateRe
     this.form.setSettings(this._settings.current);
   }
 
+  /** Have a runner of the chosen environment started while the user fills in the form. */
+  private _warmEnvironment(): void {
+    const environment = this.form.values[ENVIRONMENT_FIELD];
+    if (this._warm && typeof environment === 'string' && environment !== this._warmed) {
+      this._warmed = environment;
+      this._warm(environment);
+    }
+  }
+
+  private _warm: ((environment: string) => void) | undefined;
+  private _warmed: string | undefined;
   private _settings: IDaskClusterSettings;
   private _trans: TranslationBundle;
 }
@@ -206,6 +222,11 @@ export namespace NewClusterBody {
      * Ask for the job script of a request; without it no preview is shown.
      */
     preview?: (request: ICreateRequest) => Promise<IJobScript>;
+    /**
+     * Start a runner of an environment ahead of Start (the environment shown
+     * first, then each one chosen); without it nothing is started early.
+     */
+    warm?: (environment: string) => void;
   }
 }
 
@@ -528,7 +549,10 @@ export async function showNewClusterDialog(options: {
     form,
     settings,
     translator,
-    preview: request => manager.client.preview(request)
+    preview: request => manager.client.preview(request),
+    // Only a head start: without a spare, Start starts a runner itself.
+    warm: environment =>
+      void manager.client.spare(environment).catch(reason => console.debug('No spare runner', reason))
   });
   const cluster = await SubmitDialog.show<ICreateRequest, IClusterModel>({
     title: trans.__('New Dask Cluster'),

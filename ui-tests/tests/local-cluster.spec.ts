@@ -33,11 +33,23 @@ test('a local cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
   await expect(page.locator('.jp-NotebookPanel .jp-Toolbar-kernelName')).toContainText('Python 3');
   const panel = await openSidebar(page);
 
-  // The dialog is rendered from the local type's JSON Schema.
+  // The dialog is rendered from the local type's JSON Schema. As it opens it
+  // asks for a spare runner of the environment it shows, for Start to use.
+  const spare = page.waitForResponse(
+    response =>
+      new URL(response.url()).pathname.endsWith('/dask-clusters/api/environments/spare') &&
+      response.request().method() === 'POST'
+  );
   await panel.locator('.jp-DaskClusters-new').click();
   const dialog = page.locator('.jp-Dialog');
   await expect(dialog.locator('#root_workers')).toBeVisible();
   await expect(dialog.locator('#root_environment')).toBeVisible();
+  const spareAnswer = await spare;
+  expect(spareAnswer.status()).toBe(202);
+  // The environment of the notebook's kernel: the project's virtualenv.
+  expect(spareAnswer.request().postDataJSON()).toEqual({
+    environment: expect.stringMatching(/\/\.venv\/bin\/python3?$/)
+  });
   await expect(dialog.locator('#root_profile')).toBeVisible();
 
   // Every Python kernel's environment is listed with its distributed
@@ -77,6 +89,14 @@ test('a local cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
   await expect(item).toHaveAttribute('data-state', 'running', { timeout: 90000 });
   await expect(item.locator('.jp-DaskClusters-workers')).toHaveText('2');
   await expect(item.locator('.jp-DaskClusters-plot').first()).toBeVisible();
+  // Start used the dialog's spare runner: the cluster's log says so.
+  const log = await page.evaluate(async () => {
+    const base = window.location.pathname.replace(/lab(\/.*)?$/, '');
+    const clusters = (await (await fetch(`${base}dask-clusters/api/clusters`)).json()) as { id: string }[];
+    const answer = await fetch(`${base}dask-clusters/api/clusters/${clusters[0].id}/log`);
+    return ((await answer.json()) as { lines: string[] }).lines.join('\n');
+  });
+  expect(log).toMatch(/spare runner \d+ \(started .*\) takes this cluster/);
   await panel.screenshot({ path: `${SHOTS}/running-cluster.png` });
 
   // The SSH tunnel command, for a dashboard outside JupyterLab.

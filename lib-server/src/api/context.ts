@@ -5,6 +5,7 @@ import type { ClusterManager } from '../clusters/lifecycle.js';
 import type { Registry } from '../clusters/registry.js';
 import type { EnvironmentDiscovery } from '../envs/discovery.js';
 import type { DashboardProxy } from '../proxy/dashboard.js';
+import type { SpareRunners } from '../runner/spares.js';
 
 /** Shared by every route module. */
 export interface IApiContext {
@@ -13,4 +14,5 @@ export interface IApiContext {
   backends: ReadonlyMap<string, IBackend>;
   discovery: EnvironmentDiscovery;
   proxy: DashboardProxy;
+  spares: SpareRunners;
 }

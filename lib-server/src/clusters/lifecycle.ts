@@ -19,6 +19,7 @@ import type { IBackend, ILaunchPlan, SubmitResult } from '../backends/backend.js
 import { scalingCommand, type IStartCommand, type RunnerEvent } from '../runner/protocol.js';
 import { AdoptedRunner } from '../runner/adopted.js';
 import { killGroup, RunnerProcess, type IRunner, type IRunnerExit } from '../runner/supervisor.js';
+import type { SpareRunners } from '../runner/spares.js';
 import { ensurePrivateDir, readTail, removeDir } from '../util/files.js';
 import { isObject } from '../util/objects.js';
 import { detachedEnd, endingReason } from './ends.js';
@@ -46,6 +47,8 @@ export interface IClusterManagerOptions {
   /** Grace periods of a stop: after `close`, then after SIGTERM. */
   closeGraceMs?: number;
   termGraceMs?: number;
+  /** Runners started ahead of a create, taken by the create of their environment. */
+  spares?: SpareRunners;
 }
 
 /** Create `dir` 0700, refusing a parent that another user owns or can write. */
@@ -204,18 +207,23 @@ export class ClusterManager {
       ...(plan.endsAt !== undefined ? { end: plan.endsAt } : {}),
       ...(plan.keepRunning === true ? { control: this.controlSocket(id) } : {})
     };
-    const runner = new RunnerProcess({
-      python: plan.environment.python,
-      runnerPath: this.options.runnerPath,
-      logFile: record.logFile,
-      closeGraceMs: this.options.closeGraceMs,
-      termGraceMs: this.options.termGraceMs,
-      ...(record.control !== undefined ? { control: record.control } : {})
-    });
+    const runner =
+      this.options.spares?.take(plan.environment.python, record.logFile) ??
+      new RunnerProcess({
+        python: plan.environment.python,
+        runnerPath: this.options.runnerPath,
+        logFile: record.logFile,
+        closeGraceMs: this.options.closeGraceMs,
+        termGraceMs: this.options.termGraceMs
+      });
     record.runnerPid = runner.pid;
     this.options.registry.put(record);
     this.follow(id, runner);
-    runner.send(start);
+    runner.send({
+      ...start,
+      log_file: record.logFile,
+      ...(record.control !== undefined ? { control: record.control } : {})
+    });
     this.scheduleEnd(id, plan.endsAt);
     return record.model;
   }

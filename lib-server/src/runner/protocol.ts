@@ -21,6 +21,13 @@ export type IStartCommand = {
   scaling: IScaling;
   /** Stop after this many minutes without tasks (the scheduler's idle timeout, or the runner's watch of a remote one). */
   idle_timeout_minutes?: number;
+  /** The cluster's log: the runner's stderr (and its workers') goes there from the start on. */
+  log_file?: string;
+  /**
+   * The runner's control socket, for a cluster that keeps running after
+   * JupyterLab stops: a later companion re-adopts it there (adopted.ts).
+   */
+  control?: string;
 } & (
   | {
       /** Import path of a `distributed.deploy.Cluster` subclass; only ever a type definition's. */

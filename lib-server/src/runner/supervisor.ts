@@ -14,16 +14,13 @@ import { parseRunnerEvent, type RunnerCommand, type RunnerEvent } from './protoc
 export interface IRunnerOptions {
   python: string;
   runnerPath: string;
-  /** The runner's stderr (and its workers') is appended here. */
+  /** The runner's stderr (and its workers') is appended here, until its start command names another file. */
   logFile: string;
   /** How long `stop` waits after `close` before SIGTERM, and after SIGTERM before SIGKILL. */
   closeGraceMs?: number;
   termGraceMs?: number;
-  /**
-   * The runner's control socket, for a cluster that keeps running after
-   * JupyterLab stops: a later companion re-adopts it there (adopted.ts).
-   */
-  control?: string;
+  /** A runner started ahead of its cluster (spares.ts): it imports distributed while it waits. */
+  spare?: boolean;
 }
 
 /** execa options of a runner process. */
@@ -139,6 +136,8 @@ export class RunnerProcess implements IRunner {
   readonly exited: Promise<IRunnerExit>;
   private readonly subprocess: ResultPromise<RunnerExecaOptions>;
   private closed = false;
+  /** Whether its start command gave it a control socket: only then does end of input detach. */
+  private detachable = false;
   private stopping?: Promise<IRunnerExit>;
 
   constructor(private readonly options: IRunnerOptions) {
@@ -158,8 +157,8 @@ export class RunnerProcess implements IRunner {
         reject: false,
         env: { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' }
       };
-      const control = options.control === undefined ? [] : ['--control', options.control];
-      this.subprocess = execa(options.python, [options.runnerPath, 'run', ...control], execaOptions);
+      const args = [options.runnerPath, 'run', ...(options.spare === true ? ['--spare'] : [])];
+      this.subprocess = execa(options.python, args, execaOptions);
     } finally {
       closeSync(logFd);
     }
@@ -181,6 +180,9 @@ export class RunnerProcess implements IRunner {
     const stdin = this.subprocess.stdin;
     if (stdin.destroyed || !stdin.writable) {
       return false;
+    }
+    if (command.op === 'start' && command.control !== undefined) {
+      this.detachable = true;
     }
     stdin.write(JSON.stringify(command) + '\n');
     return true;
@@ -205,7 +207,7 @@ export class RunnerProcess implements IRunner {
   }
 
   detach(): void {
-    if (this.options.control !== undefined) {
+    if (this.detachable) {
       // End of input only detaches a runner with a control socket.
       this.subprocess.stdin.end();
       this.subprocess.stdout.destroy();

@@ -18,6 +18,7 @@ import { Registry, type IClusterRecord } from '../../src/clusters/registry.js';
 import { EnvironmentDiscovery } from '../../src/envs/discovery.js';
 import { Router } from '../../src/http/router.js';
 import { DashboardProxy } from '../../src/proxy/dashboard.js';
+import { SpareRunners } from '../../src/runner/spares.js';
 import { DEFAULT_KEEP_ENDED, DEFAULT_LIMITS, SettingsStore } from '../../src/settings.js';
 import { runJson } from '../../src/util/exec.js';
 
@@ -251,7 +252,8 @@ describe('api/clusters housekeeping routes over HTTP', () => {
         manager: context.manager,
         backends: new Map(),
         discovery: new EnvironmentDiscovery({ serverPython: '/usr/bin/python3', runnerPath: '/x', run: runJson }),
-        proxy
+        proxy,
+        spares: new SpareRunners({ runnerPath: '/x', logFile: '/nonexistent/spares.log', idleMs: 1, maximum: 0 })
       },
       context.housekeeping
     );

@@ -1,0 +1,107 @@
+/**
+ * Spare runners: one started per environment when the [+NEW] dialog opens,
+ * so that the create that follows skips Python's start and the import of
+ * distributed and its dashboard (about a second of a local cluster's start).
+ * A spare nobody takes ends after `idleMs`; at most `maximum` wait at once.
+ */
+
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
+import { ensurePrivateDir } from '../util/files.js';
+import { RunnerProcess, type IRunnerOptions } from './supervisor.js';
+
+/** How long a spare waits for the create of a dialog: a few minutes of filling in the form. */
+export const SPARE_WAIT_MS = 3 * 60_000;
+/** How many spares wait at once (each holds about 100 MiB). */
+export const SPARE_MAXIMUM = 2;
+
+/** Options of the spares; `python` comes with each `warm`. */
+export interface ISpareRunnersOptions extends Omit<IRunnerOptions, 'python' | 'spare'> {
+  /** How long a spare waits to be taken before it ends. */
+  idleMs: number;
+  /** How many spares may wait at once; warming one more ends the oldest. */
+  maximum: number;
+}
+
+interface ISpare {
+  runner: RunnerProcess;
+  timer: NodeJS.Timeout;
+  startedAt: string;
+}
+
+/** The spare runners of one companion, by interpreter. */
+export class SpareRunners {
+  private readonly spares = new Map<string, ISpare>();
+
+  constructor(private readonly options: ISpareRunnersOptions) {}
+
+  /** Have a spare runner of `python` waiting for the next `idleMs`; when it ends, as an ISO date. */
+  warm(python: string): string {
+    const waiting = this.spares.get(python);
+    if (waiting !== undefined) {
+      waiting.timer.refresh();
+      return this.endOf();
+    }
+    while (this.spares.size >= this.options.maximum) {
+      const [oldest] = this.spares.keys();
+      this.end(oldest);
+    }
+    ensurePrivateDir(path.dirname(this.options.logFile));
+    const runner = new RunnerProcess({ ...this.options, python, spare: true });
+    const timer = setTimeout(() => this.end(python), this.options.idleMs);
+    timer.unref();
+    const spare: ISpare = { runner, timer, startedAt: new Date().toISOString() };
+    this.spares.set(python, spare);
+    // A spare that dies by itself (a broken interpreter) is no longer offered.
+    void runner.exited.then(() => {
+      if (this.spares.get(python) === spare) {
+        clearTimeout(timer);
+        this.spares.delete(python);
+      }
+    });
+    return this.endOf();
+  }
+
+  /** The waiting spare of `python`, now the runner of the cluster that logs to `logFile`; undefined when none waits. */
+  take(python: string, logFile: string): RunnerProcess | undefined {
+    const spare = this.spares.get(python);
+    if (spare === undefined) {
+      return undefined;
+    }
+    clearTimeout(spare.timer);
+    this.spares.delete(python);
+    appendFileSync(
+      logFile,
+      `--- ${new Date().toISOString()} spare runner ${spare.runner.pid} (started ${spare.startedAt}) takes this cluster\n`,
+      { mode: 0o600 }
+    );
+    return spare.runner;
+  }
+
+  /** The spares waiting: interpreter and process id of each. */
+  waiting(): { python: string; pid: number | undefined }[] {
+    return [...this.spares].map(([python, spare]) => ({ python, pid: spare.runner.pid }));
+  }
+
+  /** End every spare; resolves when they have exited. */
+  async dispose(): Promise<void> {
+    const runners = [...this.spares.values()].map(spare => spare.runner);
+    for (const python of [...this.spares.keys()]) {
+      this.end(python);
+    }
+    await Promise.all(runners.map(runner => runner.exited));
+  }
+
+  private end(python: string): void {
+    const spare = this.spares.get(python);
+    if (spare !== undefined) {
+      clearTimeout(spare.timer);
+      this.spares.delete(python);
+      void spare.runner.stop();
+    }
+  }
+
+  private endOf(): string {
+    return new Date(Date.now() + this.options.idleMs).toISOString();
+  }
+}
