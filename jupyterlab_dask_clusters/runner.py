@@ -136,8 +136,10 @@ Subcommands
     dialog opens): while it waits for the start command it imports
     ``distributed``, the scheduler's dashboard and the TLS modules, about a
     second of a local cluster's start. The dask configuration of the start
-    command still applies: distributed reads those keys when a cluster
-    starts, not when it is imported.
+    command still applies to what the built-in types set (worker memory,
+    idle timeout): distributed reads those keys when a cluster starts. The
+    few it reads on import (``distributed.comm.offload``, say) are the
+    user's own configuration in a spare, as they are in a notebook.
 
     Otherwise end of stdin (the companion went away), SIGTERM, SIGINT and SIGHUP all
     act like ``close``. A close during the start lets the start finish for up

@@ -1,7 +1,7 @@
 /** runner.py on its own: probe, kernelspecs, and the line protocol's edges. */
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -10,9 +10,14 @@ import { groupMembers, PYTHON, RUNNER, waitFor } from './harness.js';
 /** Run `runner.py run`, feed it `lines`, and collect its stdout events until it exits. */
 async function run(
   lines: string[],
-  options: { closeStdin?: boolean; signalAfterStart?: NodeJS.Signals; env?: Record<string, string> } = {}
+  options: {
+    closeStdin?: boolean;
+    signalAfterStart?: NodeJS.Signals;
+    env?: Record<string, string>;
+    args?: string[];
+  } = {}
 ) {
-  const child = spawn(PYTHON, [RUNNER, 'run'], {
+  const child = spawn(PYTHON, [RUNNER, 'run', ...(options.args ?? [])], {
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
     env: { ...process.env, ...options.env }
@@ -92,6 +97,32 @@ describe('runner.py run', () => {
   it('exits cleanly when stdin ends before a start', async () => {
     expect(await run([])).toMatchObject({ code: 0, events: [{ event: 'closed' }] });
   });
+
+  it('as a spare (--spare), exits cleanly too when stdin ends before a start', async () => {
+    expect(await run([], { args: ['--spare'] })).toMatchObject({ code: 0, events: [{ event: 'closed' }] });
+  });
+
+  it("logs to the start command's log_file from the start on, its workers too", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'runner-log-'));
+    const logFile = path.join(dir, 'cluster.log');
+    try {
+      const start = { ...(JSON.parse(START('distributed.LocalCluster')) as object), log_file: logFile };
+      const result = await run([JSON.stringify(start)], {
+        closeStdin: false,
+        signalAfterStart: 'SIGTERM',
+        args: ['--spare']
+      });
+      expect(result.code).toBe(0);
+      expect(result.events.map(e => e.event)).toEqual(['started', 'workers', 'workers', 'closed']);
+      const log = readFileSync(logFile, 'utf8');
+      expect(log).toContain('distributed.scheduler');
+      expect(log).toContain('distributed.worker'); // a worker process's line
+      expect(statSync(logFile).mode & 0o777).toBe(0o600);
+      expect(result.stderr).not.toContain('distributed.');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('refuses a first command that is not a start', async () => {
     const result = await run(['{"op": "scale", "workers": 2}']);
