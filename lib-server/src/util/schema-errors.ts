@@ -4,11 +4,39 @@
  */
 
 import type { JSONSchema7, JSONSchema7Definition } from 'json-schema';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { IFieldError } from '../../../protocol/index.js';
 import { unknownField } from './unknown-fields.js';
 
 const ajv = new Ajv({ allErrors: true, strict: true, addUsedSchema: false });
+
+/**
+ * Compiled validators by schema text. The schemas are built per request but
+ * seldom change; compiling each anew cost milliseconds and left V8 a new
+ * function per request (bench/companion_flags.py).
+ */
+const validators = new Map<string, ValidateFunction>();
+const VALIDATORS_KEPT = 32;
+
+function validatorOf(schema: JSONSchema7): ValidateFunction {
+  const key = JSON.stringify(schema);
+  let validate = validators.get(key);
+  if (validate === undefined) {
+    validate = ajv.compile(schema);
+    // The map keeps what is reused: Ajv's own cache would keep every schema object.
+    ajv.removeSchema(schema);
+  }
+  // Most recently used last; the least recently used goes first.
+  validators.delete(key);
+  validators.set(key, validate);
+  for (const oldest of validators.keys()) {
+    if (validators.size <= VALIDATORS_KEPT) {
+      break;
+    }
+    validators.delete(oldest);
+  }
+  return validate;
+}
 
 function propertySchema(schema: JSONSchema7, name: string): JSONSchema7 | undefined {
   const property: JSONSchema7Definition | undefined = schema.properties?.[name];
@@ -69,11 +97,9 @@ export function schemaErrors(
   data: Record<string, unknown>,
   options: ISchemaErrorOptions = {}
 ): IFieldError[] {
-  const validate = ajv.compile(schema);
+  const validate = validatorOf(schema);
   validate(data);
   const errors = validate.errors ?? [];
-  // Schemas are built per request: do not let Ajv's cache keep them all.
-  ajv.removeSchema(schema);
   const seen = new Set<string>();
   const fields: IFieldError[] = [];
   for (const error of errors) {
