@@ -46,7 +46,8 @@ MIB = 1024 * 1024
 PAGE = b"x" * (256 * 1024)
 FLAG_SETS = {
     "today": tuple(NODE_FLAGS),
-    "lite": (*NODE_FLAGS, "--lite-mode"),
+    # What serverproxy.py used before lite mode.
+    "full-jit": tuple(flag for flag in NODE_FLAGS if flag != "--lite-mode"),
 }
 
 
