@@ -12,7 +12,7 @@ import { RunnerProcess, type IRunnerOptions } from './supervisor.js';
 
 /** How long a spare waits for the create of a dialog: a few minutes of filling in the form. */
 export const SPARE_WAIT_MS = 3 * 60_000;
-/** How many spares wait at once (each holds about 100 MiB). */
+/** How many spares wait at once (each holds about 87 MiB while it waits). */
 export const SPARE_MAXIMUM = 2;
 
 /** Options of the spares; `python` comes with each `warm`. */
