@@ -46,8 +46,7 @@ MIB = 1024 * 1024
 PAGE = b"x" * (256 * 1024)
 FLAG_SETS = {
     "today": tuple(NODE_FLAGS),
-    # What serverproxy.py used before lite mode.
-    "full-jit": tuple(flag for flag in NODE_FLAGS if flag != "--lite-mode"),
+    "lite": (*NODE_FLAGS, "--lite-mode"),
 }
 
 

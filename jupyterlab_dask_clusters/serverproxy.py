@@ -19,12 +19,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # 5 s is too short for Node loading a large bundle on a busy login node.
 START_TIMEOUT = 30.0
 
-# V8's defaults are sized for throughput; the companion mostly idles and
-# shuttles small JSON and proxied bytes. A 1 MiB young generation took its idle
-# RSS from 79 to 75 MiB under Node 24 (bench/memory.py); lite mode (no optimizing
-# compiler) then to 67 MiB, and to 72 instead of 88 after 900 requests, with
-# requests as fast as before (bench/companion_flags.py).
-NODE_FLAGS = ("--max-semi-space-size=1", "--lite-mode")
+# V8's default young generation is sized for throughput; the companion mostly
+# idles and shuttles small JSON and proxied bytes. A 1 MiB one took its idle RSS
+# from 79 to 75 MiB under Node 24 (bench/memory.py).
+NODE_FLAGS = ("--max-semi-space-size=1",)
 
 
 class SetupError(RuntimeError):
