@@ -13,7 +13,9 @@ proxy     GET of a 256 KiB page through the dashboard proxy, N times, from a
 after     VmRSS after all that
 
 It prints the medians per flag set and the ratios against the first set
-(the flags serverproxy.py uses today). Nothing is asserted.
+(the flags serverproxy.py uses today). Nothing is asserted, and nothing here
+uses fetch: lite mode, which removes WebAssembly, breaks Node's fetch, which
+the companion needs (see serverproxy.py).
 
     .venv/bin/python bench/companion_flags.py [--rounds 3] [--requests 300]
 """
