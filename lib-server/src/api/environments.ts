@@ -4,6 +4,7 @@
  */
 
 import type { IEnvironment, ISpareRunner } from '../../../protocol/index.js';
+import { environmentProblem } from '../backends/fields.js';
 import { ApiError, invalidOptions } from '../http/errors.js';
 import type { Router } from '../http/router.js';
 import { isObject } from '../util/objects.js';
@@ -25,8 +26,8 @@ async function spareEnvironment(body: unknown, context: IApiContext): Promise<st
       { path: '/environment', message: 'Name the environment by its Python, e.g. "/usr/bin/python3".' }
     ]);
   }
-  const found = (await context.discovery.list(environment)).find(candidate => candidate.python === environment);
-  if (found === undefined) {
+  const environments = await context.discovery.list(environment);
+  if (!environments.some(candidate => candidate.python === environment)) {
     throw invalidOptions([
       {
         path: '/environment',
@@ -34,10 +35,10 @@ async function spareEnvironment(body: unknown, context: IApiContext): Promise<st
       }
     ]);
   }
-  if (!found.usable) {
-    throw invalidOptions([
-      { path: '/environment', message: `${found.label} cannot run clusters: ${found.reason ?? 'it is not usable'}.` }
-    ]);
+  // The check every type's environment field makes: a spare is of no use where a cluster cannot run.
+  const problem = environmentProblem(environment, environments);
+  if (problem !== undefined) {
+    throw invalidOptions([{ path: '/environment', message: problem }]);
   }
   return environment;
 }
