@@ -18,6 +18,7 @@ import http.cookiejar
 import json
 import re
 import secrets
+import sys
 import time
 import urllib.parse
 import urllib.request
@@ -107,6 +108,7 @@ def state_changing_routes(cluster_id: str) -> list[tuple[str, str, dict | None]]
         ("PUT", API + "settings", {"gateway": {"address": "http://evil.example:8000"}, "workerEnvironment": {}}),
         ("POST", API + "types/local/preview", VALID_CREATE),
         ("POST", API + "types/slurm/preview", {"type": "slurm", "options": {}}),
+        ("POST", API + "environments/spare", {"environment": sys.executable}),
         ("POST", dashboard + "status", {"x": 1}),
         ("PUT", dashboard + "status", {"x": 1}),
         ("DELETE", dashboard + "status", None),
@@ -179,6 +181,7 @@ def accepted_routes() -> list[tuple[str, str, dict | None, int]]:
         ("POST", API + "clusters/nosuchid/release", {"owner": {}}, 404),
         ("PUT", API + "settings", SETTINGS, 200),
         ("POST", API + "types/local/preview", INVALID_CREATE, 404),
+        ("POST", API + "environments/spare", {"environment": ""}, 422),
         ("POST", "dask-clusters/dashboard/nosuchid/status", {"x": 1}, 404),
     ]
 
