@@ -265,6 +265,11 @@ namespace Private {
     if (raw.keepRunning === 'never' || raw.keepRunning === 'optional' || raw.keepRunning === 'default') {
       limits.keepRunning = raw.keepRunning;
     }
+    // 0 turns spare runners off.
+    const spares = raw.spareRunners;
+    if (typeof spares === 'number' && Number.isInteger(spares) && spares >= 0) {
+      limits.spareRunners = spares;
+    }
     return limits;
   }
 

@@ -27,7 +27,7 @@ import { crossSiteUpgradeRefusal } from './http/guard.js';
 import { Router } from './http/router.js';
 import { DashboardProxy } from './proxy/dashboard.js';
 import { SettingsStore } from './settings.js';
-import { SpareRunners, SPARE_MAXIMUM, SPARE_WAIT_MS } from './runner/spares.js';
+import { SpareRunners, SPARE_WAIT_MS } from './runner/spares.js';
 import { runJson } from './util/exec.js';
 
 /** A running companion. */
@@ -114,7 +114,7 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     runnerPath: config.runnerPath,
     logFile: path.join(config.stateDir, 'logs', 'spares.log'),
     idleMs: SPARE_WAIT_MS,
-    maximum: SPARE_MAXIMUM
+    maximum: () => settings.limits().spareRunners
   });
   const manager = new ClusterManager({
     registry,

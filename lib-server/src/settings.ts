@@ -19,7 +19,9 @@ export const DEFAULT_LIMITS: Required<ICompanionLimits> = {
   maxIdleTimeoutMinutes: 0,
   defaultIdleTimeoutMinutes: 0,
   // Clusters stop with JupyterLab unless their user chooses otherwise.
-  keepRunning: 'optional'
+  keepRunning: 'optional',
+  // One for the dialog open now and one for the environment it showed before.
+  spareRunners: 2
 };
 
 /** Ended clusters the list keeps when the settings say nothing. */

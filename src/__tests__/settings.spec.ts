@@ -78,6 +78,12 @@ describe('limits', () => {
     expect(readSettings({ limits: { maxClusters: '4' } }).limits).toEqual({});
     expect(readSettings({ limits: 7 }).limits).toEqual({});
   });
+
+  it('keeps spareRunners of 0, which turns spare runners off', () => {
+    expect(readSettings({ limits: { spareRunners: 0 } }).limits).toEqual({ spareRunners: 0 });
+    expect(readSettings({ limits: { spareRunners: -1 } }).limits).toEqual({});
+    expect(readSettings({ limits: { spareRunners: 1.5 } }).limits).toEqual({});
+  });
 });
 
 describe('presets', () => {
@@ -153,7 +159,8 @@ describe('ClusterSettings with the setting registry', () => {
       defaultLifetimeMinutes: 0,
       maxIdleTimeoutMinutes: 0,
       defaultIdleTimeoutMinutes: 0,
-      keepRunning: 'optional'
+      keepRunning: 'optional',
+      spareRunners: 2
     });
 
     await settings.setLastOptions('slurm', { cores: 4, queue: 'debug', unset: undefined });
@@ -196,7 +203,8 @@ describe('ClusterSettings with the setting registry', () => {
       defaultLifetimeMinutes: 0,
       maxIdleTimeoutMinutes: 0,
       defaultIdleTimeoutMinutes: 30,
-      keepRunning: 'optional'
+      keepRunning: 'optional',
+      spareRunners: 2
     });
   });
 });

@@ -550,9 +550,12 @@ export async function showNewClusterDialog(options: {
     settings,
     translator,
     preview: request => manager.client.preview(request),
-    // Only a head start: without a spare, Start starts a runner itself.
-    warm: environment =>
-      void manager.client.spare(environment).catch(reason => console.debug('No spare runner', reason))
+    // Only a head start: without a spare, Start starts a runner itself. A site may allow none.
+    warm:
+      settings.current.limits.spareRunners === 0
+        ? undefined
+        : environment =>
+            void manager.client.spare(environment).catch(reason => console.debug('No spare runner', reason))
   });
   const cluster = await SubmitDialog.show<ICreateRequest, IClusterModel>({
     title: trans.__('New Dask Cluster'),

@@ -10,6 +10,8 @@ import type { Locator } from '@playwright/test';
 import * as path from 'path';
 import { fill, openSidebar } from './helpers';
 
+const SETTINGS_ID = 'jupyterlab-dask-clusters:plugin';
+
 const SHOTS = path.join(__dirname, '..', 'screenshots');
 
 test.use({ autoGoto: true, viewport: { width: 1280, height: 800 } });
@@ -185,4 +187,34 @@ test('the dialog in the dark theme', async ({ page }) => {
   await dialog.screenshot({ path: `${SHOTS}/dialog-dark.png` });
   await dialog.locator('.jp-Dialog-button.jp-mod-reject').click();
   await page.theme.setLightTheme();
+});
+
+test('where the limits allow no spare runner, the dialog asks for none', async ({ page }) => {
+  // What a site's overrides.json (or the user) sets: limits.spareRunners = 0.
+  const saved = await page.evaluate(
+    async id => (await window.jupyterapp.serviceManager.settings.fetch(id)).raw,
+    SETTINGS_ID
+  );
+  const save = (raw: string) =>
+    page.evaluate(async ([id, text]) => window.jupyterapp.serviceManager.settings.save(id, text), [SETTINGS_ID, raw]);
+  await save(JSON.stringify({ limits: { spareRunners: 0 } }));
+  try {
+    await page.reload({ waitForIsReady: false });
+    await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+    const asked: string[] = [];
+    page.on('request', request => {
+      if (new URL(request.url()).pathname.endsWith('/dask-clusters/api/environments/spare')) {
+        asked.push(request.method());
+      }
+    });
+    const { dialog } = await openNewDialog(page);
+    await expect(dialog.locator('#root_environment')).toBeVisible();
+    // The dialog asks as it opens; by now a request would have been sent.
+    await page.waitForTimeout(1000);
+    expect(asked).toEqual([]);
+    await dialog.locator('.jp-Dialog-button.jp-mod-reject').click();
+  } finally {
+    await save(saved);
+    await page.reload({ waitForIsReady: false });
+  }
 });

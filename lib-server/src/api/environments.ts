@@ -54,7 +54,16 @@ export function environmentRoutes(router: Router, context: IApiContext): void {
 
   router.add('POST', '/api/environments/spare', async ({ json }) => {
     const environment = await spareEnvironment(await json(), context);
-    const body: ISpareRunner = { environment, endsAt: context.spares.warm(environment) };
+    const endsAt = context.spares.warm(environment);
+    if (endsAt === undefined) {
+      throw new ApiError(
+        409,
+        'spares_off',
+        'Spare runners are turned off here (limits.spareRunners = 0, set by your site or in Settings > Dask Clusters); ' +
+          'a cluster starts its own runner when you create it.'
+      );
+    }
+    const body: ISpareRunner = { environment, endsAt };
     return { status: 202, body };
   });
 }

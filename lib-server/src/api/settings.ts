@@ -26,6 +26,8 @@ const MINUTE_FIELDS = [
 ] as const;
 /** A year: more is a typo. */
 const MOST_MINUTES = 525_600;
+/** Spare runners: each holds about 87 MiB while it waits, so a few at most. */
+const MOST_SPARES = 10;
 
 function parseLimits(value: unknown): ICompanionLimits {
   if (value === undefined) {
@@ -34,7 +36,7 @@ function parseLimits(value: unknown): ICompanionLimits {
   if (!isObject(value)) {
     throw invalidOptions([{ path: '/limits', message: 'Limits must be an object, e.g. {"maxClusters": 10}.' }]);
   }
-  const problems = unknownFields(value, [...LIMIT_FIELDS, ...MINUTE_FIELDS, 'keepRunning'], '/limits');
+  const problems = unknownFields(value, [...LIMIT_FIELDS, ...MINUTE_FIELDS, 'keepRunning', 'spareRunners'], '/limits');
   const limits: ICompanionLimits = {};
   for (const name of LIMIT_FIELDS) {
     const n = value[name];
@@ -62,6 +64,17 @@ function parseLimits(value: unknown): ICompanionLimits {
       });
     } else {
       limits[name] = n;
+    }
+  }
+  const spares = value.spareRunners;
+  if (spares !== undefined) {
+    if (typeof spares === 'number' && Number.isInteger(spares) && spares >= 0 && spares <= MOST_SPARES) {
+      limits.spareRunners = spares;
+    } else {
+      problems.push({
+        path: '/limits/spareRunners',
+        message: `spareRunners must be a whole number from 0 (none) to ${MOST_SPARES} (got ${JSON.stringify(spares)}).`
+      });
     }
   }
   const policy = value.keepRunning;

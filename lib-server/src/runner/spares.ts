@@ -2,7 +2,8 @@
  * Spare runners: one started per environment when the [+NEW] dialog opens,
  * so that the create that follows skips Python's start and the import of
  * distributed and its dashboard (about a second of a local cluster's start).
- * A spare nobody takes ends after `idleMs`; at most `maximum` wait at once.
+ * A spare nobody takes ends after `idleMs`; at most `maximum` wait at once
+ * (limits.spareRunners: a crowded login node may want fewer, or none).
  */
 
 import { appendFileSync } from 'node:fs';
@@ -12,15 +13,13 @@ import { RunnerProcess, type IRunnerOptions } from './supervisor.js';
 
 /** How long a spare waits for the create of a dialog: a few minutes of filling in the form. */
 export const SPARE_WAIT_MS = 3 * 60_000;
-/** How many spares wait at once (each holds about 87 MiB while it waits). */
-export const SPARE_MAXIMUM = 2;
 
 /** Options of the spares; `python` comes with each `warm`. */
 export interface ISpareRunnersOptions extends Omit<IRunnerOptions, 'python' | 'spare'> {
   /** How long a spare waits to be taken before it ends. */
   idleMs: number;
-  /** How many spares may wait at once; warming one more ends the oldest. */
-  maximum: number;
+  /** How many spares may wait at once, read at each warm (each holds about 87 MiB); one more ends the oldest; 0: none. */
+  maximum: () => number;
 }
 
 interface ISpare {
@@ -35,14 +34,23 @@ export class SpareRunners {
 
   constructor(private readonly options: ISpareRunnersOptions) {}
 
-  /** Have a spare runner of `python` waiting for the next `idleMs`; when it ends, as an ISO date. */
-  warm(python: string): string {
+  /**
+   * Have a spare runner of `python` waiting for the next `idleMs`; when it
+   * ends, as an ISO date, or undefined when no spare may wait (maximum 0).
+   */
+  warm(python: string): string | undefined {
+    const maximum = this.options.maximum();
     const waiting = this.spares.get(python);
+    if (maximum <= 0) {
+      // Turned off while one waited: it ends now, not minutes later.
+      this.end(python);
+      return undefined;
+    }
     if (waiting !== undefined) {
       waiting.timer.refresh();
       return this.endOf();
     }
-    while (this.spares.size >= this.options.maximum) {
+    while (this.spares.size >= maximum) {
       const [oldest] = this.spares.keys();
       this.end(oldest);
     }

@@ -59,6 +59,22 @@ describe('requests that start no spare', () => {
     expect(spareRunners()).toEqual([]);
   });
 
+  it('answers 409 when the limits allow no spare, saying which limit, and starts none', async () => {
+    const limits = (values: object) =>
+      companion.request('PUT', '/api/settings', { gateway: {}, workerEnvironment: {}, limits: values });
+    expect((await limits({ spareRunners: 0 })).status).toBe(200);
+    try {
+      const answer = await companion.request('POST', '/api/environments/spare', { environment: PYTHON });
+      expect(answer.status).toBe(409);
+      expect((answer.json as IApiError).message).toContain(
+        'Spare runners are turned off here (limits.spareRunners = 0'
+      );
+      expect(spareRunners()).toEqual([]);
+    } finally {
+      expect((await limits({})).status).toBe(200);
+    }
+  });
+
   it('refuses an environment without distributed, naming why', async () => {
     const answer = await companion.request('POST', '/api/environments/spare', { environment: dirs.plainPython });
     expect(answer.status).toBe(422);

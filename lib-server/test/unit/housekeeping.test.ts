@@ -253,7 +253,7 @@ describe('api/clusters housekeeping routes over HTTP', () => {
         backends: new Map(),
         discovery: new EnvironmentDiscovery({ serverPython: '/usr/bin/python3', runnerPath: '/x', run: runJson }),
         proxy,
-        spares: new SpareRunners({ runnerPath: '/x', logFile: '/nonexistent/spares.log', idleMs: 1, maximum: 0 })
+        spares: new SpareRunners({ runnerPath: '/x', logFile: '/nonexistent/spares.log', idleMs: 1, maximum: () => 0 })
       },
       context.housekeeping
     );

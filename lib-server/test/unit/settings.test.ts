@@ -38,4 +38,18 @@ describe('parseSettings', () => {
     });
     expect(refusal({ limits: { maxWorkersPerCluster: 2.5 } }).fields?.[0].path).toBe('/limits/maxWorkersPerCluster');
   });
+
+  it('takes spareRunners from 0 (none) to 10, and says so for anything else', () => {
+    expect(parseSettings({ gateway: {}, workerEnvironment: {}, limits: { spareRunners: 0 } }).limits).toEqual({
+      spareRunners: 0
+    });
+    for (const bad of [-1, 11, 1.5, '2']) {
+      expect(refusal({ limits: { spareRunners: bad } }).fields).toEqual([
+        {
+          path: '/limits/spareRunners',
+          message: `spareRunners must be a whole number from 0 (none) to 10 (got ${JSON.stringify(bad)}).`
+        }
+      ]);
+    }
+  });
 });

@@ -23,12 +23,12 @@ function alive(pid: number | undefined): boolean {
   }
 }
 
-function spares(options: { idleMs?: number; maximum?: number } = {}): SpareRunners {
+function spares(options: { idleMs?: number; maximum?: () => number } = {}): SpareRunners {
   return new SpareRunners({
     runnerPath: path.join(dir, 'runner.sh'),
     logFile: path.join(dir, 'spares.log'),
     idleMs: options.idleMs ?? 60_000,
-    maximum: options.maximum ?? 2,
+    maximum: options.maximum ?? (() => 2),
     closeGraceMs: 2_000,
     termGraceMs: 1_000
   });
@@ -47,7 +47,7 @@ const waitUntil = async (what: string, check: () => boolean, ms = 10_000): Promi
 describe('SpareRunners', () => {
   it('starts one runner per interpreter with --spare, and hands it to the first create of that interpreter', async () => {
     const pool = spares();
-    const endsAt = Date.parse(pool.warm('/bin/sh'));
+    const endsAt = Date.parse(pool.warm('/bin/sh') ?? 'never');
     expect(endsAt).toBeGreaterThan(Date.now() + 50_000);
     pool.warm('/bin/sh'); // the dialog opened again: still one
     expect(pool.waiting().map(spare => spare.python)).toEqual(['/bin/sh']);
@@ -78,7 +78,7 @@ describe('SpareRunners', () => {
   });
 
   it('keeps at most `maximum` spares: a new interpreter ends the oldest', async () => {
-    const pool = spares({ maximum: 1 });
+    const pool = spares({ maximum: () => 1 });
     pool.warm('/bin/sh');
     const first = pool.take('/bin/sh', path.join(dir, 'probe.log'))!;
     pool.warm('/bin/sh');
@@ -88,6 +88,22 @@ describe('SpareRunners', () => {
     await first.exited;
     await pool.dispose();
     expect(pool.waiting()).toEqual([]);
+  });
+
+  it('starts none when the limit is 0, and ends a waiting one when the limit drops to 0', async () => {
+    let maximum = 0;
+    const pool = spares({ maximum: () => maximum });
+    expect(pool.warm('/bin/sh')).toBeUndefined();
+    expect(pool.waiting()).toEqual([]);
+
+    maximum = 2;
+    expect(pool.warm('/bin/sh')).toBeDefined();
+    const [{ pid }] = pool.waiting();
+    maximum = 0; // the site turned them off while the dialog was open
+    expect(pool.warm('/bin/sh')).toBeUndefined();
+    expect(pool.waiting()).toEqual([]);
+    await waitUntil('the spare to end', () => !alive(pid));
+    expect(pool.take('/bin/sh', path.join(dir, 'c1.log'))).toBeUndefined();
   });
 
   it('drops a spare whose interpreter dies by itself', async () => {
