@@ -4,8 +4,9 @@
  * run by the generic engine. Its queues and their h_rt in the form, the job
  * script preview, a walltime above a queue's h_rt refused before anything is
  * submitted, workers as real SGE jobs over TLS, job states (r on its host,
- * qw with the scheduler's reason), scaling, and no job left in `qstat -u '*'`
- * after a stop or a runner killed with SIGKILL.
+ * qw with the scheduler's reason), scaling, the end of a job deleted outside
+ * JupyterLab from `qacct`, and no job left in `qstat -u '*'` after a stop or
+ * a runner killed with SIGKILL.
  */
 
 import { execFileSync } from 'node:child_process';
@@ -250,6 +251,21 @@ describe('an SGE cluster', () => {
     await events.waitForCluster(cluster.id, '1 worker', m => m.workers === 1 && m.jobs.length === 1, 60_000);
     await waitFor('2 jobs deleted', () => clusterJobs(cluster.id).length === 1, 30_000);
   }, 150_000);
+
+  it('says how a job deleted outside JupyterLab ended, on its row and on the item, from qacct', async () => {
+    const [job] = clusterJobs(cluster.id);
+    execFileSync('qdel', [job], { stdio: 'ignore' });
+    const ended = await events.waitForCluster(
+      cluster.id,
+      'the deleted job ended',
+      m => m.jobs.some(row => row.id === job && row.state === 'KILLED'),
+      60_000
+    );
+    const said =
+      'deleted outside JupyterLab (qdel) or killed by SIGKILL (qacct: failed 100 (assumedly after job), exit status 137)';
+    expect(ended.jobs.find(row => row.id === job)?.reason).toBe(said);
+    expect(ended.jobsNote).toContain(`Job ${job} ended: ${said}.`);
+  }, 90_000);
 
   it("stops, and leaves no job in qstat -u '*'", async () => {
     const model = (await companion.request('GET', `/api/clusters/${cluster.id}`)).json as IClusterModel;

@@ -5,10 +5,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withReasons } from '../../src/backends/jobqueue/parse.js';
 import {
+  parseQacct,
   parseQconfSq,
   parseQstatJ,
   parseQstatXml,
   parseSgeMemory,
+  sgeEnd,
   sgeWhyCommand
 } from '../../src/backends/jobqueue/sge.js';
 
@@ -126,5 +128,45 @@ describe('unreadable Grid Engine output', () => {
     expect(() => parseQconfSq('No cluster queue or queue instance matches the phrase "nope"')).toThrow(
       /`qconf -sq`: it has no "qname" line; `qconf -sql` lists the cluster queues/
     );
+  });
+});
+
+describe('how Grid Engine jobs ended (qacct -j)', () => {
+  const records = parseQacct(sample('qacct-j.txt'));
+
+  it('reads failed and exit_status of each job, the last run of a job run twice', () => {
+    expect(records).toEqual(
+      new Map([
+        ['261', { failed: 100, failedText: 'assumedly after job', exitStatus: 137 }],
+        ['262', { failed: 0, failedText: '', exitStatus: 1 }]
+      ])
+    );
+    expect(parseQacct('error: job id 999 not found\n')).toEqual(new Map());
+  });
+
+  it('says in words why each ended, with qacct’s own terms after', () => {
+    expect(sgeEnd(records.get('261')!)).toEqual({
+      state: 'KILLED',
+      reason:
+        'deleted outside JupyterLab (qdel) or killed by SIGKILL ' +
+        '(qacct: failed 100 (assumedly after job), exit status 137)'
+    });
+    expect(
+      sgeEnd({ failed: 37, failedText: 'qmaster enforced h_rt, h_cpu, or h_vmem limit', exitStatus: 137 })
+    ).toEqual({
+      state: 'LIMIT',
+      reason:
+        'stopped by Grid Engine at its h_rt, h_cpu or h_vmem limit ' +
+        '(qacct: failed 37 (qmaster enforced h_rt, h_cpu, or h_vmem limit), exit status 137)'
+    });
+    expect(sgeEnd(records.get('262')!)).toEqual({
+      state: 'FAILED',
+      reason: 'its worker exited with status 1 (qacct: failed 0, exit status 1)'
+    });
+    expect(sgeEnd({ failed: 0, failedText: '', exitStatus: 0 }).state).toBe('ENDED');
+    expect(sgeEnd({ failed: 26, failedText: 'opening input/output file', exitStatus: 0 })).toEqual({
+      state: 'FAILED',
+      reason: 'Grid Engine could not run it to its end (qacct: failed 26 (opening input/output file), exit status 0)'
+    });
   });
 });

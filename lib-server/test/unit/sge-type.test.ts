@@ -35,6 +35,7 @@ function fakeCommands(overrides: Partial<ISgeCommands> = {}): ISgeCommands {
     parallelEnvironments: async () => ['mpi', 'smp'],
     jobs: async () => [],
     cancel: async () => undefined,
+    ended: async () => new Map(),
     ...overrides
   };
 }

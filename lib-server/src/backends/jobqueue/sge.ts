@@ -2,7 +2,7 @@
  * Grid Engine (Sun lineage: SGE 6.2 to 8.1, Son of Grid Engine, OGS). Jobs
  * from `qstat -xml -u <user>`, the reason a job waits from the
  * "scheduling info:" of `qstat -j <ids>`, a queue's limits from
- * `qconf -sq <queue>`. Pure.
+ * `qconf -sq <queue>`, how a job ended from `qacct -j <id>`. Pure.
  *
  * No XML library: `qstat -xml` (qstat.xsd) is flat, `<job_list state=...>`
  * elements of text-only children inside `<job_info>`, so it is read with
@@ -12,6 +12,7 @@
 
 import { BatchOutputError, afterAt, batchJob, parseDuration, text } from './parse.js';
 import type { IBatchJob, IQueue, PhaseOf } from './types.js';
+import type { IEndedJob } from './watch.js';
 
 /** The status command of the jobs of `user`; qstat takes no job ids, so filter on the id. */
 export function sgeJobsCommand(user: string): string[] {
@@ -195,4 +196,79 @@ export function parseQconfSq(output: string): IQueue {
       ...(memory !== undefined ? { memory } : {})
     }
   };
+}
+
+/** The accounting command of job `id` (one job a call: qacct -j takes one id, name or pattern). */
+export function sgeAccountingCommand(id: string): string[] {
+  return ['qacct', '-j', id];
+}
+
+/** What `qacct -j` says of how one job ended (accounting(5)). */
+export interface ISgeAccounting {
+  /** `failed`: 0, or the code of what Grid Engine did, e.g. 37. */
+  failed: number;
+  /** The words after the code, e.g. "qmaster enforced h_rt, h_cpu, or h_vmem limit". */
+  failedText: string;
+  /** The job script's exit status (128 + signal when killed). */
+  exitStatus?: number;
+}
+
+/**
+ * The last record of each job in `qacct -j` output: blocks of `name value`
+ * lines after a line of `=`; a job run again (requeued) has several. An id
+ * Grid Engine does not know ("error: job id N not found") has none.
+ */
+export function parseQacct(output: string): Map<string, ISgeAccounting> {
+  const records = new Map<string, ISgeAccounting>();
+  for (const block of output.split(/^=+\s*$/m)) {
+    const values = new Map<string, string>();
+    for (const line of block.split('\n')) {
+      const match = /^(\w+)\s+(.*)$/.exec(line.trim());
+      if (match) {
+        values.set(match[1], match[2].trim());
+      }
+    }
+    const id = values.get('jobnumber');
+    const failed = /^(\d+)\s*(?::\s*(.*))?$/.exec(values.get('failed') ?? '');
+    if (id === undefined || failed === null) {
+      continue;
+    }
+    const exit = /^\d+/.exec(values.get('exit_status') ?? '')?.[0];
+    records.set(id, {
+      failed: Number(failed[1]),
+      failedText: (failed[2] ?? '').trim(),
+      ...(exit !== undefined ? { exitStatus: Number(exit) } : {})
+    });
+  }
+  return records;
+}
+
+/** Signal numbers a killed worker's exit status carries (128 + n). */
+const SIGNALS: Record<number, string> = { 9: 'SIGKILL', 15: 'SIGTERM' };
+
+/**
+ * A job's end as its row says it, from its accounting: why in words, then
+ * qacct's own terms. Codes from sge_shepherd(8): 37 is a limit the qmaster
+ * enforced; 100 after a signal is a job deleted (qdel) or killed.
+ */
+export function sgeEnd(accounting: ISgeAccounting): IEndedJob {
+  const { failed, failedText, exitStatus } = accounting;
+  const signal = exitStatus !== undefined && exitStatus > 128 ? exitStatus - 128 : undefined;
+  const terms = [
+    `qacct: failed ${failed}${failedText !== '' ? ` (${failedText})` : ''}`,
+    ...(exitStatus !== undefined ? [`exit status ${exitStatus}`] : [])
+  ].join(', ');
+  if (failed === 37) {
+    return { state: 'LIMIT', reason: `stopped by Grid Engine at its h_rt, h_cpu or h_vmem limit (${terms})` };
+  }
+  if (failed === 100 && signal !== undefined) {
+    const name = SIGNALS[signal] ?? `signal ${signal}`;
+    return { state: 'KILLED', reason: `deleted outside JupyterLab (qdel) or killed by ${name} (${terms})` };
+  }
+  if (failed === 0) {
+    return exitStatus === 0 || exitStatus === undefined
+      ? { state: 'ENDED', reason: `its worker exited (${terms})` }
+      : { state: 'FAILED', reason: `its worker exited with status ${exitStatus} (${terms})` };
+  }
+  return { state: 'FAILED', reason: `Grid Engine could not run it to its end (${terms})` };
 }

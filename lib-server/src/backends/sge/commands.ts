@@ -1,19 +1,22 @@
 /**
  * The Grid Engine commands the `sge` type runs: queues and their limits
  * (`qconf -sql`, `qconf -sq`), parallel environments (`qconf -spl`), jobs
- * (`qstat -xml`, with the reasons of waiting jobs from `qstat -j`), and
- * cancelling (`qdel`). The parsers are jobqueue/sge.ts's; this is the only
+ * (`qstat -xml`, with the reasons of waiting jobs from `qstat -j`), how
+ * jobs ended (`qacct -j`), and cancelling (`qdel`). The parsers are jobqueue/sge.ts's; this is the only
  * side effect.
  */
 
 import { execa } from 'execa';
 import {
+  parseQacct,
   parseQconfSq,
   parseQstatJ,
   parseQstatXml,
+  sgeAccountingCommand,
   sgeJobsCommand,
   sgeQueueCommand,
-  sgeWhyCommand
+  sgeWhyCommand,
+  type ISgeAccounting
 } from '../jobqueue/sge.js';
 import { withReasons } from '../jobqueue/parse.js';
 import { output } from '../jobqueue/run.js';
@@ -31,6 +34,8 @@ export interface ISgeCommands {
   jobs(): Promise<IBatchJob[]>;
   /** Delete jobs `ids` (ids already gone are no error). */
   cancel(ids: string[]): Promise<void>;
+  /** How jobs `ids` ended, from the accounting; a job it does not know (yet) is left out. */
+  ended(ids: string[]): Promise<Map<string, ISgeAccounting>>;
 }
 
 /** Names, one a line, of a `qconf -s*l` listing. */
@@ -61,6 +66,11 @@ export function realSgeCommands(which: (command: string) => string | undefined, 
       }
       const reasons = await output(sgeWhyCommand(waiting)).then(parseQstatJ, () => new Map<string, string>());
       return withReasons(jobs, reasons);
+    },
+    async ended(ids: string[]) {
+      // qacct exits 1 for an id it does not know (accounting off, or not yet written): no record.
+      const outputs = await Promise.all(ids.map(id => output(sgeAccountingCommand(id)).catch(() => '')));
+      return new Map(outputs.flatMap(text => [...parseQacct(text)]));
     },
     async cancel(ids: string[]) {
       if (ids.length === 0) {

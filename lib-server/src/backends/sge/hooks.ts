@@ -14,6 +14,7 @@ import type { Registry } from '../../clusters/registry.js';
 import type { IFormParts, IHookContext, ITypeHooks } from '../definition.js';
 import { readJobqueueConfig } from '../jobqueue/config.js';
 import { parseDuration } from '../jobqueue/parse.js';
+import { sgeEnd } from '../jobqueue/sge.js';
 import type { IQueue } from '../jobqueue/types.js';
 import { BatchJobWatcher } from '../jobqueue/watch.js';
 import { formatSlurmTime as formatHms, workerLifetime } from '../slurm/walltime.js';
@@ -200,6 +201,7 @@ export function sgeHooks(options: ISgeHookOptions): ITypeHooks {
         registry,
         jobs: () => commands.jobs(),
         cancel: ids => commands.cancel(ids),
+        endedOf: async ids => new Map([...(await commands.ended(ids))].map(([id, end]) => [id, sgeEnd(end)])),
         intervalMs: options.intervalMs,
         walltimeOf: record => sgeSeconds(record.model.spec.options.walltime),
         logsOf: (record, job) => {
