@@ -250,12 +250,13 @@ namespace Private {
         limits[key] = entry;
       }
     }
-    // Minutes of lifetime and idle timeout: 0 means none.
+    // Minutes of lifetime and idle timeout, and spare runners: 0 means none.
     for (const key of [
       'maxLifetimeMinutes',
       'defaultLifetimeMinutes',
       'maxIdleTimeoutMinutes',
-      'defaultIdleTimeoutMinutes'
+      'defaultIdleTimeoutMinutes',
+      'spareRunners'
     ] as const) {
       const entry = raw[key];
       if (typeof entry === 'number' && Number.isInteger(entry) && entry >= 0) {
@@ -264,11 +265,6 @@ namespace Private {
     }
     if (raw.keepRunning === 'never' || raw.keepRunning === 'optional' || raw.keepRunning === 'default') {
       limits.keepRunning = raw.keepRunning;
-    }
-    // 0 turns spare runners off.
-    const spares = raw.spareRunners;
-    if (typeof spares === 'number' && Number.isInteger(spares) && spares >= 0) {
-      limits.spareRunners = spares;
     }
     return limits;
   }

@@ -16,18 +16,23 @@ function optionalText(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
-const LIMIT_FIELDS = ['maxClusters', 'maxWorkersPerCluster'] as const;
-/** Limits in minutes, where 0 means none. */
-const MINUTE_FIELDS = [
-  'maxLifetimeMinutes',
-  'defaultLifetimeMinutes',
-  'maxIdleTimeoutMinutes',
-  'defaultIdleTimeoutMinutes'
-] as const;
 /** A year: more is a typo. */
 const MOST_MINUTES = 525_600;
-/** Spare runners: each holds about 87 MiB while it waits, so a few at most. */
-const MOST_SPARES = 10;
+
+/** The limits that are whole numbers. */
+type CountLimit = Exclude<keyof ICompanionLimits, 'keepRunning'>;
+
+/** Each whole-number limit's range, and its unit as a refusal says it; 0, where allowed, means none. */
+const COUNT_LIMITS: readonly { name: CountLimit; least: number; most: number; unit?: string }[] = [
+  { name: 'maxClusters', least: 1, most: 100_000 },
+  { name: 'maxWorkersPerCluster', least: 1, most: 100_000 },
+  { name: 'maxLifetimeMinutes', least: 0, most: MOST_MINUTES, unit: 'minutes' },
+  { name: 'defaultLifetimeMinutes', least: 0, most: MOST_MINUTES, unit: 'minutes' },
+  { name: 'maxIdleTimeoutMinutes', least: 0, most: MOST_MINUTES, unit: 'minutes' },
+  { name: 'defaultIdleTimeoutMinutes', least: 0, most: MOST_MINUTES, unit: 'minutes' },
+  // Each spare holds about 87 MiB while it waits, so a few at most.
+  { name: 'spareRunners', least: 0, most: 10 }
+];
 
 function parseLimits(value: unknown): ICompanionLimits {
   if (value === undefined) {
@@ -36,45 +41,21 @@ function parseLimits(value: unknown): ICompanionLimits {
   if (!isObject(value)) {
     throw invalidOptions([{ path: '/limits', message: 'Limits must be an object, e.g. {"maxClusters": 10}.' }]);
   }
-  const problems = unknownFields(value, [...LIMIT_FIELDS, ...MINUTE_FIELDS, 'keepRunning', 'spareRunners'], '/limits');
+  const problems = unknownFields(value, [...COUNT_LIMITS.map(limit => limit.name), 'keepRunning'], '/limits');
   const limits: ICompanionLimits = {};
-  for (const name of LIMIT_FIELDS) {
+  for (const { name, least, most, unit } of COUNT_LIMITS) {
     const n = value[name];
     if (n === undefined) {
       continue;
     }
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 100_000) {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < least || n > most) {
+      const what = unit !== undefined ? `a whole number of ${unit}` : 'a whole number';
       problems.push({
         path: `/limits/${name}`,
-        message: `${name} must be a whole number from 1 to 100000 (got ${JSON.stringify(n)}).`
+        message: `${name} must be ${what} from ${least}${least === 0 ? ' (none)' : ''} to ${most} (got ${JSON.stringify(n)}).`
       });
     } else {
       limits[name] = n;
-    }
-  }
-  for (const name of MINUTE_FIELDS) {
-    const n = value[name];
-    if (n === undefined) {
-      continue;
-    }
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MOST_MINUTES) {
-      problems.push({
-        path: `/limits/${name}`,
-        message: `${name} must be a whole number of minutes from 0 (none) to ${MOST_MINUTES} (got ${JSON.stringify(n)}).`
-      });
-    } else {
-      limits[name] = n;
-    }
-  }
-  const spares = value.spareRunners;
-  if (spares !== undefined) {
-    if (typeof spares === 'number' && Number.isInteger(spares) && spares >= 0 && spares <= MOST_SPARES) {
-      limits.spareRunners = spares;
-    } else {
-      problems.push({
-        path: '/limits/spareRunners',
-        message: `spareRunners must be a whole number from 0 (none) to ${MOST_SPARES} (got ${JSON.stringify(spares)}).`
-      });
     }
   }
   const policy = value.keepRunning;

@@ -40,12 +40,12 @@ export class SpareRunners {
    */
   warm(python: string): string | undefined {
     const maximum = this.options.maximum();
-    const waiting = this.spares.get(python);
     if (maximum <= 0) {
       // Turned off while one waited: it ends now, not minutes later.
       this.end(python);
       return undefined;
     }
+    const waiting = this.spares.get(python);
     if (waiting !== undefined) {
       waiting.timer.refresh();
       return this.endOf();

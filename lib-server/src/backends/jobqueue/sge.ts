@@ -163,19 +163,25 @@ export function parseSgeMemory(value: string): number | undefined {
   return Number(amount) * (unit === unit.toLowerCase() ? 1000 : 1024) ** power;
 }
 
+/** The `name value` lines of `qconf -sq` and `qacct -j` output, by name. */
+function nameValues(output: string): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const line of output.split('\n')) {
+    const match = /^(\w+)\s+(.*)$/.exec(line.trim());
+    if (match) {
+      values.set(match[1], match[2].trim());
+    }
+  }
+  return values;
+}
+
 /**
  * One queue of `qconf -sq <queue>` (queue_conf(5)): `h_rt` as the longest
  * walltime (INFINITY: unlimited), the largest `slots` (`1,[node01=8]` -> 8),
  * `h_vmem` as memory.
  */
 export function parseQconfSq(output: string): IQueue {
-  const values = new Map<string, string>();
-  for (const line of output.replace(/\\\n\s*/g, '').split('\n')) {
-    const match = /^(\w+)\s+(.*)$/.exec(line.trim());
-    if (match) {
-      values.set(match[1], match[2].trim());
-    }
-  }
+  const values = nameValues(output.replace(/\\\n\s*/g, ''));
   const name = text(values.get('qname'));
   if (name === '') {
     throw new BatchOutputError('qconf -sq', 'it has no "qname" line; `qconf -sql` lists the cluster queues', output);
@@ -221,13 +227,7 @@ export interface ISgeAccounting {
 export function parseQacct(output: string): Map<string, ISgeAccounting> {
   const records = new Map<string, ISgeAccounting>();
   for (const block of output.split(/^=+\s*$/m)) {
-    const values = new Map<string, string>();
-    for (const line of block.split('\n')) {
-      const match = /^(\w+)\s+(.*)$/.exec(line.trim());
-      if (match) {
-        values.set(match[1], match[2].trim());
-      }
-    }
+    const values = nameValues(block);
     const id = values.get('jobnumber');
     const failed = /^(\d+)\s*(?::\s*(.*))?$/.exec(values.get('failed') ?? '');
     if (id === undefined || failed === null) {

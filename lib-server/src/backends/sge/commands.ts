@@ -2,8 +2,8 @@
  * The Grid Engine commands the `sge` type runs: queues and their limits
  * (`qconf -sql`, `qconf -sq`), parallel environments (`qconf -spl`), jobs
  * (`qstat -xml`, with the reasons of waiting jobs from `qstat -j`), how
- * jobs ended (`qacct -j`), and cancelling (`qdel`). The parsers are jobqueue/sge.ts's; this is the only
- * side effect.
+ * jobs ended (`qacct -j`), and cancelling (`qdel`). The parsers are
+ * jobqueue/sge.ts's; this is the only side effect.
  */
 
 import { execa } from 'execa';
