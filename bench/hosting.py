@@ -10,8 +10,8 @@ separate  N interpreters, each hosting one cluster: what we run today (a
           runner per cluster, each with its resource tracker and worker).
 shared    one interpreter hosting N clusters: the lever.
 
-It prints the RSS (VmRSS) of every process of each layout, by role, the
-totals and what each cluster after the first adds. Nothing is asserted;
+It prints the RSS (VmRSS) of every process of each layout with its role
+(memory.py's), the totals and what each cluster after the first adds. Nothing is asserted;
 results also go to bench/results/hosting-<UTC>.json.
 
     .venv/bin/python bench/hosting.py [--clusters 3]
@@ -20,16 +20,16 @@ results also go to bench/results/hosting-<UTC>.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from local_start import PYTHON, log, write_results
-from memory import MIB, rss_bytes
+from local_start import MARKER, PYTHON, log, sweep, write_results
+from memory import MIB, print_snapshot, snapshot
 
 SETTLE_S = 5.0
 
@@ -57,41 +57,10 @@ if __name__ == "__main__":
 """
 
 
-def descendants(pid: int) -> list[int]:
-    """Every live process below `pid`, from /proc (children of children too)."""
-    parents: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as f:
-                    fields = f.read().rsplit(b")", 1)[-1].split()
-            except OSError:
-                continue
-            if fields[0] != b"Z":
-                parents.setdefault(int(fields[1]), []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def role(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            cmd = f.read().decode(errors="replace")
-    except OSError:
-        return "gone"
-    if "resource_tracker" in cmd:
-        return "resource tracker"
-    if "multiprocessing.spawn" in cmd:
-        return "dask worker"
-    return "host"
-
-
 def measure(script: Path, layout: list[int]) -> list[dict]:
-    """Start one host per entry of `layout` (its number of clusters); the RSS of every process once all are up."""
+    """Start one host per entry of `layout` (its number of clusters); every process's RSS once all are up."""
+    mark = secrets.token_hex(8)
+    env = dict(os.environ, **{MARKER: mark})
     hosts = [
         subprocess.Popen(
             [PYTHON, str(script), str(count)],
@@ -99,6 +68,7 @@ def measure(script: Path, layout: list[int]) -> list[dict]:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
+            env=env,
         )
         for count in layout
     ]
@@ -107,32 +77,15 @@ def measure(script: Path, layout: list[int]) -> list[dict]:
             if host.stdout is None or host.stdout.readline().strip() != "ready":
                 raise RuntimeError("a host did not start its clusters")
         time.sleep(SETTLE_S)
-        rows = []
-        for host, count in zip(hosts, layout, strict=True):
-            for pid in [host.pid, *descendants(host.pid)]:
-                rows.append({"host": host.pid, "clusters": count, "pid": pid, "role": role(pid), "rss": rss_bytes(pid)})
-        return rows
+        # memory.py's roles; the host here is no runner of ours.
+        return [dict(row, role="host") if row["role"] == "other" else row for row in snapshot(mark)]
     finally:
         for host in hosts:
             if host.stdin is not None:
                 host.stdin.close()
-        for host in hosts:
-            try:
-                host.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                host.kill()
-
-
-def report(title: str, rows: list[dict]) -> dict:
-    by_role: dict[str, list[int]] = {}
-    for row in rows:
-        by_role.setdefault(row["role"], []).append(row["rss"])
-    total = sum(row["rss"] for row in rows)
-    print(f"\n{title}: {len(rows)} processes, {total / MIB:.0f} MiB RSS in all")
-    for name, values in sorted(by_role.items()):
-        each = ", ".join(f"{value / MIB:.0f}" for value in values)
-        print(f"  {name:17} {len(values)} x  ({each}) MiB")
-    return {"total": total, "by_role": by_role}
+        left = sweep(mark, 60.0)
+        if left:
+            raise RuntimeError(f"processes left after the hosts closed their clusters: {left}")
 
 
 def main() -> int:
@@ -146,25 +99,29 @@ def main() -> int:
         script = Path(tmp) / "host.py"
         script.write_text(HOST)
         log(f"one host with 1 cluster, {n} hosts with 1 each, one host with {n}")
-        one = report("1 cluster, 1 host", measure(script, [1]))
-        separate = report(f"{n} clusters, {n} hosts (today)", measure(script, [1] * n))
-        shared = report(f"{n} clusters, 1 host (shared)", measure(script, [n]))
-    more_separate = (separate["total"] - one["total"]) / (n - 1) / MIB
-    more_shared = (shared["total"] - one["total"]) / (n - 1) / MIB
+        rows = {
+            "one": measure(script, [1]),
+            "separate": measure(script, [1] * n),
+            "shared": measure(script, [n]),
+        }
+    one = print_snapshot("1 cluster, 1 host", rows["one"])
+    separate = print_snapshot(f"{n} clusters, {n} hosts (today)", rows["separate"])
+    shared = print_snapshot(f"{n} clusters, 1 host (shared)", rows["shared"])
+    more_separate = (separate - one) / (n - 1) / MIB
+    more_shared = (shared - one) / (n - 1) / MIB
     print(f"\neach cluster after the first adds {more_separate:.0f} MiB alone, {more_shared:.0f} MiB shared")
-    print(f"shared/separate for {n} clusters: {shared['total'] / separate['total']:.2f}")
+    print(f"shared/separate for {n} clusters: {shared / separate:.2f}")
     out = write_results(
         "hosting",
         {
             "clusters": n,
-            "one": one,
-            "separate": separate,
-            "shared": shared,
+            **rows,
             "more_separate_mib": more_separate,
             "more_shared_mib": more_shared,
         },
     )
-    print(json.dumps({"results": str(out)}))
+    print("checked: no process of this bench is left")
+    print(f"results: {out}")
     return 0
 
 
