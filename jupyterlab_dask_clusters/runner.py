@@ -146,12 +146,32 @@ Subcommands
     to 10 s, then abandons it. Closing is bounded (25 s); when it fails or
     times out the runner kills its own process group, so no worker outlives
     it.
+
+``python runner.py host SOCKET``
+    One interpreter running several local clusters of one environment and
+    one dask config. It listens on the Unix socket SOCKET (mode 0700, in a
+    directory only the user can open; connections of other users are hung up
+    on) and says ``{"event": "hosting", "socket": SOCKET, "pid": PID}`` on
+    stdout once it does. Each connection is one cluster, with the commands
+    and events of ``run``; a connection that ends closes its cluster. Only
+    ``distributed.LocalCluster`` runs in a host, without ``control``, and with
+    the dask config of the host's first cluster; anything else is refused
+    with an ``error``. A hosted cluster logs to its ``log_file`` (the host's
+    records made for it, and its worker processes' stderr through a worker
+    preload of this file, ``dask_setup``); everything also goes to the host's
+    stderr. A cluster that hangs while starting holds up no other; one whose
+    close fails or that was abandoned while starting has its own worker
+    processes killed, not the host's group. End of stdin, SIGTERM, SIGINT and
+    SIGHUP close every cluster, then the host exits (killing its group when
+    one would not close).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
+import logging
 import os
 import platform
 import signal
@@ -256,15 +276,18 @@ REPLAYED_EVENTS = ("started", "workers", "jobs", "warning")
 
 class Protocol:
     """Writes events on a private copy of stdout (fd 1 then points at stderr),
-    or on the control connection of a companion that re-adopted the cluster."""
+    on the control connection of a companion that re-adopted the cluster, or
+    on a hosted cluster's connection (``out``)."""
 
-    def __init__(self):
-        sys.stdout.flush()
-        # os.dup returns a non-inheritable descriptor, so worker processes
-        # started later never hold the protocol pipe.
-        fd = os.dup(1)
-        os.dup2(2, 1)
-        self._out = os.fdopen(fd, "w", encoding="utf-8", buffering=1)
+    def __init__(self, out=None):
+        if out is None:
+            sys.stdout.flush()
+            # os.dup returns a non-inheritable descriptor, so worker processes
+            # started later never hold the protocol pipe.
+            fd = os.dup(1)
+            os.dup2(2, 1)
+            out = os.fdopen(fd, "w", encoding="utf-8", buffering=1)
+        self._out = out
         self._lock = threading.Lock()
         self._last = {}
         # The last error or ending event: what a cluster that ended while detached leaves behind.
@@ -343,12 +366,13 @@ def _read_lines(loop, inbox, stream):
         loop.call_soon_threadsafe(inbox.put_nowait, message)
 
 
-class ControlSocket:
-    """The Unix socket where a companion re-adopts a cluster that outlived the
-    previous one; one connection at a time, the newest wins."""
+class PrivateSocket:
+    """A Unix socket only its user can use: bound with mode 0600 (in a
+    directory that is the user's alone), and connections of other users are
+    refused. ``serve(conn)`` runs in a thread of its own per connection."""
 
-    def __init__(self, path, loop, inbox, protocol):
-        self.path, self.loop, self.inbox, self.protocol = path, loop, inbox, protocol
+    def __init__(self, path, serve):
+        self.path, self.serve = path, serve
         if os.path.exists(path):
             os.unlink(path)  # left by a runner that died; the directory is the user's alone
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -357,7 +381,7 @@ class ControlSocket:
             self.server.bind(path)
         finally:
             os.umask(umask)
-        self.server.listen(2)
+        self.server.listen(8)
 
     def start(self):
         threading.Thread(target=self._accept, daemon=True).start()
@@ -370,10 +394,29 @@ class ControlSocket:
                 return
             pid, uid, _gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
             if uid != os.getuid():
-                sys.stderr.write(f"refused a control connection of user id {uid} (pid {pid})\n")
+                sys.stderr.write(f"refused a connection of user id {uid} (pid {pid}) on {self.path}\n")
                 conn.close()
                 continue
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+            threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
+
+    def close(self):
+        self.server.close()
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+
+
+class ControlSocket:
+    """Where a companion re-adopts a cluster that outlived the previous one;
+    one connection at a time, the newest wins."""
+
+    def __init__(self, path, loop, inbox, protocol):
+        self.path, self.loop, self.inbox, self.protocol = path, loop, inbox, protocol
+        self.socket = PrivateSocket(path, self._serve)
+
+    def start(self):
+        self.socket.start()
 
     def _serve(self, conn):
         out = conn.makefile("w", encoding="utf-8", buffering=1)
@@ -386,11 +429,7 @@ class ControlSocket:
         conn.close()
 
     def close(self):
-        self.server.close()
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass
+        self.socket.close()
 
 
 # ----------------------------------------------------------------------- tls
@@ -826,8 +865,12 @@ ENDING_OPS = ("close", "eof", "signal")
 
 
 class Runner:
-    def __init__(self, protocol):
+    """One cluster behind the protocol: in a process of its own (``run``), or
+    one of several in a host (``hosted``, a HostedSession)."""
+
+    def __init__(self, protocol, hosted=None):
         self.protocol = protocol
+        self.hosted = hosted
         # The control socket's path, once the start command names one.
         self.control = None
         self.cluster = None
@@ -842,20 +885,22 @@ class Runner:
             return False
         return op in ENDING_OPS
 
-    async def main(self):
+    async def main(self, inbox):
+        """Run the cluster of the first command in `inbox`; the exit code."""
         loop = asyncio.get_running_loop()
-        inbox = asyncio.Queue()
-        threading.Thread(target=_read_stdin, args=(loop, inbox), daemon=True).start()
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            loop.add_signal_handler(sig, inbox.put_nowait, {"op": "signal", "signal": sig.name})
-
         first = await inbox.get()
         if first.get("op") in ENDING_OPS:
             return 0
         if first.get("op") != "start":
             self.protocol.error(f"expected a start command first, got {first!r}")
             return 2
-        if first.get("log_file"):
+        if self.hosted is not None:
+            problem = self.hosted.refusal(first)
+            if problem:
+                self.protocol.error(problem)
+                return 2
+            self.hosted.prepare(first)
+        elif first.get("log_file"):
             _log_to(first["log_file"])
         if first.get("control"):
             self.control = first["control"]
@@ -961,10 +1006,12 @@ class Runner:
 
         config = dict(message.get("config") or {})
         idle = message.get("idle_timeout_minutes")
-        if idle and message.get("adapter") is None:
-            # A scheduler started in this process then stops itself when idle (IdleWatch).
+        if idle and message.get("adapter") is None and self.hosted is None:
+            # A scheduler started in this process then stops itself when idle
+            # (IdleWatch); a hosted one gets it as an argument (HostedSession).
             config["distributed.scheduler.idle-timeout"] = f"{float(idle) * 60}s"
-        if config:
+        if config and self.hosted is None:
+            # A host sets its one config itself (HostedSession.refusal).
             dask.config.set(config)
         self.cluster = await start_cluster(message)
         # Awaiting starts a cluster manager and gives the started cluster.
@@ -991,13 +1038,45 @@ class Runner:
         if cluster is None:
             return
         _skip_closed_scheduler(cluster)
+        # Known before closing, which forgets them: what a failed close kills in a host.
+        workers = _worker_pids(cluster)
         try:
             self._stop_adaptive()
             await asyncio.wait_for(cluster.close(), timeout=CLOSE_TIMEOUT)
         except Exception as exc:
             if not quiet:
                 self.protocol.error(f"closing the cluster failed: {type(exc).__name__}: {exc}", exc)
-            _kill_own_group()
+            if self.hosted is None:
+                _kill_own_group()
+        if self.hosted is not None:
+            # The host's group holds other clusters' workers: only this one's
+            # go, those that outlived a failed close or an abandoned start.
+            _kill_children(workers)
+
+
+def _worker_pids(cluster):
+    """Process ids of the cluster's worker processes in this host (a nanny's),
+    including those of workers still starting (SpecCluster's ``_created``)."""
+    pids = []
+    workers = [*(getattr(cluster, "workers", None) or {}).values(), *(getattr(cluster, "_created", None) or ())]
+    for worker in workers:
+        pid = getattr(getattr(worker, "process", None), "pid", None)
+        if isinstance(pid, int):
+            pids.append(pid)
+    return pids
+
+
+def _kill_children(pids):
+    """SIGKILL those of `pids` that are still this process's children (a
+    pid of one that exited may be another process's by now)."""
+    import psutil
+
+    for pid in pids:
+        try:
+            if psutil.Process(pid).ppid() == os.getpid():
+                os.kill(pid, signal.SIGKILL)
+        except (psutil.Error, OSError):
+            pass  # gone already
 
 
 def _kill_own_group():
@@ -1035,6 +1114,16 @@ def _preload():
             pass
 
 
+async def _run_on_stdin(runner):
+    """The runner of ``run``: commands on stdin; SIGTERM, SIGINT and SIGHUP close."""
+    loop = asyncio.get_running_loop()
+    inbox = asyncio.Queue()
+    threading.Thread(target=_read_stdin, args=(loop, inbox), daemon=True).start()
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        loop.add_signal_handler(sig, inbox.put_nowait, {"op": "signal", "signal": sig.name})
+    return await runner.main(inbox)
+
+
 def cmd_run(mode=None):
     """`run`, or `run --spare` (main passes the flag)."""
     protocol = Protocol()
@@ -1043,7 +1132,7 @@ def cmd_run(mode=None):
     try:
         if mode == "--spare":
             _preload()
-        code = asyncio.run(runner.main())
+        code = asyncio.run(_run_on_stdin(runner))
     except BaseException as exc:  # noqa: BLE001 - report anything, then exit
         protocol.error(f"runner crashed: {type(exc).__name__}: {exc}", exc)
         code = 1
@@ -1054,6 +1143,187 @@ def cmd_run(mode=None):
     sys.stderr.flush()
     # Skip interpreter shutdown: leftover executor threads must not keep a
     # closed runner alive.
+    os._exit(code)
+
+
+# ----------------------------------------------------------------------- host
+#
+# One interpreter running several local clusters of one environment: a
+# cluster after the first then costs its worker processes and about a MiB,
+# where a runner of its own costs an interpreter with distributed and bokeh
+# imported, and a resource tracker (bench/hosting.py).
+
+# The classes a host runs: their start only awaits (a hung one cannot stall
+# the others), and their scheduler takes its idle timeout as an argument.
+HOSTABLE_CLASSES = ("distributed.LocalCluster",)
+# Names, in a hosted cluster's worker processes, the file their stderr goes to (dask_setup).
+WORKER_LOG_VARIABLE = "JUPYTERLAB_DASK_CLUSTERS_WORKER_LOG"
+# The log file of the hosted cluster whose task (or a task it started) is running.
+_SESSION_LOG = contextvars.ContextVar("session_log", default=None)
+
+
+class _SessionLogs(logging.Handler):
+    """Writes each log record to the file of the hosted cluster that logged
+    it, too; the host's stderr still gets every record."""
+
+    def emit(self, record):
+        out = _SESSION_LOG.get()
+        if out is None:
+            return
+        try:
+            out.write(self.format(record) + "\n")
+            out.flush()
+        except Exception:  # noqa: BLE001 - a log line must not break a cluster
+            self.handleError(record)
+
+
+def _route_session_logs():
+    """Install _SessionLogs where records end up: the root logger and the
+    loggers that do not pass theirs on (distributed's, bokeh's, tornado's)."""
+    handler = _SessionLogs()
+    own = logging.getLogger("distributed").handlers
+    handler.setFormatter(own[0].formatter if own else logging.Formatter())
+    for name in (None, "distributed", "bokeh", "tornado"):
+        logging.getLogger(name).addHandler(handler)
+
+
+def dask_setup(worker):
+    """Worker preload of a hosted cluster's worker processes (HostedSession):
+    their stderr goes to their cluster's log. Nothing elsewhere: the variable
+    is set only in those processes, by their nanny."""
+    path = os.environ.get(WORKER_LOG_VARIABLE)
+    if path:
+        _log_to(path)
+
+
+class HostedSession:
+    """What a cluster does differently in a host: its own log file (records
+    of its tasks through _SessionLogs, its workers' stderr through
+    dask_setup), its idle timeout as its scheduler's argument, the host's one
+    dask config, and a failed close that kills only its own workers."""
+
+    def __init__(self, host):
+        self.host = host
+        self.log = None
+
+    def refusal(self, start):
+        """Why `start` cannot run in this host, or None."""
+        cls = start.get("cluster_class")
+        if cls not in HOSTABLE_CLASSES:
+            return f"{cls or start.get('adapter')} runs in a runner of its own, not in a host of {HOSTABLE_CLASSES}"
+        if start.get("control"):
+            return "a cluster that keeps running after JupyterLab stops runs in a runner of its own"
+        config = start.get("config") or {}
+        if self.host.config is not None and config != self.host.config:
+            return f"this host runs clusters of the dask config {self.host.config}, not {config}; start it in another"
+        return None
+
+    def prepare(self, start):
+        """Set up the host for `start` (refusal said None) and adjust it to run here."""
+        import dask.config
+
+        if self.host.config is None:
+            self.host.config = start.get("config") or {}
+            dask.config.set(self.host.config)
+        kwargs = start.setdefault("kwargs", {})
+        idle = start.get("idle_timeout_minutes")
+        if idle:
+            kwargs.setdefault("scheduler_kwargs", {})["idle_timeout"] = f"{float(idle) * 60}s"
+        if start.get("log_file"):
+            fd = os.open(start["log_file"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self.log = os.fdopen(fd, "a", encoding="utf-8", buffering=1)
+            _SESSION_LOG.set(self.log)
+            if kwargs.get("processes", True):
+                kwargs["env"] = {**(kwargs.get("env") or {}), WORKER_LOG_VARIABLE: start["log_file"]}
+                preload = kwargs.get("preload", dask.config.get("distributed.worker.preload", []))
+                kwargs["preload"] = [*preload, os.path.abspath(__file__)]
+
+    def close(self):
+        if self.log is not None:
+            self.log.close()
+
+
+class Host:
+    """``host SOCKET``: each connection to SOCKET is one cluster, with the
+    commands and events of ``run``. End of stdin (the companion went away),
+    SIGTERM, SIGINT and SIGHUP close them all, then the host exits."""
+
+    def __init__(self, path):
+        self.path = path
+        self.config = None
+        self.loop = None
+        self.sessions = {}
+
+    async def main(self, announce):
+        self.loop = asyncio.get_running_loop()
+        ended = asyncio.Event()
+        listener = PrivateSocket(self.path, self._serve)
+        listener.start()
+        threading.Thread(target=_wait_for_eof, args=(self.loop, ended.set), daemon=True).start()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            self.loop.add_signal_handler(sig, ended.set)
+        announce({"event": "hosting", "socket": self.path, "pid": os.getpid()})
+        await ended.wait()
+        listener.close()
+        for inbox in self.sessions.values():
+            inbox.put_nowait({"op": "close"})
+        if not self.sessions:
+            return 0
+        _done, pending = await asyncio.wait(list(self.sessions), timeout=START_GRACE + CLOSE_TIMEOUT + 5)
+        return 1 if pending else 0
+
+    def _serve(self, conn):
+        """Thread body: one connection's commands into its cluster's inbox."""
+        inbox = asyncio.Queue()
+        out = conn.makefile("w", encoding="utf-8", buffering=1)
+        self.loop.call_soon_threadsafe(self._open, inbox, out, conn)
+        try:
+            _read_lines(self.loop, inbox, conn.makefile("rb"))
+        except OSError:
+            pass
+        self.loop.call_soon_threadsafe(inbox.put_nowait, {"op": "eof"})
+
+    def _open(self, inbox, out, conn):
+        task = asyncio.ensure_future(self._session(inbox, out, conn))
+        self.sessions[task] = inbox
+        task.add_done_callback(self.sessions.pop)
+
+    async def _session(self, inbox, out, conn):
+        protocol = Protocol(out)
+        session = HostedSession(self)
+        runner = Runner(protocol, session)
+        try:
+            code = await runner.main(inbox)
+        except Exception as exc:  # noqa: BLE001 - report it; the other clusters run on
+            protocol.error(f"runner crashed: {type(exc).__name__}: {exc}", exc)
+            await runner._close(quiet=True)
+            code = 1
+        if code == 0:
+            protocol.emit({"event": "closed"})
+        session.close()
+        conn.close()
+
+
+def _wait_for_eof(loop, callback):
+    """Thread body: read stdin to its end, then call `callback` in the loop."""
+    for _line in sys.stdin.buffer:
+        pass
+    loop.call_soon_threadsafe(callback)
+
+
+def cmd_host(path):
+    """`host SOCKET`."""
+    announcement = Protocol()
+    _preload()
+    _route_session_logs()
+    try:
+        code = asyncio.run(Host(path).main(announcement.emit))
+    except BaseException as exc:  # noqa: BLE001 - report anything, then exit
+        announcement.error(f"host crashed: {type(exc).__name__}: {exc}", exc)
+        code = 1
+    sys.stderr.flush()
+    if code != 0:
+        _kill_own_group()  # clusters that would not close: no worker outlives the host
     os._exit(code)
 
 
@@ -1292,6 +1562,7 @@ COMMANDS = {
     "site-types": cmd_site_types,
     "job-script": cmd_job_script,
     "run": cmd_run,
+    "host": cmd_host,
 }
 
 

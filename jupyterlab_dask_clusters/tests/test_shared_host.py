@@ -32,6 +32,7 @@ import psutil
 import pytest
 from batch_orphans import companion_and_runner
 from test_orphans import create_running_cluster
+from test_runner_host import Host, Session, compute, start_command
 from test_sge_harness import sge_env  # noqa: F401 - fixture
 from test_sge_orphans import create_sge_cluster, sge_lab  # noqa: F401 - fixture
 from test_slurm_orphans import create_slurm_cluster, slurm_lab  # noqa: F401 - fixture
@@ -471,3 +472,31 @@ def test_another_account_cannot_reach_a_kept_clusters_control_socket(start_lab, 
     status, after = server.request("GET", f"dask-clusters/api/clusters/{cluster_id}")
     assert (status, after["state"], after["workers"]) == (200, "running", 1), after
     server.remove_cluster(cluster_id, server.cluster_runners())
+
+
+def test_another_account_cannot_use_a_runner_host(other_account, tmp_path):
+    """A host of several clusters listens on a Unix socket of mode 0700 in a private
+    directory; with both opened up, it hangs up on another account (it checks the peer's uid)
+    before reading a line, and the owner's cluster computes on."""
+    directory = tmp_path / "hosts"
+    directory.mkdir(mode=0o700)
+    host = Host(directory)
+    try:
+        mine = Session(host)
+        mine.send(start_command("mine", directory))
+        address = mine.wait_for("started")["scheduler_address"]
+        path = Path(host.socket)
+        assert mode_of(path) == 0o700
+        with other_user.reachable(directory):
+            directory.chmod(0o711)
+            (behind_mode,) = other_account.run(("control", {"path": host.socket}))
+            path.chmod(0o666)
+            (opened,) = other_account.run(("control", {"path": host.socket}))
+        assert behind_mode["outcome"] == "refused" and behind_mode["errno"] == 13, behind_mode
+        # Connected, then hung up on (a reset when its line was still in flight).
+        assert opened["outcome"] == "hung up" or opened.get("type") == "ConnectionResetError", opened
+        assert opened.get("data", "") == "", opened
+        assert compute(address) == 6
+        assert f"refused a connection of user id {other_account.uid}" in host.log.read_text()
+    finally:
+        host.kill()
