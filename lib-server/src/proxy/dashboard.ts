@@ -10,6 +10,7 @@ import { createProxyServer } from 'http-proxy-3';
 import type { IPlot } from '../../../protocol/index.js';
 import { ApiError } from '../http/errors.js';
 import { sendJson } from '../http/router.js';
+import { httpRequest, type IHttpResponse } from '../util/http-request.js';
 import { isObject } from '../util/objects.js';
 
 /** Where the dashboard of a cluster is, from the registry only. */
@@ -184,9 +185,9 @@ export function workerMetrics(identity: unknown): Set<string> {
 
 /** GET a JSON page of the dashboard, or throw the ApiError the browser sees. */
 async function dashboardJson(dashboardUrl: string, page: string, timeoutMs: number): Promise<unknown> {
-  let response: Response;
+  let response: IHttpResponse;
   try {
-    response = await fetch(new URL(page, `${dashboardUrl.replace(/\/+$/, '')}/`), {
+    response = await httpRequest(new URL(page, `${dashboardUrl.replace(/\/+$/, '')}/`), {
       signal: AbortSignal.timeout(timeoutMs)
     });
   } catch (error) {
@@ -196,7 +197,7 @@ async function dashboardJson(dashboardUrl: string, page: string, timeoutMs: numb
   if (!response.ok) {
     throw new ApiError(502, 'dashboard_error', `The dashboard answered ${response.status} for ${page}.`);
   }
-  return response.json();
+  return JSON.parse(response.text) as unknown;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 
 import { ApiError } from '../../http/errors.js';
+import { httpRequest, type IHttpResponse } from '../../util/http-request.js';
 import { isObject } from '../../util/objects.js';
 import { authorization, type IGatewayConnection } from './connection.js';
 
@@ -132,9 +133,9 @@ export class GatewayClient {
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
     }
-    let response: Response;
+    let response: IHttpResponse;
     try {
-      response = await fetch(`${address}${path}`, {
+      response = await httpRequest(`${address}${path}`, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -142,24 +143,19 @@ export class GatewayClient {
         redirect: 'error'
       });
     } catch (error) {
-      // The timeout may come as the error or as its cause (a DOMException).
-      const names = [error, isObject(error) ? error.cause : undefined].map(e => (isObject(e) ? String(e.name) : ''));
-      if (names.includes('TimeoutError') || names.includes('AbortError')) {
+      // A timeout rejects with the signal's reason, a TimeoutError (DOMException).
+      const name = isObject(error) ? String(error.name) : '';
+      if (name === 'TimeoutError' || name === 'AbortError') {
         throw new ApiError(
           504,
           'gateway_timeout',
           `The gateway at ${address} did not answer within ${this.timeoutMs / 1000} s.`
         );
       }
-      const cause =
-        error instanceof Error && error.cause instanceof Error
-          ? error.cause.message
-          : error instanceof Error
-            ? error.message
-            : String(error);
+      const cause = error instanceof Error ? error.message : String(error);
       throw new ApiError(502, 'gateway_unreachable', `The gateway at ${address} cannot be reached (${cause}).`);
     }
-    const textBody = await response.text().catch(() => '');
+    const textBody = response.text;
     if (!response.ok) {
       let reason: string;
       try {
