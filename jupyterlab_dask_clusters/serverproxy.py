@@ -22,9 +22,8 @@ START_TIMEOUT = 30.0
 # V8's default young generation is sized for throughput; the companion mostly
 # idles and shuttles small JSON and proxied bytes. A 1 MiB one took its idle RSS
 # from 79 to 75 MiB under Node 24 (bench/memory.py).
-# Not --lite-mode, though it saves another 8 MiB: it removes WebAssembly, and
-# Node's fetch (undici's parser) needs it to list a dashboard's plots.
-NODE_FLAGS = ("--max-semi-space-size=1",)
+# --lite-mode saves another 8 MiB idle; it removes WebAssembly, unused here (no fetch).
+NODE_FLAGS = ("--max-semi-space-size=1", "--lite-mode")
 
 
 class SetupError(RuntimeError):

@@ -76,7 +76,7 @@ def test_config_uses_a_unix_socket_and_no_port(built_outputs):
 def test_command_runs_the_built_companion_with_node(built_outputs):
     node, flags, companion, args = command_parts(setup_companion())
     assert Path(node).is_absolute() and Path(node).is_file()
-    assert flags == ["--max-semi-space-size=1"]
+    assert flags == ["--max-semi-space-size=1", "--lite-mode"]
     assert Path(companion) == built_outputs["companion"]
     assert args == ["--socket", PROCESS_ARGS["unix_socket"], "--base-url", PROCESS_ARGS["base_url"]]
 
