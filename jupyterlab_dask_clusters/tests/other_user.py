@@ -255,17 +255,22 @@ async def _dask_hello() -> bytes:
 
 
 def probe_client(address: str) -> dict:
-    """`Client(address)` with no credentials at all."""
+    """`Client(address)` with no credentials at all, on an event loop of its own: with
+    distributed 2026.11.0 a synchronous Client that failed to start leaves its loop runner
+    behind, and the next one in the same process waits for it for ever."""
     from distributed import Client
 
-    try:
-        client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
-    except Exception as err:  # noqa: BLE001 - the refusal is the answer
-        return _error(err)
-    try:
-        return {"outcome": "connected", "workers": len(client.scheduler_info()["workers"])}
-    finally:
-        client.close()
+    async def run():
+        try:
+            client = await Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False, asynchronous=True)
+        except Exception as err:  # noqa: BLE001 - the refusal is the answer
+            return _error(err)
+        try:
+            return {"outcome": "connected", "workers": len(client.scheduler_info()["workers"])}
+        finally:
+            await client.close()
+
+    return asyncio.run(run())
 
 
 def probe_dask_handshake(address: str) -> dict:
