@@ -147,23 +147,23 @@ Subcommands
     times out the runner kills its own process group, so no worker outlives
     it.
 
-``python runner.py host SOCKET``
-    One interpreter running several local clusters of one environment and
-    one dask config. It listens on the Unix socket SOCKET (mode 0700, in a
-    directory only the user can open; connections of other users are hung up
-    on) and says ``{"event": "hosting", "socket": SOCKET, "pid": PID}`` on
-    stdout once it does. Each connection is one cluster, with the commands
-    and events of ``run``; a connection that ends closes its cluster. Only
-    ``distributed.LocalCluster`` runs in a host, without ``control``, and with
-    the dask config of the host's first cluster; anything else is refused
-    with an ``error``. A hosted cluster logs to its ``log_file`` (the host's
-    records made for it, and its worker processes' stderr through a worker
-    preload of this file, ``dask_setup``); everything also goes to the host's
-    stderr. A cluster that hangs while starting holds up no other; one whose
-    close fails or that was abandoned while starting has its own worker
-    processes killed, not the host's group. End of stdin, SIGTERM, SIGINT and
-    SIGHUP close every cluster, then the host exits (killing its group when
-    one would not close).
+A first command ``{"op": "host", "socket": PATH, "log_file": PATH}`` (of
+``run`` or ``run --spare``) makes the runner a host instead: one interpreter
+running several local clusters of one environment and one dask config. It
+listens on the Unix socket ``socket`` (mode 0700, in a directory only the
+user can open; connections of other users are hung up on), logs to
+``log_file``, and says ``{"event": "hosting", "socket": PATH, "pid": PID}``
+once it listens. Each connection is one cluster, with the commands and
+events of ``run``; a connection that ends closes its cluster. Only
+``distributed.LocalCluster`` runs in a host, without ``control``, and with
+the dask config of the host's first cluster; anything else is refused with an
+``error``. A hosted cluster logs to its ``log_file`` (the host's records made
+for it, and its worker processes' stderr through a worker preload of this
+file, ``dask_setup``); everything also goes to the host's log. A cluster that
+hangs while starting holds up no other; one whose close fails or that was
+abandoned while starting has its own worker processes killed, not the host's
+group. ``close`` on stdin, its end, SIGTERM, SIGINT and SIGHUP close every
+cluster, then the host exits (killing its group when one would not close).
 """
 
 from __future__ import annotations
@@ -331,8 +331,11 @@ class Protocol:
     def error(self, message, exc=None):
         tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) if exc else ""
         if tb:
-            sys.stderr.write(tb)
-            sys.stderr.flush()
+            # A hosted cluster's log gets it too (_SESSION_LOG).
+            for out in (sys.stderr, _SESSION_LOG.get()):
+                if out is not None:
+                    out.write(tb)
+                    out.flush()
         self.emit({"event": "error", "message": message, "traceback": tb})
 
 
@@ -885,10 +888,10 @@ class Runner:
             return False
         return op in ENDING_OPS
 
-    async def main(self, inbox):
-        """Run the cluster of the first command in `inbox`; the exit code."""
+    async def main(self, inbox, first=None):
+        """Run the cluster of the first command (`first`, else the first in `inbox`); the exit code."""
         loop = asyncio.get_running_loop()
-        first = await inbox.get()
+        first = first if first is not None else await inbox.get()
         if first.get("op") in ENDING_OPS:
             return 0
         if first.get("op") != "start":
@@ -1115,13 +1118,20 @@ def _preload():
 
 
 async def _run_on_stdin(runner):
-    """The runner of ``run``: commands on stdin; SIGTERM, SIGINT and SIGHUP close."""
+    """``run``: commands on stdin, SIGTERM, SIGINT and SIGHUP close; a first
+    command ``host`` makes this process a host of clusters (Host)."""
     loop = asyncio.get_running_loop()
     inbox = asyncio.Queue()
     threading.Thread(target=_read_stdin, args=(loop, inbox), daemon=True).start()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         loop.add_signal_handler(sig, inbox.put_nowait, {"op": "signal", "signal": sig.name})
-    return await runner.main(inbox)
+    first = await inbox.get()
+    if first.get("op") == "host":
+        if first.get("log_file"):
+            _log_to(first["log_file"])
+        _preload()
+        return await Host(first["socket"]).main(runner.protocol, inbox)
+    return await runner.main(inbox, first)
 
 
 def cmd_run(mode=None):
@@ -1254,23 +1264,24 @@ class Host:
         self.loop = None
         self.sessions = {}
 
-    async def main(self, announce):
+    async def main(self, protocol, inbox):
+        """Host until `inbox` says to end (close, end of stdin, a signal); the exit code."""
         self.loop = asyncio.get_running_loop()
-        ended = asyncio.Event()
+        _route_session_logs()
         listener = PrivateSocket(self.path, self._serve)
         listener.start()
-        threading.Thread(target=_wait_for_eof, args=(self.loop, ended.set), daemon=True).start()
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            self.loop.add_signal_handler(sig, ended.set)
-        announce({"event": "hosting", "socket": self.path, "pid": os.getpid()})
-        await ended.wait()
+        protocol.emit({"event": "hosting", "socket": self.path, "pid": os.getpid()})
+        while (await inbox.get()).get("op") not in ENDING_OPS:
+            protocol.error("a host takes no commands on stdin but close; its clusters take theirs on their connections")
         listener.close()
-        for inbox in self.sessions.values():
-            inbox.put_nowait({"op": "close"})
+        for session_inbox in self.sessions.values():
+            session_inbox.put_nowait({"op": "close"})
         if not self.sessions:
             return 0
         _done, pending = await asyncio.wait(list(self.sessions), timeout=START_GRACE + CLOSE_TIMEOUT + 5)
-        return 1 if pending else 0
+        if pending:
+            _kill_own_group()  # clusters that would not close: no worker outlives the host
+        return 0
 
     def _serve(self, conn):
         """Thread body: one connection's commands into its cluster's inbox."""
@@ -1301,30 +1312,12 @@ class Host:
         if code == 0:
             protocol.emit({"event": "closed"})
         session.close()
+        # The reader thread's file holds the socket open: shut it down for the companion to see the end.
+        try:
+            conn.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         conn.close()
-
-
-def _wait_for_eof(loop, callback):
-    """Thread body: read stdin to its end, then call `callback` in the loop."""
-    for _line in sys.stdin.buffer:
-        pass
-    loop.call_soon_threadsafe(callback)
-
-
-def cmd_host(path):
-    """`host SOCKET`."""
-    announcement = Protocol()
-    _preload()
-    _route_session_logs()
-    try:
-        code = asyncio.run(Host(path).main(announcement.emit))
-    except BaseException as exc:  # noqa: BLE001 - report anything, then exit
-        announcement.error(f"host crashed: {type(exc).__name__}: {exc}", exc)
-        code = 1
-    sys.stderr.flush()
-    if code != 0:
-        _kill_own_group()  # clusters that would not close: no worker outlives the host
-    os._exit(code)
 
 
 # --------------------------------------------------------------- idle timeout
@@ -1562,7 +1555,6 @@ COMMANDS = {
     "site-types": cmd_site_types,
     "job-script": cmd_job_script,
     "run": cmd_run,
-    "host": cmd_host,
 }
 
 

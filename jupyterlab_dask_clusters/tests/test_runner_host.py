@@ -1,4 +1,4 @@
-"""runner.py's host: several local clusters of one environment in one
+"""runner.py as a host: several local clusters of one environment in one
 interpreter, each on its own connection with the protocol of `run`. A real
 host process, real LocalClusters with worker processes, real clients: the
 clusters share the host's pid, each keeps its own log, one that hangs while
@@ -29,18 +29,21 @@ HANGING_PRELOAD = "import time\n\n\ndef dask_setup(worker):\n    time.sleep(3600
 
 
 class Host:
-    """A `runner.py host` process of this interpreter, in its own process group."""
+    """A `runner.py run --spare` process of this interpreter told to host, in its own process group."""
 
     def __init__(self, directory: Path):
         self.socket = str(directory / "host.sock")
         self.log = directory / "host.log"
         self.process = subprocess.Popen(
-            [sys.executable, str(RUNNER), "host", self.socket],
+            [sys.executable, str(RUNNER), "run", "--spare"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=self.log.open("w"),
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+        host = {"op": "host", "socket": self.socket, "log_file": str(self.log)}
+        self.process.stdin.write((json.dumps(host) + "\n").encode())
+        self.process.stdin.flush()
         announced = json.loads(self.process.stdout.readline())
         assert announced == {"event": "hosting", "socket": self.socket, "pid": self.process.pid}
 
@@ -155,6 +158,7 @@ def test_clusters_in_one_host_share_it_keep_their_own_logs_and_close_apart(host,
     before = host.members()
     first.send({"op": "close"})
     first.wait_for("closed")
+    assert first.lines.readline() == ""  # and the host ends the connection
     # Only the first cluster's worker went: the second one computes on.
     deadline = time.monotonic() + 20
     while len(host.members()) != len(before) - 1 and time.monotonic() < deadline:
@@ -212,6 +216,7 @@ def test_the_end_of_its_stdin_closes_every_cluster_and_leaves_no_process(host, t
     for session in sessions:
         session.wait_for("closed")
     assert host.process.wait(timeout=30) == 0
+    assert json.loads(host.process.stdout.readline()) == {"event": "closed"}
     deadline = time.monotonic() + 10
     while host.members() and time.monotonic() < deadline:
         time.sleep(0.2)

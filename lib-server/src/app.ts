@@ -27,6 +27,7 @@ import { crossSiteUpgradeRefusal } from './http/guard.js';
 import { Router } from './http/router.js';
 import { DashboardProxy } from './proxy/dashboard.js';
 import { SettingsStore } from './settings.js';
+import { RunnerHosts } from './runner/hosts.js';
 import { SpareRunners, SPARE_WAIT_MS } from './runner/spares.js';
 import { runJson } from './util/exec.js';
 
@@ -116,6 +117,7 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     idleMs: SPARE_WAIT_MS,
     maximum: () => settings.limits().spareRunners
   });
+  const hosts = new RunnerHosts({ runnerPath: config.runnerPath, stateDir: config.stateDir, spares });
   const manager = new ClusterManager({
     registry,
     backends,
@@ -123,7 +125,8 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
     stateDir: config.stateDir,
     baseUrl: `${config.baseUrl}dask-clusters/`,
     limits: () => settings.limits(),
-    spares
+    spares,
+    hosts
   });
   manager.reconcile(procInspector);
   const housekeeping = new Housekeeping({ registry, manager, keepEnded: () => settings.keepEnded() });
@@ -220,7 +223,8 @@ export async function startCompanion(config: ICompanionConfig): Promise<ICompani
       registry.unwatch();
       // The ends of a shutdown stay listed for the next start to show.
       housekeeping.stop();
-      await Promise.all([manager.shutdown(), spares.dispose()]);
+      // Hosts end with their last cluster; what is left of them goes after the clusters.
+      await Promise.all([manager.shutdown().then(() => hosts.dispose()), spares.dispose()]);
       // Let the backends see the final states (e.g. cancel batch jobs) before detaching.
       await new Promise(resolve => setTimeout(resolve, 0));
       await Promise.all(detach.map(stop => stop()));

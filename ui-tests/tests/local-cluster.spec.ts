@@ -89,14 +89,14 @@ test('a local cluster from [+ New] to Stop', async ({ page, tmpPath }) => {
   await expect(item).toHaveAttribute('data-state', 'running', { timeout: 90000 });
   await expect(item.locator('.jp-DaskClusters-workers')).toHaveText('2');
   await expect(item.locator('.jp-DaskClusters-plot').first()).toBeVisible();
-  // Start used the dialog's spare runner: the cluster's log says so.
+  // Start used the dialog's spare runner, now the environment's runner host: the cluster's log says so.
   const log = await page.evaluate(async () => {
     const base = window.location.pathname.replace(/lab(\/.*)?$/, '');
     const clusters = (await (await fetch(`${base}dask-clusters/api/clusters`)).json()) as { id: string }[];
     const answer = await fetch(`${base}dask-clusters/api/clusters/${clusters[0].id}/log`);
     return ((await answer.json()) as { lines: string[] }).lines.join('\n');
   });
-  expect(log).toMatch(/spare runner \d+ \(started .*\) takes this cluster/);
+  expect(log).toMatch(/runs in the runner host \d+ of .*, a spare runner until its first cluster/);
   await panel.screenshot({ path: `${SHOTS}/running-cluster.png` });
 
   // The SSH tunnel command, for a dashboard outside JupyterLab.

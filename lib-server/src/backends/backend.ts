@@ -58,6 +58,8 @@ export interface ILaunchPlan {
   idleTimeout?: number;
   /** Whether it keeps running when JupyterLab stops (its runner gets a control socket). */
   keepRunning?: boolean;
+  /** Whether it runs in its environment's runner host (a definition's `sharedRunner`, and not kept running). */
+  sharedRunner?: boolean;
   /**
    * What the backend's `submit` step sends, in the backend's own shape (a
    * gateway's cluster options); absent for types without that step.

@@ -447,7 +447,11 @@ async function launchOf(
         : {})
     },
     ...(checked.ending.idleTimeoutMinutes !== undefined ? { idleTimeout: checked.ending.idleTimeoutMinutes } : {}),
-    ...(checked.ending.keepRunning === true ? { keepRunning: true } : {})
+    ...(checked.ending.keepRunning === true
+      ? { keepRunning: true }
+      : definition.sharedRunner === true
+        ? { sharedRunner: true }
+        : {})
   };
   const submission = definition.hooks?.submission?.(o, values);
   if (submission !== undefined) {

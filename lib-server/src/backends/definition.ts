@@ -76,6 +76,13 @@ export interface ITypeDefinition {
   /** Dask config the runner sets before starting the class: key -> value, mapped like `kwargs` (no calls). */
   config?: Record<string, unknown>;
   /**
+   * Whether its clusters share one runner per environment and dask config
+   * (runner/hosts.ts), except those that keep running after JupyterLab
+   * stops. Only for a class whose start only awaits, so that one that hangs
+   * holds up no other: runner.py's HOSTABLE_CLASSES, which refuses others.
+   */
+  sharedRunner?: boolean;
+  /**
    * Whether the runner gives the cluster fresh TLS credentials (a `security`
    * argument); the class must accept one, as every SpecCluster does.
    */

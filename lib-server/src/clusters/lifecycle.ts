@@ -19,6 +19,7 @@ import type { IBackend, ILaunchPlan, SubmitResult } from '../backends/backend.js
 import { scalingCommand, type IStartCommand, type RunnerEvent } from '../runner/protocol.js';
 import { AdoptedRunner } from '../runner/adopted.js';
 import { killGroup, RunnerProcess, type IRunner, type IRunnerExit } from '../runner/supervisor.js';
+import type { RunnerHosts } from '../runner/hosts.js';
 import type { SpareRunners } from '../runner/spares.js';
 import { ensurePrivateDir, readTail, removeDir } from '../util/files.js';
 import { isObject } from '../util/objects.js';
@@ -49,6 +50,8 @@ export interface IClusterManagerOptions {
   termGraceMs?: number;
   /** Runners started ahead of a create, taken by the create of their environment. */
   spares?: SpareRunners;
+  /** The runner hosts, where clusters of a plan with `sharedRunner` run. */
+  hosts?: RunnerHosts;
 }
 
 /** Create `dir` 0700, refusing a parent that another user owns or can write. */
@@ -207,7 +210,9 @@ export class ClusterManager {
       ...(plan.endsAt !== undefined ? { end: plan.endsAt } : {}),
       ...(plan.keepRunning === true ? { control: this.controlSocket(id) } : {})
     };
+    const hosts = plan.sharedRunner === true ? this.options.hosts : undefined;
     const runner =
+      hosts?.runner(plan.environment.python, start.config, record.logFile) ??
       this.options.spares?.take(plan.environment.python, record.logFile) ??
       new RunnerProcess({
         python: plan.environment.python,
@@ -649,6 +654,7 @@ export class ClusterManager {
           }
         });
         break;
+      case 'hosting':
       case 'closed':
         break;
     }

@@ -42,6 +42,8 @@ export type IStartCommand = {
 /** Any line the companion writes to a runner. */
 export type RunnerCommand =
   | IStartCommand
+  /** Instead of a start: host several clusters, each on its own connection to `socket` (hosts.ts). */
+  | { op: 'host'; socket: string; log_file: string }
   | { op: 'scale'; workers: number }
   | { op: 'adapt'; minimum: number; maximum: number }
   | { op: 'close' };
@@ -59,6 +61,8 @@ export type RunnerEvent =
   | { event: 'ending'; reason: 'idle'; minutes: number }
   /** The gateway says the cluster ended outside the runner (a notebook's shutdown, the gateway's own timeout…); `closed` follows. */
   | { event: 'ending'; reason: 'elsewhere'; status: 'stopped' | 'failed' | 'gone' }
+  /** A host (the `host` command) listens on `socket` for its clusters' connections. */
+  | { event: 'hosting'; socket: string; pid: number }
   | { event: 'closed' };
 
 /** The runner command that applies `scaling` to a running cluster. */
@@ -134,6 +138,11 @@ export function parseRunnerEvent(line: string): RunnerEvent | { invalid: string 
         (value.status === 'stopped' || value.status === 'failed' || value.status === 'gone')
       ) {
         return { event: 'ending', reason: 'elsewhere', status: value.status };
+      }
+      break;
+    case 'hosting':
+      if (typeof value.socket === 'string' && isCount(value.pid)) {
+        return { event: 'hosting', socket: value.socket, pid: value.pid };
       }
       break;
     case 'closed':

@@ -70,8 +70,11 @@ export class SpareRunners {
     return this.endOf();
   }
 
-  /** The waiting spare of `python`, now the runner of the cluster that logs to `logFile`; undefined when none waits. */
-  take(python: string, logFile: string): RunnerProcess | undefined {
+  /**
+   * The waiting spare of `python`, now the runner of what logs to `logFile`
+   * (`what`: a cluster, or a runner host); undefined when none waits.
+   */
+  take(python: string, logFile: string, what = 'this cluster'): RunnerProcess | undefined {
     const spare = this.spares.get(python);
     if (spare === undefined) {
       return undefined;
@@ -80,7 +83,7 @@ export class SpareRunners {
     this.spares.delete(python);
     appendFileSync(
       logFile,
-      `--- ${new Date().toISOString()} spare runner ${spare.runner.pid} (started ${spare.startedAt}) takes this cluster\n`,
+      `--- ${new Date().toISOString()} spare runner ${spare.runner.pid} (started ${spare.startedAt}) takes ${what}\n`,
       { mode: 0o600 }
     );
     return spare.runner;

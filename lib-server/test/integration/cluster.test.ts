@@ -11,6 +11,7 @@ import type { IApiError, IClusterModel, IClusterType, IEnvironment, IPlot, ISnip
 import {
   Companion,
   groupMembers,
+  isRunning,
   makeTestDirs,
   PYTHON,
   removeTestDirs,
@@ -311,7 +312,9 @@ describe('a local cluster', () => {
     expect(stopped).toMatchObject({ workers: 0, hasDashboard: false });
     expect(stopped.error).toBeUndefined();
     expect(events.states(cluster.id).slice(-2)).toEqual(['stopping', 'stopped']);
-    expect(groupMembers(runnerPid)).toEqual([]);
+    // Its workers are gone when it says stopped; the runner host it ran in ends after its last cluster.
+    expect(workers.filter(isRunning)).toEqual([]);
+    await waitFor('the runner host to exit', () => groupMembers(runnerPid).length === 0);
     expect(existsSync(path.join(dirs.tmp, `dask-clusters-${process.getuid!()}`, cluster.id))).toBe(false);
     expect(existsSync(path.join(dirs.state, 'security', cluster.id))).toBe(false);
     expect((await companion.request('GET', `/dashboard/${cluster.id}/individual-task-stream`)).status).toBe(404);

@@ -329,3 +329,55 @@ export function serviceEnv(file: string, howToStart: string): Record<string, str
   }
   return env;
 }
+
+/** What `companionPerFile` starts, there once the file's tests run. */
+export class FileCompanion {
+  private started?: { dirs: ITestDirs; companion: Companion; events: EventLog };
+
+  get dirs(): ITestDirs {
+    return this.current().dirs;
+  }
+
+  get companion(): Companion {
+    return this.current().companion;
+  }
+
+  get events(): EventLog {
+    return this.current().events;
+  }
+
+  async start(name: string): Promise<void> {
+    const dirs = makeTestDirs(name);
+    const companion = await Companion.start(dirs);
+    this.started = { dirs, companion, events: await companion.events() };
+  }
+
+  async stop(): Promise<void> {
+    const started = this.started;
+    this.started = undefined;
+    if (started !== undefined) {
+      started.events.close();
+      await started.companion.stop();
+      removeTestDirs(started.dirs);
+    }
+  }
+
+  private current(): NonNullable<FileCompanion['started']> {
+    if (this.started === undefined) {
+      throw new Error('the companion of this file is not started: use it inside its tests');
+    }
+    return this.started;
+  }
+}
+
+/**
+ * A companion of its own for the test file that calls this at its top, in
+ * fresh test directories, with its event stream: started before the file's
+ * tests, stopped (and its directories removed) after them.
+ */
+export function companionPerFile(name: string): FileCompanion {
+  const file = new FileCompanion();
+  beforeAll(() => file.start(name), 30_000);
+  afterAll(() => file.stop(), 60_000);
+  return file;
+}

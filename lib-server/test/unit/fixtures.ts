@@ -101,3 +101,14 @@ export function runningLocal(name: string, memory: string): IClusterModel {
     jobs: []
   };
 }
+
+/** Resolves once `check` holds, polling; fails naming `what` after `ms`. */
+export async function waitUntil(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 10));
+  }
+}

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SpareRunners } from '../../src/runner/spares.js';
+import { waitUntil } from './fixtures.js';
 
 // Fake runners: a shell script run as `<shell> <script> run --spare`, which
 // says its arguments on stderr and waits for a line (the start, or a close).
@@ -33,16 +34,6 @@ function spares(options: { idleMs?: number; maximum?: () => number } = {}): Spar
     termGraceMs: 1_000
   });
 }
-
-const waitUntil = async (what: string, check: () => boolean, ms = 10_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise(resolve => setTimeout(resolve, 50));
-  }
-};
 
 describe('SpareRunners', () => {
   it('starts one runner per interpreter with --spare, and hands it to the first create of that interpreter', async () => {

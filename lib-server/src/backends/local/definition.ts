@@ -132,6 +132,8 @@ export function localDefinition(options: ILocalBackendOptions): ITypeDefinition 
     config: Object.fromEntries(
       FRACTION_FIELDS.map(field => [`distributed.worker.memory.${MEMORY_FRACTIONS[field].key}`, `{${field}}`])
     ),
+    // LocalCluster's start only awaits: local clusters of one environment share a runner.
+    sharedRunner: true,
     tls,
     environmentCheck: localEnvironmentCheck(tls),
     origin: 'the local type',
