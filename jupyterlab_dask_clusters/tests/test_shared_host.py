@@ -493,8 +493,8 @@ def test_another_account_cannot_use_a_runner_host(other_account, tmp_path):
             path.chmod(0o666)
             (opened,) = other_account.run(("control", {"path": host.socket}))
         assert behind_mode["outcome"] == "refused" and behind_mode["errno"] == 13, behind_mode
-        # Connected, then hung up on (a reset when its line was still in flight).
-        assert opened["outcome"] == "hung up" or opened.get("type") == "ConnectionResetError", opened
+        # Connected, then hung up on (a reset or a broken pipe when its line was in flight).
+        assert opened["outcome"] == "hung up" or opened.get("connected") is True, opened
         assert opened.get("data", "") == "", opened
         assert compute(address) == 6
         assert f"refused a connection of user id {other_account.uid}" in host.log.read_text()
