@@ -134,8 +134,9 @@ Subcommands
 ``python runner.py run --spare``
     The same, for a runner started ahead of its cluster (when the [+NEW]
     dialog opens): while it waits for the start command it imports
-    ``distributed``, the scheduler's dashboard and the TLS modules, about a
-    second of a local cluster's start. The dask configuration of the start
+    ``distributed`` and the scheduler's dashboard, about a second of a local
+    cluster's start (not ``cryptography``: a spare usually becomes a runner
+    host, below, which makes its credentials with ``openssl``). The dask configuration of the start
     command still applies to what the built-in types set (worker memory,
     idle timeout): distributed reads those keys when a cluster starts. The
     few it reads on import (``distributed.comm.offload``, say) are the
@@ -158,8 +159,10 @@ events of ``run``; a connection that ends closes its cluster. Only
 ``distributed.LocalCluster`` runs in a host, without ``control``, and with
 the dask config of the host's first cluster; anything else is refused with an
 ``error``. A hosted cluster logs to its ``log_file`` (the host's records made
-for it, and its worker processes' stderr through a worker preload of this
-file, ``dask_setup``); everything also goes to the host's log. A cluster that
+for it, and its worker processes' stderr through the worker preload
+``worker_log.py`` beside this file); everything also goes to the host's log.
+Its TLS credentials come from ``openssl`` where there is one, so that a host
+never imports ``cryptography``. A cluster that
 hangs while starting holds up no other; one whose close fails or that was
 abandoned while starting has its own worker processes killed, not the host's
 group. ``close`` on stdin, its end, SIGTERM, SIGINT and SIGHUP close every
@@ -181,6 +184,8 @@ import sys
 import threading
 import traceback
 
+# This file, whatever becomes of __main__.__file__ in a host.
+RUNNER_FILE = os.path.abspath(__file__)
 CLOSE_TIMEOUT = 25.0
 START_GRACE = 10.0
 WORKERS_POLL_INTERVAL = 1.0
@@ -482,9 +487,35 @@ def _temporary_credentials():
     return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem
 
 
-def _write_tls_credentials(paths):
-    """Fresh temporary credentials, written 0600 (the certificate is its own CA)."""
-    cert, key = _temporary_credentials()
+def _openssl_credentials():
+    """The same from the openssl command, without backdating, for a cluster whose
+    processes all run on this host (no other clock to lag): a runner host then never
+    imports cryptography, about 8 MiB of it. None where there is no openssl."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return None
+    with tempfile.TemporaryDirectory() as directory:
+        key, cert = os.path.join(directory, "key.pem"), os.path.join(directory, "cert.pem")
+        subprocess.run(
+            [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-sha256", "-nodes"]
+            + ["-days", "365", "-subj", "/CN=dask-internal", "-addext", "subjectAltName=DNS:dask-internal"]
+            + ["-keyout", key, "-out", cert],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        with open(cert) as cert_file, open(key) as key_file:
+            return cert_file.read(), key_file.read()
+
+
+def _write_tls_credentials(paths, same_host=False):
+    """Fresh temporary credentials, written 0600 (the certificate is its own CA);
+    with `same_host`, from openssl when there is one."""
+    cert, key = (same_host and _openssl_credentials()) or _temporary_credentials()
     values = {"ca": cert, "cert": cert, "key": key}
     for key, path in paths.items():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -540,8 +571,9 @@ def _cluster_kwargs(message):
     return kwargs, paths
 
 
-async def start_cluster(message):
-    """An un-awaited cluster manager of ``cluster_class``, or of an adapter."""
+async def start_cluster(message, same_host=False):
+    """An un-awaited cluster manager of ``cluster_class``, or of an adapter;
+    `same_host`: all its processes run on this host (_write_tls_credentials)."""
     adapter = message.get("adapter")
     if adapter is not None:
         if adapter not in ADAPTERS:
@@ -550,7 +582,7 @@ async def start_cluster(message):
     cls = _cluster_class(message["cluster_class"])
     kwargs, paths = _cluster_kwargs(message)
     if paths is not None:
-        _write_tls_credentials(paths)
+        _write_tls_credentials(paths, same_host)
     return cls(asynchronous=True, **kwargs)
 
 
@@ -1016,7 +1048,7 @@ class Runner:
         if config and self.hosted is None:
             # A host sets its one config itself (HostedSession.refusal).
             dask.config.set(config)
-        self.cluster = await start_cluster(message)
+        self.cluster = await start_cluster(message, same_host=self.hosted is not None)
         # Awaiting starts a cluster manager and gives the started cluster.
         self.cluster = await self.cluster
         scaling = message.get("scaling") or {}
@@ -1109,8 +1141,8 @@ def _preload():
     start. Best effort: what is missing (bokeh, say) is the start's to report."""
     import importlib
 
-    modules = ("distributed", "cryptography.x509", "cryptography.hazmat.primitives.asymmetric.ec")
-    for module in (*modules, "distributed.dashboard.scheduler"):
+    # Not cryptography: a spare that becomes a runner host makes its credentials with openssl.
+    for module in ("distributed", "distributed.dashboard.scheduler"):
         try:
             importlib.import_module(module)
         except ImportError:
@@ -1130,6 +1162,11 @@ async def _run_on_stdin(runner):
         if first.get("log_file"):
             _log_to(first["log_file"])
         _preload()
+        # multiprocessing's spawn runs the parent's main file again in every worker
+        # process, for its functions; a host's workers need none of this one's.
+        main = sys.modules["__main__"]
+        if getattr(main, "__file__", None) == RUNNER_FILE:
+            del main.__file__
         return await Host(first["socket"]).main(runner.protocol, inbox)
     return await runner.main(inbox, first)
 
@@ -1166,8 +1203,11 @@ def cmd_run(mode=None):
 # The classes a host runs: their start only awaits (a hung one cannot stall
 # the others), and their scheduler takes its idle timeout as an argument.
 HOSTABLE_CLASSES = ("distributed.LocalCluster",)
-# Names, in a hosted cluster's worker processes, the file their stderr goes to (dask_setup).
+# Names, in a hosted cluster's worker processes, the file their stderr goes to
+# (worker_log.py reads it under the same name).
 WORKER_LOG_VARIABLE = "JUPYTERLAB_DASK_CLUSTERS_WORKER_LOG"
+# Their worker preload: a file of a few lines beside this one (this one would cost each a MiB).
+WORKER_LOG_PRELOAD = os.path.join(os.path.dirname(RUNNER_FILE), "worker_log.py")
 # The log file of the hosted cluster whose task (or a task it started) is running.
 _SESSION_LOG = contextvars.ContextVar("session_log", default=None)
 
@@ -1197,19 +1237,10 @@ def _route_session_logs():
         logging.getLogger(name).addHandler(handler)
 
 
-def dask_setup(worker):
-    """Worker preload of a hosted cluster's worker processes (HostedSession):
-    their stderr goes to their cluster's log. Nothing elsewhere: the variable
-    is set only in those processes, by their nanny."""
-    path = os.environ.get(WORKER_LOG_VARIABLE)
-    if path:
-        _log_to(path)
-
-
 class HostedSession:
     """What a cluster does differently in a host: its own log file (records
     of its tasks through _SessionLogs, its workers' stderr through
-    dask_setup), its idle timeout as its scheduler's argument, the host's one
+    worker_log.py), its idle timeout as its scheduler's argument, the host's one
     dask config, and a failed close that kills only its own workers."""
 
     def __init__(self, host):
@@ -1246,7 +1277,7 @@ class HostedSession:
             if kwargs.get("processes", True):
                 kwargs["env"] = {**(kwargs.get("env") or {}), WORKER_LOG_VARIABLE: start["log_file"]}
                 preload = kwargs.get("preload", dask.config.get("distributed.worker.preload", []))
-                kwargs["preload"] = [*preload, os.path.abspath(__file__)]
+                kwargs["preload"] = [*preload, WORKER_LOG_PRELOAD]
 
     def close(self):
         if self.log is not None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyterlab_dask_clusters import runner
+from jupyterlab_dask_clusters import runner, worker_log
 
 RUNNER = Path(runner.__file__)
 
@@ -222,3 +222,29 @@ def test_the_end_of_its_stdin_closes_every_cluster_and_leaves_no_process(host, t
         time.sleep(0.2)
     assert host.members() == set()
     assert not os.path.exists(host.socket)
+
+
+def test_a_host_leaves_out_cryptography_and_its_workers_this_file(host, tmp_path):
+    """What keeps a hosted cluster small: TLS credentials from openssl, so the host never
+    imports cryptography; worker processes that import the few lines of worker_log.py, not
+    runner.py, neither as their main file nor as a preload."""
+    from distributed import Client
+
+    def imported():
+        """In a dask process (pickled by value): which of ours and cryptography it holds, and its main file."""
+        import sys
+
+        names = ("cryptography", "runner", "worker_log")
+        return sorted(n for n in names if n in sys.modules), getattr(sys.modules["__main__"], "__file__", None)
+
+    security = tmp_path / "security"
+    security.mkdir(mode=0o700)
+    session = Session(host)
+    session.send(start_command("tls", tmp_path, security_directory=str(security)))
+    address = session.wait_for("started")["scheduler_address"]
+    assert address.startswith("tls://")
+    client_security, _ = runner._tls_security(str(security))
+    with Client(address, security=client_security, timeout="20s") as client:
+        assert client.run_on_scheduler(imported) == ([], None)
+        assert list(client.run(imported).values()) == [(["worker_log"], None)]
+    assert runner.WORKER_LOG_VARIABLE == worker_log.VARIABLE
