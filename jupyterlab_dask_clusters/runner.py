@@ -1274,7 +1274,8 @@ class HostedSession:
             fd = os.open(start["log_file"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             self.log = os.fdopen(fd, "a", encoding="utf-8", buffering=1)
             _SESSION_LOG.set(self.log)
-            if kwargs.get("processes", True):
+            # Without worker_log.py beside this file (a runner copied elsewhere), workers log to the host's log.
+            if kwargs.get("processes", True) and os.path.exists(WORKER_LOG_PRELOAD):
                 kwargs["env"] = {**(kwargs.get("env") or {}), WORKER_LOG_VARIABLE: start["log_file"]}
                 preload = kwargs.get("preload", dask.config.get("distributed.worker.preload", []))
                 kwargs["preload"] = [*preload, WORKER_LOG_PRELOAD]

@@ -110,7 +110,7 @@ def read(wheel: Path, name: str) -> str:
 
 
 def test_python_package_files(names):
-    for name in ("__init__.py", "serverproxy.py", "_version.py", "runner.py", "companion/main.mjs"):
+    for name in ("__init__.py", "serverproxy.py", "_version.py", "runner.py", "worker_log.py", "companion/main.mjs"):
         assert f"jupyterlab_dask_clusters/{name}" in names, name
 
 
