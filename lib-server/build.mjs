@@ -41,6 +41,28 @@ function writeLicenses(metafile, outfile) {
 }
 
 /**
+ * node:http is loaded with require() instead of an ESM import. An import
+ * builds the module's whole namespace, and node:http's has getters
+ * (WebSocket, MessageEvent, ...) that load Node's bundled undici; Node 22
+ * then compiles undici's WebAssembly at once, which --lite-mode (serverproxy.py)
+ * cannot, and the companion would not start.
+ */
+const httpByRequire = {
+  name: 'http-by-require',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?http$/ }, args =>
+      args.namespace === 'http-by-require'
+        ? { path: 'node:http', external: true }
+        : { path: 'node:http', namespace: 'http-by-require' }
+    );
+    build.onLoad({ filter: /.*/, namespace: 'http-by-require' }, () => ({
+      contents: "module.exports = require('node:http');",
+      loader: 'js'
+    }));
+  }
+};
+
+/**
  * Bundle src/main.ts into `outfile`, with the licences of what it bundles
  * beside it; `minify` for releases (the wheel), readable otherwise.
  */
@@ -60,6 +82,7 @@ export async function bundle(outfile = defaultOutfile, { minify = false } = {}) 
     },
     // Licences ship whole in THIRD_PARTY_LICENSES.txt instead.
     legalComments: 'none',
+    plugins: [httpByRequire],
     minify,
     metafile: true,
     logLevel: 'warning'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 from importlib.metadata import entry_points
@@ -79,6 +80,16 @@ def test_command_runs_the_built_companion_with_node(built_outputs):
     assert flags == ["--max-semi-space-size=1", "--lite-mode"]
     assert Path(companion) == built_outputs["companion"]
     assert args == ["--socket", PROCESS_ARGS["unix_socket"], "--base-url", PROCESS_ARGS["base_url"]]
+
+
+def test_the_bundle_loads_node_http_with_require_so_lite_mode_starts_on_node_22(built_outputs):
+    """An ESM import of node:http builds its namespace, whose WebSocket getter loads undici, which
+    Node 22 then compiles as WebAssembly at once: under --lite-mode the companion died at start
+    (lib-server/build.mjs, httpByRequire)."""
+    bundle = built_outputs["companion"].read_text()
+    assert not re.search(r"""from\s*["'](node:)?http["']""", bundle)
+    # require("node:http"), or what minifying renamed require to.
+    assert re.search(r"""[\w$]+\(["']node:http["']\)""", bundle)
 
 
 def test_environment_names_python_and_runner(built_outputs):
