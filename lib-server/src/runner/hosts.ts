@@ -130,9 +130,13 @@ export class RunnerHosts {
     this.hosts.set(key, host);
     this.live.add(host);
     // A host that dies by itself is not offered again.
-    void runner.exited.then(() => {
+    void runner.exited.then(exit => {
       this.live.delete(host);
       this.forget(key, host);
+      // Its clusters' logs hold their part; a host's own log is kept only when it ended badly.
+      if (exit.code === 0 && exit.signal === null) {
+        rmSync(logFile, { force: true });
+      }
     });
     return host;
   }

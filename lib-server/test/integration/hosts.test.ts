@@ -8,6 +8,8 @@
  * jupyterlab_dask_clusters/tests/test_runner_host.py.)
  */
 
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import type { IClusterModel } from '../../../protocol/index.js';
 import { companionPerFile, groupMembers, isRunning, waitFor } from './harness.js';
 
@@ -70,9 +72,11 @@ describe('local clusters of one environment', () => {
     expect(scaled.status).toBe(200);
     await running(second.id, 2);
 
-    // Its last cluster stopped, the host ends.
+    // Its last cluster stopped, the host ends, and its own log goes (its clusters' logs stay).
     expect((await stop(second.id)).state).toBe('stopped');
     await waitFor('the host to exit', () => groupMembers(host).length === 0);
+    await waitFor('its log to go', () => readdirSync(path.join(file.dirs.state, 'hosts')).length === 0);
+    expect(await logOf(second.id)).toContain(two.schedulerAddress);
   }, 120_000);
 
   it('a cluster that keeps running after JupyterLab stops gets a runner of its own', async () => {
