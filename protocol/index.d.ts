@@ -327,7 +327,7 @@ export interface ICompanionLimits {
   /** Whether a cluster may keep running when JupyterLab stops (its Keep running field). */
   keepRunning?: KeepRunningPolicy;
   /**
-   * How many spare runners (started as the [+NEW] dialog opens, about 87 MiB
+   * How many spare runners (started as the [+NEW] dialog opens, about 80 MiB
    * each while they wait) may wait at once; 0: none, Start starts a runner.
    */
   spareRunners?: number;

@@ -30,7 +30,7 @@ const COUNT_LIMITS: readonly { name: CountLimit; least: number; most: number; un
   { name: 'defaultLifetimeMinutes', least: 0, most: MOST_MINUTES, unit: 'minutes' },
   { name: 'maxIdleTimeoutMinutes', least: 0, most: MOST_MINUTES, unit: 'minutes' },
   { name: 'defaultIdleTimeoutMinutes', least: 0, most: MOST_MINUTES, unit: 'minutes' },
-  // Each spare holds about 87 MiB while it waits, so a few at most.
+  // Each spare holds about 80 MiB while it waits, so a few at most.
   { name: 'spareRunners', least: 0, most: 10 }
 ];
 

@@ -18,7 +18,7 @@ export const SPARE_WAIT_MS = 3 * 60_000;
 export interface ISpareRunnersOptions extends Omit<IRunnerOptions, 'python' | 'spare'> {
   /** How long a spare waits to be taken before it ends. */
   idleMs: number;
-  /** How many spares may wait at once, read at each warm (each holds about 87 MiB); one more ends the oldest; 0: none. */
+  /** How many spares may wait at once, read at each warm (each holds about 80 MiB); one more ends the oldest; 0: none. */
   maximum: () => number;
 }
 
