@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import socket
 import ssl
 import stat
@@ -71,20 +72,26 @@ class Account:
             "LANG": "C.UTF-8",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
-        proc = subprocess.run(
+        # A session of its own: a probe that hangs goes with its process group, not only runuser.
+        proc = subprocess.Popen(
             [runuser, "-u", self.name, "--", self.python, "-", request],
-            input=Path(__file__).read_text(),
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
             cwd="/",
             env=env,
+            start_new_session=True,
         )
+        try:
+            stdout, stderr = proc.communicate(Path(__file__).read_text(), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise
         if proc.returncode != 0:
-            raise RuntimeError(
-                f"the probes failed to run as {self.name} (exit {proc.returncode}):\n{proc.stderr[-4000:]}"
-            )
-        return json.loads(proc.stdout)
+            raise RuntimeError(f"the probes failed to run as {self.name} (exit {proc.returncode}):\n{stderr[-4000:]}")
+        return json.loads(stdout)
 
 
 def load_account(owner_versions: str) -> Account:
