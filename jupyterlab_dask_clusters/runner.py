@@ -136,9 +136,10 @@ Subcommands
     dialog opens): while it waits for the start command it imports
     ``distributed`` and the scheduler's dashboard, about a second of a local
     cluster's start (not ``cryptography``: a spare usually becomes a runner
-    host, below, which makes its credentials with ``openssl``). The dask configuration of the start
-    command still applies to what the built-in types set (worker memory,
-    idle timeout): distributed reads those keys when a cluster starts. The
+    host, below, which makes its credentials with ``openssl``). The dask
+    configuration of the start command still applies to what the built-in
+    types set (worker memory, idle timeout): distributed reads those keys
+    when a cluster starts. The
     few it reads on import (``distributed.comm.offload``, say) are the
     user's own configuration in a spare, as they are in a notebook.
 
@@ -162,10 +163,9 @@ the dask config of the host's first cluster; anything else is refused with an
 for it, and its worker processes' stderr through the worker preload
 ``worker_log.py`` beside this file); everything also goes to the host's log.
 Its TLS credentials come from ``openssl`` where there is one, so that a host
-never imports ``cryptography``. A cluster that
-hangs while starting holds up no other; one whose close fails or that was
-abandoned while starting has its own worker processes killed, not the host's
-group. ``close`` on stdin, its end, SIGTERM, SIGINT and SIGHUP close every
+never imports ``cryptography``. A cluster that hangs while starting holds up
+no other; one whose close fails or that was abandoned while starting has its
+own worker processes killed, not the host's group. ``close`` on stdin, its end, SIGTERM, SIGINT and SIGHUP close every
 cluster, then the host exits (killing its group when one would not close).
 """
 
@@ -350,10 +350,15 @@ def _read_stdin(loop, inbox):
     loop.call_soon_threadsafe(inbox.put_nowait, {"op": "eof"})
 
 
+def _open_log(path):
+    """A descriptor appending to the log file `path`, made 0600 if new."""
+    return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+
 def _log_to(path):
     """Point stderr (fd 2, and fd 1, which Protocol aimed at it) at `path`."""
     sys.stderr.flush()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    fd = _open_log(path)
     os.dup2(fd, 2)
     os.dup2(fd, 1)
     os.close(fd)
@@ -375,9 +380,9 @@ def _read_lines(loop, inbox, stream):
 
 
 class PrivateSocket:
-    """A Unix socket only its user can use: bound with mode 0600 (in a
-    directory that is the user's alone), and connections of other users are
-    refused. ``serve(conn)`` runs in a thread of its own per connection."""
+    """A Unix socket only its user can use: bound under umask 077 (mode 0700,
+    in a directory that is the user's alone), and connections of other users
+    are hung up on. ``serve(conn)`` runs in a thread of its own per connection."""
 
     def __init__(self, path, serve):
         self.path, self.serve = path, serve
@@ -1271,8 +1276,7 @@ class HostedSession:
         if idle:
             kwargs.setdefault("scheduler_kwargs", {})["idle_timeout"] = f"{float(idle) * 60}s"
         if start.get("log_file"):
-            fd = os.open(start["log_file"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            self.log = os.fdopen(fd, "a", encoding="utf-8", buffering=1)
+            self.log = os.fdopen(_open_log(start["log_file"]), "a", encoding="utf-8", buffering=1)
             _SESSION_LOG.set(self.log)
             # Without worker_log.py beside this file (a runner copied elsewhere), workers log to the host's log.
             if kwargs.get("processes", True) and os.path.exists(WORKER_LOG_PRELOAD):
@@ -1286,9 +1290,10 @@ class HostedSession:
 
 
 class Host:
-    """``host SOCKET``: each connection to SOCKET is one cluster, with the
-    commands and events of ``run``. End of stdin (the companion went away),
-    SIGTERM, SIGINT and SIGHUP close them all, then the host exits."""
+    """The runner after a first command ``host``: each connection to its
+    socket is one cluster, with the commands and events of ``run``. ``close``,
+    the end of stdin (the companion went away), SIGTERM, SIGINT and SIGHUP
+    close them all, then the host exits."""
 
     def __init__(self, path):
         self.path = path

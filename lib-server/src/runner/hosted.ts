@@ -61,7 +61,14 @@ export class HostedRunner implements IRunner {
         resolve(exit !== undefined ? { ...exit, closed: false } : { code: 1, signal: null, closed: false });
       };
       host.listening.then(
-        path => this.connect(path, () => void finish()),
+        path => {
+          if (this.ended) {
+            // Stopped or killed before the host listened: nothing of it ever ran there.
+            resolve({ code: 0, signal: null, closed: true });
+            return;
+          }
+          this.connect(path, () => void finish());
+        },
         (error: unknown) => {
           this.ended = true;
           void host.exited.then(exit =>
@@ -101,9 +108,10 @@ export class HostedRunner implements IRunner {
     return this.stopping;
   }
 
-  /** Drop the connection now: the host closes the cluster and kills its workers. */
+  /** Drop the connection now (or never make it): the host closes the cluster and kills its workers. */
   kill(): void {
     this.ended = true;
+    this.queued.length = 0;
     this.socket?.destroy();
   }
 
@@ -111,7 +119,13 @@ export class HostedRunner implements IRunner {
   detach(): void {}
 
   private async escalate(): Promise<IRunnerExit> {
-    this.send({ op: 'close' });
+    if (this.socket === undefined) {
+      // The host does not listen yet: its start is never sent.
+      this.ended = true;
+      this.queued.length = 0;
+    } else {
+      this.send({ op: 'close' });
+    }
     const timer = new Promise<'late'>(resolve => setTimeout(() => resolve('late'), this.closeMs).unref());
     if ((await Promise.race([this.exited, timer])) === 'late') {
       this.host.kill();

@@ -118,4 +118,20 @@ describe('HostedRunner', () => {
     connections[1].destroy();
     expect(await stopping).toEqual({ code: null, signal: 'SIGKILL', closed: false });
   });
+
+  it('never sends the start of a cluster stopped or killed before its host listened', async () => {
+    const fake = fakeHost();
+    const stopped = new HostedRunner(fake.host);
+    const killed = new HostedRunner(fake.host);
+    stopped.send({ op: 'scale', workers: 1 });
+    killed.send({ op: 'scale', workers: 1 });
+    const stopping = stopped.stop();
+    killed.kill();
+    fake.listen();
+    expect(await stopping).toEqual({ code: 0, signal: null, closed: true });
+    expect(await killed.exited).toEqual({ code: 0, signal: null, closed: true });
+    expect(connections).toEqual([]);
+    expect(received).toEqual([]);
+    expect(fake.killed).toEqual([]);
+  });
 });
